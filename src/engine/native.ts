@@ -1,0 +1,59 @@
+// The one file that loads the native addon. Everything else imports `native` from here.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions. Handles are small integers naming tensors in the native table; -1 = none. */
+export interface NativeAddon {
+  findOp(name: string, overload?: string): number;
+  opSchema(op: number): string;
+  call(op: number, ...args: unknown[]): unknown;
+  callInplace(op: number, ...args: unknown[]): void;
+  fromBuffer(data: ArrayBufferView | ArrayBuffer, shape: readonly number[], dtype: number, device?: string): number;
+  toBuffer(h: number): ArrayBuffer;
+  meta(h: number): [number, string, boolean, ...number[]];
+  item(h: number): number | boolean;
+  dispose(h: number): void;
+  liveCount(): number;
+  liveBytes(): number;
+  setRequiresGrad(h: number, on: boolean): void;
+  grad(h: number): number;
+  setGrad(h: number, g: number): void;
+  backward(hs: number[], grads: number[], retainGraph: boolean): void;
+  setGradEnabled(on: boolean): boolean;
+  isGradEnabled(): boolean;
+  manualSeed(seed: number): void;
+  getRngState(): number;
+  setRngState(h: number): void;
+  sameData(a: number, b: number): boolean;
+  setData(h: number, src: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  cudaDeviceCount(): number;
+  synchronize(): void;
+  buildInfo(): { torchVersion: string; cuda: boolean; parallelInfo: string; config: string };
+  setAutocast(device: string, on: boolean, dtype: number): boolean;
+  benchAdd(a: number, b: number, n: number): number;
+  adamwStep(params: number[], m: number[], v: number[], lr: number, b1: number, b2: number, eps: number, wd: number, step: number): void;
+  sgdStep(params: number[], bufs: number[], lr: number, momentum: number, dampening: number, wd: number, nesterov: boolean, step: number): void;
+  clipGradNorm(params: number[], maxNorm: number, normType: number): number;
+  allFinite(hs: number[], grads?: boolean): boolean;
+  zeroGrad(params: number[]): void;
+  checkpointWrap(token: number, inputs: number[], outputs: number[]): number[];
+  setCheckpointRecompute(fn: (token: number, inputs: number[]) => number[]): void;
+  drainDeadCheckpoints(): number[];
+}
+
+function load(): NativeAddon {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const require = createRequire(import.meta.url);
+  // src/engine (ts-run) or dist/src/engine (compiled): walk up to the package root.
+  for (let dir = here, i = 0; i < 5; dir = dirname(dir), i++) {
+    const candidate = join(dir, 'build', 'Release', 'zooclip_native.node');
+    if (existsSync(candidate)) return require(candidate) as NativeAddon;
+  }
+  throw new Error('zooclip native addon not built: run `bash scripts/setup.sh` (or `npm run build:native`)');
+}
+
+export const native: NativeAddon = load();

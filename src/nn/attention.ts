@@ -1,0 +1,63 @@
+// Multi-head self-attention with PyTorch's fused layout (in_proj_weight [3d, d], out_proj), the
+// layout open_clip's checkpoints use, and the pre-norm residual block built on it.
+import { empty, gelu, noGrad, scaledDotProductAttention, zeros, linear, uniform_, type Tensor } from '../engine/index.js';
+import { Module } from './module.js';
+import { LayerNorm, Linear } from './layers.js';
+
+export class MultiheadAttention extends Module {
+  readonly in_proj_weight: Tensor;
+  readonly in_proj_bias: Tensor;
+  readonly out_proj: Linear;
+  readonly headDim: number;
+  constructor(readonly dim: number, readonly heads: number, readonly dropout = 0) {
+    super();
+    if (dim % heads !== 0) throw new Error(`MultiheadAttention: width ${dim} is not divisible by ${heads} heads`);
+    this.headDim = dim / heads;
+    const bound = Math.sqrt(6 / (dim + 3 * dim));  // xavier_uniform over [3d, d], as PyTorch
+    this.in_proj_weight = this.param('in_proj_weight', uniform_(empty([3 * dim, dim]), -bound, bound));
+    this.in_proj_bias = this.param('in_proj_bias', zeros([3 * dim]));
+    this.out_proj = this.child('out_proj', new Linear(dim, dim));
+    noGrad(() => this.out_proj.bias?.zero_());
+  }
+  /** x [B, L, D] -> [B, L, D]; mask: additive float [L, L] or boolean (true = may attend). */
+  forward(x: Tensor, o: { mask?: Tensor | null; causal?: boolean } = {}): Tensor {
+    const [b, l] = x.shape as [number, number, number];
+    const qkv = linear(x, this.in_proj_weight, this.in_proj_bias).view([b, l, 3, this.heads, this.headDim]).permute([2, 0, 3, 1, 4]);
+    const [q, k, v] = qkv.unbind(0) as [Tensor, Tensor, Tensor];
+    const a = scaledDotProductAttention(q, k, v, { mask: o.mask, causal: o.causal, dropout: this.dropout, training: this.training });
+    return this.out_proj.forward(a.transpose(1, 2).reshape([b, l, this.dim]));
+  }
+}
+
+/** open_clip's Mlp: c_fc -> GELU -> c_proj. */
+export class Mlp extends Module {
+  readonly c_fc: Linear;
+  readonly c_proj: Linear;
+  constructor(dim: number, hidden: number) {
+    super();
+    this.c_fc = this.child('c_fc', new Linear(dim, hidden));
+    this.c_proj = this.child('c_proj', new Linear(hidden, dim));
+  }
+  forward(x: Tensor): Tensor {
+    return this.c_proj.forward(gelu(this.c_fc.forward(x)));
+  }
+}
+
+/** Pre-norm transformer block: x + attn(ln_1(x)); x + mlp(ln_2(x)). */
+export class ResidualAttentionBlock extends Module {
+  readonly ln_1: LayerNorm;
+  readonly attn: MultiheadAttention;
+  readonly ln_2: LayerNorm;
+  readonly mlp: Mlp;
+  constructor(dim: number, heads: number, mlpRatio = 4) {
+    super();
+    this.ln_1 = this.child('ln_1', new LayerNorm(dim));
+    this.attn = this.child('attn', new MultiheadAttention(dim, heads));
+    this.ln_2 = this.child('ln_2', new LayerNorm(dim));
+    this.mlp = this.child('mlp', new Mlp(dim, Math.round(dim * mlpRatio)));
+  }
+  forward(x: Tensor, o: { mask?: Tensor | null; causal?: boolean } = {}): Tensor {
+    const h = x.add(this.attn.forward(this.ln_1.forward(x), o));
+    return h.add(this.mlp.forward(this.ln_2.forward(h)));
+  }
+}
