@@ -86,7 +86,7 @@ torch::autograd::variable_list recompute_on_js_thread(int64_t token, const torch
 
 struct CheckpointFn : public torch::autograd::Function<CheckpointFn> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
-                                                torch::autograd::variable_list inputs, int64_t token) {
+                                                at::TensorList inputs, int64_t token) {
     ctx->saved_data["token"] = token;
     // A zero-size tensor whose deleter runs when this graph node dies: it tells JS to drop the closure.
     auto* marker = new int64_t(token);
@@ -97,7 +97,7 @@ struct CheckpointFn : public torch::autograd::Function<CheckpointFn> {
       delete t;
     }, at::TensorOptions().dtype(at::kLong));
     ++g_live_nodes;
-    ctx->save_for_backward(inputs);
+    ctx->save_for_backward(inputs.vec());
     auto outs = std::move(t_pending_outputs);
     t_pending_outputs.clear();
     return outs;
@@ -179,7 +179,8 @@ static napi_value checkpoint_wrap(napi_env env, napi_callback_info info) {
     for (auto h : get_int_list(env, a[1], "inputs")) inputs.push_back(handles().get(h));
     t_pending_outputs.clear();
     for (auto h : get_int_list(env, a[2], "outputs")) t_pending_outputs.push_back(handles().get(h));
-    auto outs = CheckpointFn::apply(inputs, token);
+    // TensorList, not the vector: autograd only records edges for arguments of tensor types.
+    auto outs = CheckpointFn::apply(at::TensorList(inputs), token);
     napi_value arr;
     napi_create_array_with_length(env, outs.size(), &arr);
     for (size_t i = 0; i < outs.size(); ++i) napi_set_element(env, arr, i, make_int(env, handles().put(outs[i])));

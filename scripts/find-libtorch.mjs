@@ -61,10 +61,9 @@ function fromDebian() {
   return { source: 'debian', why: 'Debian libtorch-dev headers in /usr/include and libraries in ' + DEBIAN_LIB, include: '/usr/include', lib: DEBIAN_LIB, abi: 1 };
 }
 
-function installDebian() {
+function installDebian(pkgs = ['libtorch-dev', 'libopenblas0-openmp', 'libgloo-dev']) {
   const sudo = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
-  const pkgs = ['libtorch-dev', 'libopenblas0-openmp', 'libgloo-dev'];
-  console.log(`[libtorch] nothing found; installing ${pkgs.join(' ')} with apt-get --no-install-recommends`);
+  console.log(`[libtorch] installing ${pkgs.join(' ')} with apt-get --no-install-recommends`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], { stdio: 'inherit', env });
   execFileSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
@@ -90,6 +89,9 @@ function discover() {
   // pthread OpenBLAS and oversubscribe the cores next to libtorch's OpenMP pool. Loading the OpenMP
   // build first by path makes the soname resolve to it for libtorch too.
   const debianBuild = realpathSync(join(found.lib, 'libtorch_cpu.so')).startsWith(DEBIAN_LIB + '/');
+  if (debianBuild && !existsSync(join(OPENMP_BLAS, 'libopenblas.so.0')) && process.env.ZOOCLIP_NO_APT !== '1') {
+    installDebian(['libopenblas0-openmp']);
+  }
   const blas = debianBuild && existsSync(join(OPENMP_BLAS, 'libopenblas.so.0')) ? OPENMP_BLAS : null;
   if (debianBuild && !blas) {
     console.warn('[libtorch] warning: libopenblas0-openmp is missing; BLAS threads may oversubscribe (apt-get install libopenblas0-openmp)');
@@ -120,9 +122,13 @@ if (getIdx >= 0) {
   process.stdout.write(gypValue(cfg, process.argv[getIdx + 1]));
 } else {
   const cfg = discover();
-  const tmp = configPath + '.tmp';
-  writeFileSync(tmp, JSON.stringify(cfg, null, 2) + '\n');
-  renameSync(tmp, configPath);
+  const text = JSON.stringify(cfg, null, 2) + '\n';
+  // Rewrite only on change, so an unchanged choice does not trigger an addon rebuild.
+  if (!existsSync(configPath) || readFileSync(configPath, 'utf8') !== text) {
+    const tmp = configPath + '.tmp';
+    writeFileSync(tmp, text);
+    renameSync(tmp, configPath);
+  }
   console.log(`[libtorch] ${cfg.version} (${cfg.source}${cfg.cuda ? ', CUDA' : ', CPU'}): ${cfg.why}`);
   console.log(`[libtorch] C++11 ABI ${cfg.abi}; BLAS: ${cfg.blas ? 'OpenMP OpenBLAS from ' + cfg.blas : 'as libtorch links it'}`);
 }

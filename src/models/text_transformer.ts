@@ -1,7 +1,6 @@
 // The CLIP text tower (token + position embeddings, causal transformer, ln_final,
 // text_projection), pooled at the end-of-text token (the largest id in each sequence).
 import { arange, argmax, empty, index, normal_, type Tensor } from '../engine/index.js';
-import { Module } from '../nn/module.js';
 import { Embedding, LayerNorm } from '../nn/layers.js';
 import { Transformer } from './transformer.js';
 

@@ -1,0 +1,12 @@
+// `npm run bench -- <name> [options]`: runs one benchmark (or all) with its peer.
+import { benchEngine } from './engine.js';
+
+const BENCHES: Record<string, (args: string[]) => void> = { engine: benchEngine };
+
+const [name = 'all', ...args] = process.argv.slice(2);
+if (name === 'all') for (const b of Object.values(BENCHES)) b(args);
+else if (BENCHES[name]) BENCHES[name]!(args);
+else {
+  console.error(`unknown benchmark '${name}' (one of: ${Object.keys(BENCHES).join(', ')}, all)`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sets zooclip up on a fresh Debian machine: libtorch (found, or installed with apt), npm
+# dependencies, the native addon and the TypeScript build. Safe to run again: finished steps
+# are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  echo "[setup] apt-get install --no-install-recommends $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Build tools for the addon (present on most images; installed only when missing).
+missing=()
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+command -v python3 >/dev/null || missing+=(python3)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+
+# npm dependencies (from the lock file when there is one).
+if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules ]; }; then
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  touch node_modules
+fi
+
+# libtorch: LIBTORCH, a Python torch, or Debian's libtorch-dev (installed with apt if absent).
+node scripts/find-libtorch.mjs
+
+# The native addon, rebuilt when its sources or the libtorch choice changed.
+addon=build/Release/zooclip_native.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  echo "[setup] building the native addon"
+  npx --no-install node-gyp rebuild -j "$(nproc)" >build.log 2>&1 || { tail -40 build.log; echo "[setup] addon build failed (full log: build.log)"; exit 1; }
+fi
+
+npx --no-install tsc -p tsconfig.json
+echo "[setup] ready: $(node dist/src/cli/main.js --version)"

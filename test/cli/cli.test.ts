@@ -1,0 +1,41 @@
+// The CLI: help, version, unknown input, and a short demo run end to end.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { SafetensorsReader } from '../../src/io/safetensors.js';
+
+const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+
+test('--help lists the commands, --version prints the package version', () => {
+  assert.match(execFileSync('node', [cli, '--help'], { encoding: 'utf8' }), /Usage: zooclip <command>[\s\S]*demo/);
+  assert.equal(execFileSync('node', [cli, '--version'], { encoding: 'utf8' }).trim(), pkg.version);
+});
+
+test('unknown commands and options fail with a message that names them', () => {
+  const a = spawnSync('node', [cli, 'frobnicate'], { encoding: 'utf8' });
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /unknown command 'frobnicate'/);
+  const b = spawnSync('node', [cli, 'demo', '--stepz', '3'], { encoding: 'utf8' });
+  assert.equal(b.status, 1);
+  assert.match(b.stderr, /unknown option --stepz/);
+  const c = spawnSync('node', [cli, 'demo', '--steps', 'many'], { encoding: 'utf8' });
+  assert.match(c.stderr, /--steps expects a number, got 'many'/);
+});
+
+test('demo trains, learns the toy task and writes a loadable checkpoint', () => {
+  const out = mkdtempSync(join(tmpdir(), 'zc-demo-'));
+  const log = execFileSync('node', [cli, 'demo', '--steps', '60', '--batch', '64', '--out', out, '--device', 'cpu'], { encoding: 'utf8' });
+  assert.match(log, /zero-shot accuracy after 60 steps/);
+  const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { before: number; after: number; losses: number[] };
+  assert.equal(result.losses.length, 60);
+  assert.ok(result.losses.at(-1)! < result.losses[0]!, 'loss went down');
+  assert.ok(result.after > result.before + 0.2, `zero-shot accuracy ${result.before} -> ${result.after}`);
+  const r = new SafetensorsReader(join(out, 'model.safetensors'));
+  assert.ok(r.keys().includes('visual.transformer.resblocks.0.attn.in_proj_weight'));
+  assert.ok(r.keys().includes('logit_scale'));
+  r.close();
+});
