@@ -8,19 +8,19 @@ import { native } from '../src/engine/native.js';
 import { SMALL_BATCH, SMALL_CLIP, smallClip } from './small_clip.js';
 import { median, trainRig } from './train_step.js';
 
+if (!process.execArgv.includes('--single-threaded-gc')) {
+  console.warn('engine bench: run node with --single-threaded-gc (npm run bench does) or GC threads compete with libtorch for the cores');
+}
+
 function sgemm(n: number, device: string, reps = 5): number {
   return tidy(() => {
     const a = randn([n, n], { device }), b = randn([n, n], { device });
     matmul(a, b);
     synchronize();
-    const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      tidy(() => matmul(a, b));
-      synchronize();
-      times.push(performance.now() - t0);
-    }
-    return (2 * n ** 3) / (median(times) / 1000) / 1e9;
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) matmul(a, b).dispose();
+    synchronize();
+    return (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
   });
 }
 
@@ -66,7 +66,7 @@ function zooclipStep(device: string, steps = 20, warmup = 3): number {
 interface TorchResult { step_ms: number; sgemm_gflops: number; torch: string; threads: number }
 
 function torchStep(device: string, env: Record<string, string>): TorchResult {
-  const out = execFileSync('/usr/bin/python3', [join(process.cwd(), 'bench', 'engine_torch.py')], {
+  const out = execFileSync(process.env.ZOOCLIP_PYTHON ?? '/usr/bin/python3', [join(process.cwd(), 'bench', 'engine_torch.py')], {
     encoding: 'utf8', env: { ...process.env, BENCH_DEVICE: device, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return JSON.parse(out.trim().split('\n').pop() as string) as TorchResult;

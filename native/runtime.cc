@@ -125,7 +125,19 @@ static napi_value bench_add(napi_env env, napi_callback_info info) {
   });
 }
 
+// setAllowTF32(bool): TF32 for CUDA matmuls and cuDNN convolutions (parity tests turn it off).
+static napi_value set_allow_tf32(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  return guarded(env, "setAllowTF32", [&] {
+    bool on = get_bool(env, a[0], "allow");
+    at::globalContext().setAllowTF32CuBLAS(on);
+    at::globalContext().setAllowTF32CuDNN(on);
+    return undefined(env);
+  });
+}
+
 void register_runtime(napi_env env, napi_value exports) {
+  export_fn(env, exports, "setAllowTF32", set_allow_tf32);
   export_fn(env, exports, "setNumThreads", set_num_threads);
   export_fn(env, exports, "getNumThreads", get_num_threads);
   export_fn(env, exports, "cudaDeviceCount", cuda_device_count);

@@ -34,6 +34,7 @@ export interface NativeAddon {
   synchronize(): void;
   buildInfo(): { torchVersion: string; cuda: boolean; parallelInfo: string; config: string };
   setAutocast(device: string, on: boolean, dtype: number): boolean;
+  setAllowTF32(on: boolean): void;
   benchAdd(a: number, b: number, n: number): number;
   adamwStep(params: number[], m: number[], v: number[], lr: number, b1: number, b2: number, eps: number, wd: number, step: number): void;
   sgdStep(params: number[], bufs: number[], lr: number, momentum: number, dampening: number, wd: number, nesterov: boolean, step: number): void;

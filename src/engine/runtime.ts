@@ -59,3 +59,8 @@ export function loadedBlas(): string[] {
     return [];
   }
 }
+
+/** Allows TF32 in CUDA matmuls and cuDNN convolutions (faster, ~1e-3 relative error). */
+export function setAllowTF32(on: boolean): void {
+  native.setAllowTF32(on);
+}

@@ -14,15 +14,18 @@ import { assertClose } from '../helpers/assert_close.js';
 
 const golden = new SafetensorsReader(join(process.cwd(), 'test', 'parity', 'golden.safetensors'));
 const tol = { rtol: 1e-5, atol: 1e-6 };
+// ZOOCLIP_TEST_DEVICE=cuda:0 runs the trajectories on the GPU (the multi-tensor path).
+const DEVICE = process.env.ZOOCLIP_TEST_DEVICE ?? 'cpu';
+const read = (name: string) => golden.read(name, DEVICE);
 
 function trajectory(kind: string, make: (p: Tensor, q: Tensor) => Optimizer<unknown>): void {
   const before = liveTensors();
-  const p = keep(golden.read('optim.p0').requiresGrad_()), q = keep(golden.read('optim.q0').requiresGrad_());
+  const p = keep(read('optim.p0').requiresGrad_()), q = keep(read('optim.q0').requiresGrad_());
   const opt = make(p, q);
   for (let i = 0; i < 3; i++) {
     tidy(() => {
-      p.grad = golden.read(`optim.g${i}`);
-      q.grad = golden.read(`optim.h${i}`);
+      p.grad = read(`optim.g${i}`);
+      q.grad = read(`optim.h${i}`);
       opt.step();
       assertClose(p, golden.read(`optim.${kind}.p${i}`), `${kind} p step ${i}`, tol);
       assertClose(q, golden.read(`optim.${kind}.q${i}`), `${kind} q step ${i}`, tol);
@@ -51,9 +54,9 @@ test('SGD with dampening matches torch.optim.SGD', () => {
 
 test('clipGradNorm returns the total norm and scales as torch.nn.utils.clip_grad_norm_', () => {
   tidy(() => {
-    const p = golden.read('optim.p0').requiresGrad_(), q = golden.read('optim.q0').requiresGrad_();
-    p.grad = golden.read('optim.g0');
-    q.grad = golden.read('optim.h0');
+    const p = read('optim.p0').requiresGrad_(), q = read('optim.q0').requiresGrad_();
+    p.grad = read('optim.g0');
+    q.grad = read('optim.h0');
     const norm = clipGradNorm([p, q], 1.5);
     assert.ok(Math.abs(norm - golden.read('optim.clip.norm').item()) < 1e-5);
     assertClose(p.grad!, golden.read('optim.clip.g'), 'clipped g', tol);

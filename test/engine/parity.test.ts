@@ -47,7 +47,7 @@ const CASES: Record<string, Fn> = {
   conv2d_dilation: (x, w) => E.conv2d(x!, w!, null, { padding: 2, dilation: 2 }),
   conv_transpose2d: (x, w, b) => E.convTranspose2d(x!, w!, b, { stride: 2, padding: 1, outputPadding: 1 }),
   batch_norm_train: (x, w, b) => {
-    const rm = E.zeros([6]), rv = E.ones([6]);
+    const rm = E.zeros([6], { device: DEVICE }), rv = E.ones([6], { device: DEVICE });
     return [E.batchNorm(x!, rm, rv, w!, b!, true, 0.1, 1e-5), rm, rv];
   },
   batch_norm_eval: (x, m, v, w, b) => E.batchNorm(x!, m!, v!, w!, b!, false, 0.1, 1e-5),
@@ -77,6 +77,10 @@ const CASES: Record<string, Fn> = {
 };
 
 const golden = new SafetensorsReader(join(dir, 'golden.safetensors'));
+// ZOOCLIP_TEST_DEVICE=cuda:0 replays every case on the GPU (TF32 off, so tolerances hold).
+const DEVICE = process.env.ZOOCLIP_TEST_DEVICE ?? 'cpu';
+E.setAllowTF32(false);
+const read = (name: string) => golden.read(name, DEVICE);
 
 test(`golden files cover every parity case (made with torch ${manifest.torch})`, () => {
   const missing = manifest.cases.map((c) => c.name).filter((n) => !(n in CASES));
@@ -85,11 +89,11 @@ test(`golden files cover every parity case (made with torch ${manifest.torch})`,
 });
 
 for (const c of manifest.cases) {
-  test(`parity: ${c.name}`, () => {
+  test(`parity: ${c.name} on ${DEVICE}`, () => {
     const before = E.liveTensors();
     tidy(() => {
       const ins = Array.from({ length: c.inputs }, (_, i) => {
-        const x = golden.read(`${c.name}.in${i}`);
+        const x = read(`${c.name}.in${i}`);
         if (c.grads.includes(i)) x.requiresGrad = true;
         return x;
       });
@@ -100,7 +104,7 @@ for (const c of manifest.cases) {
       outs.forEach((o, i) => assertClose(o.dtype === 'bool' ? o.to('float32') : o, golden.read(`${c.name}.out${i}`), `${c.name} out${i}`, tol));
       if (c.grads.length) {
         const diff = outs.filter((o) => o.requiresGrad);
-        backward(diff, diff.map((_, i) => golden.read(`${c.name}.up${i}`)));
+        backward(diff, diff.map((_, i) => read(`${c.name}.up${i}`)));
         for (const i of c.grads) {
           const g = c.name === 'vit_block' && i > 0
             ? lastBlock!.stateDict().get(manifest.vit_block_weights[i - 1]!)!.grad

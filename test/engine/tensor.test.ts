@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   arange, full, linspace, manualSeed, noGrad, ones, rand, randint, randn, tensor, tidy, zeros, liveTensors, enableGrad,
-  isGradEnabled, add, conv2d, type DType, cat, getNumThreads, setNumThreads, loadedBlas, buildInfo, cudaAvailable,
+  isGradEnabled, add, conv2d, type DType, cat, autocast, getNumThreads, setNumThreads, loadedBlas, buildInfo, cudaAvailable,
 } from '../../src/engine/index.js';
 import { cpus } from 'node:os';
 
@@ -109,6 +109,17 @@ test('CUDA tensors work when this build has CUDA', (t) => {
     const x = randn([4, 4], { device: 'cuda:0' });
     assert.equal(x.device, 'cuda:0');
     assert.deepEqual(x.to('cpu').toArray().length, 16);
+  });
+});
+
+test('bf16 autocast on CUDA runs matmuls in bfloat16 and keeps gradients float32', (t) => {
+  if (!cudaAvailable()) return t.skip('no CUDA device');
+  tidy(() => {
+    const w = randn([8, 8], { device: 'cuda:0' }).requiresGrad_();
+    const y = autocast('cuda', 'bfloat16', () => randn([4, 8], { device: 'cuda:0' }).matmul(w));
+    assert.equal(y.dtype, 'bfloat16');
+    y.to('float32').sum().backward();
+    assert.equal(w.grad!.dtype, 'float32');
   });
 });
 
