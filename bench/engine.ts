@@ -8,10 +8,6 @@ import { native } from '../src/engine/native.js';
 import { SMALL_BATCH, SMALL_CLIP, smallClip } from './small_clip.js';
 import { median, trainRig } from './train_step.js';
 
-if (!process.execArgv.includes('--single-threaded-gc')) {
-  console.warn('engine bench: run node with --single-threaded-gc (npm run bench does) or GC threads compete with libtorch for the cores');
-}
-
 function sgemm(n: number, device: string, reps = 5): number {
   return tidy(() => {
     const a = randn([n, n], { device }), b = randn([n, n], { device });
@@ -85,9 +81,9 @@ export function benchEngine(args: string[]): void {
   // PyTorch at its best uses the same OpenMP OpenBLAS (preloaded by path) and thread count.
   const openmpBlas = blas.filter((b) => b.includes('openblas-openmp') && /lib(openblas|blas)\.so/.test(b) || /libopenblasp/.test(b));
   const best = { ZOOCLIP_NUM_THREADS: String(threads), ...(openmpBlas.length ? { LD_PRELOAD: openmpBlas.join(':') } : {}) };
-  // Two alternating rounds; the faster median of each side counts (the machine is shared and noisy).
+  // Three alternating rounds; the fastest median of each side counts (shared machines are noisy).
   const ours: number[] = [], theirs: TorchResult[] = [];
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     ours.push(zooclipStep(device));
     theirs.push(torchStep(device, best));
     console.log(`round ${round + 1}: zooclip ${ours.at(-1)!.toFixed(1)} ms/step, PyTorch ${theirs.at(-1)!.step_ms.toFixed(1)} ms/step`);

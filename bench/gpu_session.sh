@@ -11,6 +11,6 @@ NODE_INCLUDE=$PWD/.dev/include bash scripts/build-addon-direct.sh 2>&1 | tail -3
 node dist/src/cli/main.js info | tee "$OUT/info.json"
 ZOOCLIP_TEST_DEVICE=cuda:0 node --test --test-concurrency=1 dist/test/ > "$OUT/test-cuda.log" 2>&1; echo "tests on cuda exit $?"
 grep -E "^not ok|^# (tests|pass|fail|skipped)" "$OUT/test-cuda.log"
-node --single-threaded-gc dist/bench/run.js engine --device cuda:0 2>&1 | tee "$OUT/bench-engine-cuda.log"
-for flags in "" "--single-threaded-gc"; do node $flags dist/bench/profile_step.js cuda:0; done | tee "$OUT/profile-cuda.log"
+node dist/bench/run.js engine --device cuda:0 2>&1 | tee "$OUT/bench-engine-cuda.log"
+node dist/bench/profile_step.js cuda:0 | tee "$OUT/profile-cuda.log"
 python3 bench/profile_step_torch.py cuda:0 | tee -a "$OUT/profile-cuda.log"

@@ -1,6 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc
-// --single-threaded-gc: V8's parallel GC helper threads otherwise compete with libtorch's OpenMP
-// threads for the cores; measured 15-20% slower CPU training steps on 2 cores without it.
+#!/usr/bin/env node
 // The `zooclip` command line: one small function per command.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
