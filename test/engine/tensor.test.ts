@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   arange, full, linspace, manualSeed, noGrad, ones, rand, randint, randn, tensor, tidy, zeros, liveTensors, enableGrad,
-  isGradEnabled, add, conv2d, type DType, cat, autocast, getNumThreads, setNumThreads, loadedBlas, buildInfo, cudaAvailable,
+  isGradEnabled, add, conv2d, type DType, cat, autocast, dropout, getNumThreads, setNumThreads, loadedBlas, buildInfo, cudaAvailable,
 } from '../../src/engine/index.js';
 import { cpus } from 'node:os';
 
@@ -128,3 +128,14 @@ test('live tensor count returns to where it was', () => {
   tidy(() => { for (let i = 0; i < 100; i++) randn([10]).add(1).mul(2); });
   assert.equal(liveTensors(), before);
 });
+
+test('dropout zeroes about p of the values and rescales the rest; identity in eval', () => tidy(() => {
+  manualSeed(5);
+  const x = ones([10000]);
+  const y = dropout(x, 0.3, true).toArray();
+  const zeros = y.filter((v) => v === 0).length / y.length;
+  assert.ok(Math.abs(zeros - 0.3) < 0.03, `dropped share ${zeros}`);
+  assert.ok(y.filter((v) => v !== 0).every((v) => Math.abs(v - 1 / 0.7) < 1e-6));
+  assert.deepEqual(dropout(x, 0.3, false).toArray().slice(0, 3), [1, 1, 1]);
+  assert.throws(() => dropout(x, 1.5, true), /p must be in \[0, 1\]/);
+}));
