@@ -1,5 +1,7 @@
 // Basic layers with PyTorch's parameter names, layouts and default initialisation.
-import { conv2d, embedding, empty, layerNorm, linear, ones, zeros, uniform_, normal_, type Tensor, type ConvOptions } from '../engine/index.js';
+import {
+  batchNorm, conv2d, dropout, embedding, empty, groupNorm, layerNorm, linear, noGrad, ones, rand, zeros, uniform_, normal_, type Tensor, type ConvOptions,
+} from '../engine/index.js';
 import { Module } from './module.js';
 
 /** y = x W^T + b, weight [out, in]. */
@@ -56,5 +58,63 @@ export class Conv2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.opts);
+  }
+}
+
+/** Batch norm over NCHW with running statistics (buffers running_mean, running_var, num_batches_tracked). */
+export class BatchNorm2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly running_mean: Tensor;
+  readonly running_var: Tensor;
+  readonly num_batches_tracked: Tensor;
+  constructor(readonly channels: number, readonly eps = 1e-5, readonly momentum = 0.1) {
+    super();
+    this.weight = this.param('weight', ones([channels]));
+    this.bias = this.param('bias', zeros([channels]));
+    this.running_mean = this.buffer('running_mean', zeros([channels]));
+    this.running_var = this.buffer('running_var', ones([channels]));
+    this.num_batches_tracked = this.buffer('num_batches_tracked', zeros([], { dtype: 'int64' }));
+  }
+  forward(x: Tensor): Tensor {
+    if (this.training) noGrad(() => this.num_batches_tracked.add_(1));
+    return batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, this.training, this.momentum, this.eps);
+  }
+}
+
+export class GroupNorm extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(readonly groups: number, readonly channels: number, readonly eps = 1e-5) {
+    super();
+    if (channels % groups !== 0) throw new Error(`GroupNorm: ${channels} channels do not split into ${groups} groups`);
+    this.weight = this.param('weight', ones([channels]));
+    this.bias = this.param('bias', zeros([channels]));
+  }
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.groups, this.weight, this.bias, this.eps);
+  }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return this.p > 0 && this.training ? dropout(x, this.p, true) : x;
+  }
+}
+
+/** Stochastic depth: drops whole samples of a residual branch with probability p in training. */
+export class DropPath extends Module {
+  constructor(readonly p = 0) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    if (this.p === 0 || !this.training) return x;
+    const keepP = 1 - this.p;
+    const shape = [x.size(0), ...Array<number>(x.ndim - 1).fill(1)];
+    const mask = rand(shape, { device: x.device }).lt(keepP).to(x.dtype).div(keepP);
+    return x.mul(mask);
   }
 }
