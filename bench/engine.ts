@@ -35,12 +35,12 @@ function opOverhead(): { jsUs: number; cppUs: number } {
 
 /** Multiply-adds x2 of the step's matmuls and convs, forward x3 for forward + backward. */
 function stepFlops(): number {
-  const { vision: v, text: t, embedDim } = SMALL_CLIP;
+  const { vision_cfg: v, text_cfg: t, embed_dim: embedDim } = SMALL_CLIP;
   const B = SMALL_BATCH;
   const block = (n: number, l: number, d: number) => 24 * n * l * d * d + 4 * n * l * l * d;
-  const g = v.imageSize / v.patchSize, lv = g * g + 1;
-  const fwd = v.layers * block(B, lv, v.width) + t.layers * block(B, t.contextLength, t.width) +
-    2 * B * g * g * 3 * v.patchSize ** 2 * v.width + 2 * B * (v.width + t.width) * embedDim + 2 * B * B * embedDim;
+  const g = v.image_size / v.patch_size, lv = g * g + 1;
+  const fwd = v.layers * block(B, lv, v.width) + t.layers * block(B, t.context_length, t.width) +
+    2 * B * g * g * 3 * v.patch_size ** 2 * v.width + 2 * B * (v.width + t.width) * embedDim + 2 * B * B * embedDim;
   return 3 * fwd;
 }
 

@@ -8,8 +8,8 @@ import type { CLIP } from '../src/models/clip.js';
 export interface StepRig { step(): number; dispose(): void }
 
 export function trainRig(model: CLIP, batch: number, device = 'cpu'): StepRig {
-  const { imageSize } = model.cfg.vision;
-  const { contextLength, vocabSize } = model.cfg.text;
+  const imageSize = model.visual.imageSize;
+  const { context_length: contextLength, vocab_size: vocabSize } = model.cfg.text_cfg;
   const images = keep(randn([batch, 3, imageSize, imageSize], { device }));
   const ids = keep(randint(1, vocabSize, [batch, contextLength], { device }));
   const [decay, noDecay] = splitDecay(model.namedParameters());

@@ -1,45 +1,101 @@
-// CLIP: the image tower under `visual.` and the text tower at the root, as open_clip's CLIP,
-// with a learnable logit scale initialised to log(1/0.07).
-import { full, normalize, type Tensor } from '../engine/index.js';
+// CLIP: the image tower under `visual.`; the text tower at the root (open_clip's CLIP) or under
+// `text.` for custom_text configs (open_clip's CustomTextCLIP); a learnable logit scale
+// initialised to log(1/0.07), and a logit bias when the config asks for one (SigLIP).
+import { full, normalize, randint, type Tensor } from '../engine/index.js';
 import { Module } from '../nn/module.js';
 import type { Embedding, LayerNorm } from '../nn/layers.js';
-import { VisionTransformer, type VitConfig } from './vit.js';
-import { encodeTextWith, initTextParts, type TextConfig } from './text_transformer.js';
+import { VisionTransformer } from './vit.js';
+import { TextTransformer, encodeTextWith, makeTextParts, type TextParts } from './text_transformer.js';
 import type { Transformer } from './transformer.js';
+import { type ClipCfg, getModelConfig, parseClipConfig } from './config.js';
+import type { ImageTower } from './tower.js';
 
-export interface ClipConfig { embedDim: number; vision: Omit<VitConfig, 'embedDim'>; text: Omit<TextConfig, 'embedDim'> }
+type TowerFactory = (cfg: ClipCfg) => ImageTower & Module;
+const TIMM_TOWERS = new Map<string, TowerFactory>();
+
+/** Registers an image tower for a vision_cfg.timm_model_name (the MCi family registers itself). */
+export function registerImageTower(timmName: string, make: TowerFactory): void {
+  TIMM_TOWERS.set(timmName, make);
+}
+
+/** Builds the image tower a config names: a ViT, or a registered tower for timm_model_name. */
+export function buildImageTower(cfg: ClipCfg): ImageTower & Module {
+  const v = cfg.vision_cfg;
+  if (v.timm_model_name) {
+    const make = TIMM_TOWERS.get(v.timm_model_name);
+    if (!make) throw new Error(`no image tower registered for timm_model_name '${v.timm_model_name}' (have: ${[...TIMM_TOWERS.keys()].join(', ') || 'none'})`);
+    return make(cfg);
+  }
+  return new VisionTransformer(v, cfg.embed_dim, cfg.quick_gelu ? 'quick_gelu' : 'gelu');
+}
 
 export class CLIP extends Module {
-  readonly positional_embedding: Tensor;
-  readonly text_projection: Tensor;
+  readonly visual: ImageTower & Module;
+  readonly text: TextTransformer | null;
   readonly logit_scale: Tensor;
-  readonly visual: VisionTransformer;
-  readonly transformer: Transformer;
-  readonly token_embedding: Embedding;
-  readonly ln_final: LayerNorm;
-  readonly textCfg: TextConfig;
-  constructor(readonly cfg: ClipConfig) {
+  readonly logit_bias: Tensor | null;
+  private readonly textParts: TextParts;
+  constructor(readonly cfg: ClipCfg) {
     super();
-    this.textCfg = { ...cfg.text, embedDim: cfg.embedDim };
-    const text = initTextParts(this.textCfg);
-    this.positional_embedding = this.param('positional_embedding', text.positional_embedding);
-    this.text_projection = this.param('text_projection', text.text_projection);
-    this.logit_scale = this.param('logit_scale', full([], Math.log(1 / 0.07)));
-    this.visual = this.child('visual', new VisionTransformer({ ...cfg.vision, embedDim: cfg.embedDim }));
-    this.transformer = this.child('transformer', text.transformer);
-    this.token_embedding = this.child('token_embedding', text.token_embedding);
-    this.ln_final = this.child('ln_final', text.ln_final);
+    const act = cfg.quick_gelu ? 'quick_gelu' : 'gelu';
+    if (cfg.custom_text) {
+      this.logit_scale = this.param('logit_scale', full([], cfg.init_logit_scale));
+      this.logit_bias = cfg.init_logit_bias === null ? null : this.param('logit_bias', full([], cfg.init_logit_bias));
+      this.visual = this.child('visual', buildImageTower(cfg));
+      this.text = this.child('text', new TextTransformer(cfg.text_cfg, cfg.embed_dim, act));
+      this.textParts = this.text;
+    } else {
+      // open_clip's CLIP: parameters of the text tower at the root, in its order.
+      const p = makeTextParts(cfg.text_cfg, cfg.embed_dim, act);
+      const positional = this.param('positional_embedding', p.positional_embedding);
+      const projection = this.param('text_projection', p.text_projection);
+      this.logit_scale = this.param('logit_scale', full([], cfg.init_logit_scale));
+      this.logit_bias = cfg.init_logit_bias === null ? null : this.param('logit_bias', full([], cfg.init_logit_bias));
+      this.visual = this.child('visual', buildImageTower(cfg));
+      const transformer = this.child('transformer', p.transformer);
+      const tokenEmbedding = this.child('token_embedding', p.token_embedding);
+      const lnFinal = this.child('ln_final', p.ln_final);
+      this.text = null;
+      this.textParts = { token_embedding: tokenEmbedding as Embedding, positional_embedding: positional, transformer: transformer as Transformer,
+        ln_final: lnFinal as LayerNorm, text_projection: projection };
+    }
   }
+
+  /** The text tower's transformer (for gradient checkpointing and the like). */
+  get textTransformer(): Transformer {
+    return this.textParts.transformer;
+  }
+
   encodeImage(images: Tensor, normalized = true): Tensor {
     const f = this.visual.forward(images);
     return normalized ? normalize(f, 2, -1) : f;
   }
   encodeText(ids: Tensor, normalized = true): Tensor {
-    const f = encodeTextWith(this, this.textCfg, ids);
+    const f = encodeTextWith(this.textParts, this.cfg.text_cfg, ids);
     return normalized ? normalize(f, 2, -1) : f;
   }
-  /** Normalised image and text features and the exponentiated logit scale. */
-  forward(images: Tensor, ids: Tensor): { imageFeatures: Tensor; textFeatures: Tensor; logitScale: Tensor } {
-    return { imageFeatures: this.encodeImage(images), textFeatures: this.encodeText(ids), logitScale: this.logit_scale.exp() };
+  /** Normalised image and text features, the exponentiated logit scale (and the bias, if any). */
+  forward(images: Tensor, ids: Tensor): { imageFeatures: Tensor; textFeatures: Tensor; logitScale: Tensor; logitBias: Tensor | null } {
+    return { imageFeatures: this.encodeImage(images), textFeatures: this.encodeText(ids), logitScale: this.logit_scale.exp(), logitBias: this.logit_bias };
   }
+  /** Image-text logits [B_img, B_txt] = scale * I T^T (+ bias). */
+  logits(images: Tensor, ids: Tensor): Tensor {
+    const o = this.forward(images, ids);
+    const l = o.imageFeatures.matmul(o.textFeatures.transpose(0, 1)).mul(o.logitScale);
+    return o.logitBias ? l.add(o.logitBias) : l;
+  }
+  /** Random inputs of the right shapes for smoke tests: images and token ids. */
+  dummyInput(batch = 2): { images: Tensor; ids: Tensor } {
+    const t = this.cfg.text_cfg;
+    return { images: this.visual.dummyInput(batch), ids: randint(1, t.vocab_size, [batch, t.context_length]) };
+  }
+}
+
+/**
+ * A CLIP model from a built-in name, a config JSON path or a config object.
+ * @example const model = createModel('ViT-B-16');
+ */
+export function createModel(spec: string | ClipCfg | Record<string, unknown>): CLIP {
+  const cfg = typeof spec === 'string' ? getModelConfig(spec) : 'vision_cfg' in spec && 'quick_gelu' in spec ? (spec as ClipCfg) : parseClipConfig(spec, 'config object');
+  return new CLIP(cfg);
 }

@@ -3,42 +3,84 @@
 import { cat, empty, normal_, randn, type Tensor } from '../engine/index.js';
 import { Module } from '../nn/module.js';
 import { Conv2d, LayerNorm } from '../nn/layers.js';
+import type { Activation } from '../nn/attention.js';
 import { Transformer } from './transformer.js';
+import type { VisionCfg } from './config.js';
+import { type FeatureInfo, type ImageTower, type Intermediates, type IntermediatesOptions, resolveIndices } from './tower.js';
 
-export interface VitConfig { imageSize: number; patchSize: number; width: number; layers: number; heads: number; mlpRatio?: number; embedDim: number }
-
-export class VisionTransformer extends Module {
+export class VisionTransformer extends Module implements ImageTower {
   readonly conv1: Conv2d;
   readonly class_embedding: Tensor;
   readonly positional_embedding: Tensor;
-  readonly ln_pre: LayerNorm;
+  readonly ln_pre: LayerNorm | null;
   readonly transformer: Transformer;
   readonly ln_post: LayerNorm;
   readonly proj: Tensor;
   readonly grid: number;
-  constructor(readonly cfg: VitConfig) {
+  readonly imageSize: number;
+  constructor(readonly cfg: VisionCfg, readonly embedDim: number, act: Activation = 'gelu') {
     super();
-    const { imageSize, patchSize, width } = cfg;
-    if (imageSize % patchSize !== 0) throw new Error(`VisionTransformer: image ${imageSize} is not a multiple of patch ${patchSize}`);
-    this.grid = imageSize / patchSize;
+    const { image_size: imageSize, patch_size: patch, width } = cfg;
+    this.imageSize = imageSize;
+    this.grid = imageSize / patch;
     const scale = width ** -0.5;
-    this.conv1 = this.child('conv1', new Conv2d(3, width, patchSize, { stride: patchSize, bias: false }));
+    this.conv1 = this.child('conv1', new Conv2d(3, width, patch, { stride: patch, bias: false }));
     this.class_embedding = this.param('class_embedding', randn([width]).mul_(scale));
     this.positional_embedding = this.param('positional_embedding', randn([this.grid * this.grid + 1, width]).mul_(scale));
-    this.ln_pre = this.child('ln_pre', new LayerNorm(width));
-    this.transformer = this.child('transformer', new Transformer(width, cfg.layers, cfg.heads, cfg.mlpRatio ?? 4));
+    this.ln_pre = cfg.no_ln_pre ? null : this.child('ln_pre', new LayerNorm(width));
+    this.transformer = this.child('transformer', new Transformer(width, cfg.layers, width / cfg.head_width, { mlpRatio: cfg.mlp_ratio, act, lsInit: cfg.ls_init_value }));
     this.ln_post = this.child('ln_post', new LayerNorm(width));
-    this.proj = this.param('proj', normal_(empty([width, cfg.embedDim]), 0, scale));
+    this.proj = this.param('proj', normal_(empty([width, embedDim]), 0, scale));
   }
-  /** Images [B, 3, H, W] -> embeddings [B, embedDim] (not normalised). */
-  forward(images: Tensor): Tensor {
-    const b = images.size(0);
-    const w = this.cfg.width;
+
+  private embed(images: Tensor): Tensor {
+    const b = images.size(0), w = this.cfg.width;
+    if (images.ndim !== 4 || images.size(1) !== 3 || images.size(2) !== this.imageSize || images.size(3) !== this.imageSize) {
+      throw new Error(`VisionTransformer: expected images [B, 3, ${this.imageSize}, ${this.imageSize}], got [${images.shape}]`);
+    }
     const patches = this.conv1.forward(images).reshape([b, w, -1]).permute([0, 2, 1]);
     const cls = this.class_embedding.view([1, 1, w]).expand([b, 1, w]);
-    let x = cat([cls, patches], 1).add(this.positional_embedding);
-    x = this.transformer.forward(this.ln_pre.forward(x));
-    const pooled = this.ln_post.forward(x.select(1, 0));
+    const x = cat([cls, patches], 1).add(this.positional_embedding);
+    return this.ln_pre ? this.ln_pre.forward(x) : x;
+  }
+
+  private head(x: Tensor): Tensor {
+    const pool = (t: Tensor) => (this.cfg.pool_type === 'avg' ? t.slice(1, 1, null).mean(1) : t.select(1, 0));
+    const pooled = this.cfg.final_ln_after_pool ? this.ln_post.forward(pool(x)) : pool(this.ln_post.forward(x));
     return pooled.matmul(this.proj);
+  }
+
+  /** Images [B, 3, S, S] -> embeddings [B, embedDim] (not normalised). */
+  forward(images: Tensor): Tensor {
+    return this.head(this.transformer.forward(this.embed(images)));
+  }
+
+  /** Block outputs as patch maps [B, width, S/p, S/p] (class token dropped) or token sequences. */
+  forwardIntermediates(images: Tensor, o: IntermediatesOptions = {}): Intermediates {
+    const want = new Set(resolveIndices(o.indices, this.cfg.layers));
+    const last = Math.max(...want);
+    const maps: Tensor[] = [];
+    const blocks = this.transformer.resblocks.items;
+    let x = this.embed(images);
+    for (let i = 0; i < (o.intermediatesOnly ? last + 1 : blocks.length); i++) {
+      x = (blocks[i] as (typeof blocks)[number]).forward(x);
+      if (want.has(i)) maps.push(o.format === 'NLC' ? x : this.toMap(x));
+    }
+    return { output: o.intermediatesOnly ? null : this.head(x), intermediates: maps };
+  }
+
+  private toMap(tokens: Tensor): Tensor {
+    const b = tokens.size(0);
+    return tokens.slice(1, 1, null).reshape([b, this.grid, this.grid, this.cfg.width]).permute([0, 3, 1, 2]);
+  }
+
+  featureInfo(): FeatureInfo[] {
+    return Array.from({ length: this.cfg.layers }, () => ({ channels: this.cfg.width, reduction: this.cfg.patch_size }));
+  }
+  dummyInput(batch = 2): Tensor {
+    return randn([batch, 3, this.imageSize, this.imageSize]);
+  }
+  reparameterize(): void {
+    // A plain ViT has no training-time branches.
   }
 }

@@ -1,6 +1,6 @@
 // Multi-head self-attention with PyTorch's fused layout (in_proj_weight [3d, d], out_proj), the
 // layout open_clip's checkpoints use, and the pre-norm residual block built on it.
-import { empty, gelu, noGrad, scaledDotProductAttention, zeros, linear, uniform_, type Tensor } from '../engine/index.js';
+import { empty, full, gelu, noGrad, scaledDotProductAttention, zeros, linear, uniform_, type Tensor } from '../engine/index.js';
 import { Module } from './module.js';
 import { LayerNorm, Linear } from './layers.js';
 
@@ -29,35 +29,66 @@ export class MultiheadAttention extends Module {
   }
 }
 
-/** open_clip's Mlp: c_fc -> GELU -> c_proj. */
+export type Activation = 'gelu' | 'quick_gelu';
+
+/** x * sigmoid(1.702 x), the activation of OpenAI's original CLIP weights. */
+export function quickGelu(x: Tensor): Tensor {
+  return x.mul(x.mul(1.702).sigmoid());
+}
+
+/** open_clip's Mlp: c_fc -> GELU (or QuickGELU) -> c_proj. */
 export class Mlp extends Module {
   readonly c_fc: Linear;
   readonly c_proj: Linear;
-  constructor(dim: number, hidden: number) {
+  constructor(dim: number, hidden: number, readonly act: Activation = 'gelu') {
     super();
     this.c_fc = this.child('c_fc', new Linear(dim, hidden));
     this.c_proj = this.child('c_proj', new Linear(hidden, dim));
   }
   forward(x: Tensor): Tensor {
-    return this.c_proj.forward(gelu(this.c_fc.forward(x)));
+    const h = this.c_fc.forward(x);
+    return this.c_proj.forward(this.act === 'gelu' ? gelu(h) : quickGelu(h));
   }
 }
 
-/** Pre-norm transformer block: x + attn(ln_1(x)); x + mlp(ln_2(x)). */
+/** Per-channel learnable scale of a residual branch (key: gamma), as open_clip's LayerScale. */
+export class LayerScale extends Module {
+  readonly gamma: Tensor;
+  constructor(dim: number, init: number) {
+    super();
+    this.gamma = this.param('gamma', full([dim], init));
+  }
+  forward(x: Tensor): Tensor {
+    return x.mul(this.gamma);
+  }
+}
+
+export interface BlockOptions { mlpRatio?: number; act?: Activation; lsInit?: number | null }
+
+/** Pre-norm transformer block: x + ls_1(attn(ln_1(x))); x + ls_2(mlp(ln_2(x))). */
 export class ResidualAttentionBlock extends Module {
   readonly ln_1: LayerNorm;
   readonly attn: MultiheadAttention;
+  readonly ls_1: LayerScale | null;
   readonly ln_2: LayerNorm;
   readonly mlp: Mlp;
-  constructor(dim: number, heads: number, mlpRatio = 4) {
+  readonly ls_2: LayerScale | null;
+  constructor(dim: number, heads: number, o: BlockOptions = {}) {
     super();
+    const ls = o.lsInit ?? null;
     this.ln_1 = this.child('ln_1', new LayerNorm(dim));
     this.attn = this.child('attn', new MultiheadAttention(dim, heads));
+    this.ls_1 = ls === null ? null : this.child('ls_1', new LayerScale(dim, ls));
     this.ln_2 = this.child('ln_2', new LayerNorm(dim));
-    this.mlp = this.child('mlp', new Mlp(dim, Math.round(dim * mlpRatio)));
+    this.mlp = this.child('mlp', new Mlp(dim, Math.round(dim * (o.mlpRatio ?? 4)), o.act ?? 'gelu'));
+    this.ls_2 = ls === null ? null : this.child('ls_2', new LayerScale(dim, ls));
   }
   forward(x: Tensor, o: { mask?: Tensor | null; causal?: boolean } = {}): Tensor {
-    const h = x.add(this.attn.forward(this.ln_1.forward(x), o));
-    return h.add(this.mlp.forward(this.ln_2.forward(h)));
+    let a = this.attn.forward(this.ln_1.forward(x), o);
+    if (this.ls_1) a = this.ls_1.forward(a);
+    const h = x.add(a);
+    let m = this.mlp.forward(this.ln_2.forward(h));
+    if (this.ls_2) m = this.ls_2.forward(m);
+    return h.add(m);
   }
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { liveCheckpointSegments, liveTensors, manualSeed, randint, randn, tidy } from '../../src/engine/index.js';
 import { CLIP } from '../../src/models/clip.js';
+import { parseClipConfig } from '../../src/models/config.js';
 import { clipLoss } from '../../src/losses/contrastive.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import { clipGradNorm } from '../../src/optim/clip_grad.js';
@@ -10,8 +11,8 @@ import { clipGradNorm } from '../../src/optim/clip_grad.js';
 test('training steps of a tiny CLIP keep the live tensor count flat', () => {
   manualSeed(0);
   const start = liveTensors();
-  const model = new CLIP({ embedDim: 32, vision: { imageSize: 16, patchSize: 8, width: 32, layers: 2, heads: 2 }, text: { contextLength: 8, vocabSize: 50, width: 32, layers: 2, heads: 2 } });
-  model.transformer.gradCheckpointing = true;
+  const model = new CLIP(parseClipConfig({ embed_dim: 32, vision_cfg: { image_size: 16, patch_size: 8, width: 32, layers: 2, head_width: 16 }, text_cfg: { context_length: 8, vocab_size: 50, width: 32, layers: 2, heads: 2 } }));
+  model.textTransformer.gradCheckpointing = true;
   const opt = new AdamW(model.parameters(), { lr: 1e-3 });
   const counts: number[] = [];
   for (let i = 0; i < 6; i++) {

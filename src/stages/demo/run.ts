@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { argmax, manualSeed, noGrad, tidy, tensor, getNumThreads, buildInfo, defaultDevice, type Tensor } from '../../engine/index.js';
 import { CLIP } from '../../models/clip.js';
+import { parseClipConfig } from '../../models/config.js';
 import { clipLoss } from '../../losses/contrastive.js';
 import { AdamW } from '../../optim/adamw.js';
 import { splitDecay } from '../../optim/param_groups.js';
@@ -43,11 +44,11 @@ export function runDemo(o: DemoOptions): { before: number; after: number; losses
   const device = o.device ?? defaultDevice();
   manualSeed(o.seed);
   log(`zooclip demo: libtorch ${buildInfo().torchVersion}, ${getNumThreads()} threads, device ${device}`);
-  const model = new CLIP({
-    embedDim: 64,
-    vision: { imageSize: IMAGE, patchSize: 8, width: 64, layers: 2, heads: 2 },
-    text: { contextLength: TOY_CONTEXT, vocabSize: TOY_VOCAB, width: 64, layers: 2, heads: 2 },
-  }).to(device);
+  const model = new CLIP(parseClipConfig({
+    embed_dim: 64,
+    vision_cfg: { image_size: IMAGE, patch_size: 8, width: 64, layers: 2, head_width: 32 },
+    text_cfg: { context_length: TOY_CONTEXT, vocab_size: TOY_VOCAB, width: 64, layers: 2, heads: 2 },
+  }, 'demo')).to(device);
   const [decay, noDecay] = splitDecay(model.namedParameters());
   const opt = new AdamW([{ params: decay.map(([, p]) => p) }, { params: noDecay.map(([, p]) => p), hyper: { weightDecay: 0 } }],
     { lr: 2e-3, weightDecay: 0.1, beta2: 0.95 });
