@@ -1,0 +1,104 @@
+// Every built-in config builds; forward + backward on dummyInput; parameter counts; configs are
+// validated strictly; checkpoints round-trip through open_clip's folder layout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { liveTensors, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
+import { createModel } from '../../src/models/clip.js';
+import { getModelConfig, listModels, parseClipConfig } from '../../src/models/config.js';
+import { loadOpenClip, loadWeightsInto, saveOpenClip } from '../../src/io/checkpoint.js';
+import { saveSafetensors } from '../../src/io/safetensors.js';
+
+const VIT_ONLY = (n: string) => !getModelConfig(n).vision_cfg.timm_model_name;
+
+test('every built-in config parses', () => {
+  const names = listModels();
+  for (const n of ['ViT-B-16', 'ViT-B-32', 'ViT-S-16', 'zooclip-tiny-test', 'MobileCLIP-S0', 'MobileCLIP-S1', 'MobileCLIP-S2']) assert.ok(names.includes(n), n);
+  for (const n of names) getModelConfig(n);
+});
+
+test('config validation names the unknown or unsupported key and the file', () => {
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { widht: 3 } }, 'x.json'), /x\.json: vision_cfg: unknown key 'widht'/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, text_cfg: { embed_cls: true } }, 'y.json'), /y\.json: text_cfg\.embed_cls = true is an open_clip option zooclip does not implement/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, colour: 1 }, 'z.json'), /unknown key 'colour'/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { width: 100, head_width: 64 } }), /not a multiple of head_width/);
+  assert.throws(() => getModelConfig('ViT-Q-99'), /unknown model 'ViT-Q-99'/);
+});
+
+test('ViT parameter counts match open_clip (ViT-B-16 image tower 86.2M)', () => {
+  const model = createModel('ViT-B-16');
+  const visual = model.visual.parameters().reduce((s, p) => s + p.numel, 0);
+  assert.ok(Math.abs(visual - 86_192_640) / 86_192_640 < 0.001, `ViT-B-16 visual ${visual}`);
+  assert.equal(model.numParams(), 149_620_737);
+  model.dispose();
+});
+
+test('tiny configs: forward + backward on dummyInput, intermediates as NCHW maps', () => {
+  const before = liveTensors();
+  for (const name of listModels().filter((n) => VIT_ONLY(n) && n.startsWith('zooclip'))) {
+    manualSeed(0);
+    const model = createModel(name);
+    tidy(() => {
+      const { images, ids } = model.dummyInput(2);
+      const logits = model.logits(images, ids);
+      assert.deepEqual(logits.shape, [2, 2]);
+      logits.sum().backward();
+      assert.ok(model.parameters().every((p) => p.grad !== null), `${name}: every parameter gets a gradient`);
+      const { output, intermediates } = model.visual.forwardIntermediates(images, { indices: [-2, -1] });
+      const g = model.cfg.vision_cfg.image_size / model.cfg.vision_cfg.patch_size;
+      assert.deepEqual(intermediates.map((m) => m.shape), [[2, model.cfg.vision_cfg.width, g, g], [2, model.cfg.vision_cfg.width, g, g]]);
+      assert.deepEqual(output!.shape, [2, model.cfg.embed_dim]);
+      assert.equal(model.visual.featureInfo().length, model.cfg.vision_cfg.layers);
+    });
+    model.dispose();
+  }
+  assert.equal(liveTensors(), before);
+});
+
+test('checkpoint folder round trip: same outputs; open_clip config layout; dense heads dropped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-ckpt-'));
+  manualSeed(1);
+  const a = createModel('zooclip-tiny-test');
+  saveOpenClip(a, dir);
+  const b = loadOpenClip(dir);
+  noGrad(() => tidy(() => {
+    const { images, ids } = a.dummyInput(2);
+    assert.deepEqual(a.eval().logits(images, ids).toArray(), b.eval().logits(images, ids).toArray());
+  }));
+  a.dispose();
+  b.dispose();
+});
+
+test('loading reports missing, unexpected and mis-shaped keys by name; module. prefixes are stripped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-keys-'));
+  const model = createModel('zooclip-tiny-test');
+  tidy(() => {
+    const sd = new Map([...model.stateDict()].map(([k, v]) => [`module.${k}`, v.clone()]));
+    sd.delete('module.ln_final.bias');
+    sd.set('module.extra.weight', sd.get('module.logit_scale')!.clone());
+    sd.set('module.text_projection', sd.get('module.text_projection')!.transpose(0, 1).contiguous());
+    saveSafetensors(join(dir, 'bad.safetensors'), sd);
+  });
+  assert.throws(() => loadWeightsInto(model, join(dir, 'bad.safetensors')),
+    /bad\.safetensors: .*missing keys: ln_final\.bias.*unexpected keys: extra\.weight.*shape mismatches: text_projection: checkpoint \[32,64\] vs model \[64,32\]/);
+  const report = loadWeightsInto(model, join(dir, 'bad.safetensors'), { strict: false });
+  assert.deepEqual(report.missing, ['ln_final.bias']);
+  model.dispose();
+});
+
+test('position embeddings are resized on load for another image size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-pos-'));
+  const small = createModel('zooclip-tiny-test');
+  saveOpenClip(small, dir);
+  const cfg = getModelConfig('zooclip-tiny-test');
+  const big = createModel({ ...cfg, vision_cfg: { ...cfg.vision_cfg, image_size: 64 } });
+  loadWeightsInto(big, join(dir, 'open_clip_model.safetensors'));
+  assert.deepEqual(big.stateDict().get('visual.positional_embedding')!.shape, [65, 64]);
+  noGrad(() => tidy(() => assert.deepEqual(big.encodeImage(big.visual.dummyInput(1)).shape, [1, 32])));
+  writeFileSync(join(dir, 'open_clip_config.json'), '{"model_cfg": {"embed_dim": 8, "vision_cfg": {"bogus": 1}}}');
+  assert.throws(() => loadOpenClip(dir), /open_clip_config\.json model_cfg: vision_cfg: unknown key 'bogus'/);
+  small.dispose();
+  big.dispose();
+});
