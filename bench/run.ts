@@ -1,7 +1,8 @@
 // `npm run bench -- <name> [options]`: runs one benchmark (or all) with its peer.
 import { benchEngine } from './engine.js';
+import { benchModels } from './models.js';
 
-const BENCHES: Record<string, (args: string[]) => void> = { engine: benchEngine };
+const BENCHES: Record<string, (args: string[]) => void> = { engine: benchEngine, models: benchModels };
 
 const [name = 'all', ...args] = process.argv.slice(2);
 if (name === 'all') for (const b of Object.values(BENCHES)) b(args);

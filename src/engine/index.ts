@@ -12,3 +12,4 @@ export * from './ops/loss.js';
 export { noGrad, enableGrad, isGradEnabled, backward, checkpoint, liveCheckpointSegments } from './autograd.js';
 export * from './runtime.js';
 export { op, optionalOp, type Reduction, type Dims } from './op.js';
+export * from './ops/fused.js';

@@ -1,6 +1,8 @@
 // Multi-head self-attention with PyTorch's fused layout (in_proj_weight [3d, d], out_proj), the
 // layout open_clip's checkpoints use, and the pre-norm residual block built on it.
-import { empty, full, gelu, noGrad, scaledDotProductAttention, zeros, linear, uniform_, type Tensor } from '../engine/index.js';
+import {
+  empty, full, fusedEncoderLayer, gelu, hasFusedEncoderLayer, isGradEnabled, noGrad, scaledDotProductAttention, zeros, linear, uniform_, type Tensor,
+} from '../engine/index.js';
 import { Module } from './module.js';
 import { LayerNorm, Linear } from './layers.js';
 
@@ -84,6 +86,7 @@ export class ResidualAttentionBlock extends Module {
     this.ls_2 = ls === null ? null : this.child('ls_2', new LayerScale(dim, ls));
   }
   forward(x: Tensor, o: { mask?: Tensor | null; causal?: boolean } = {}): Tensor {
+    if (this.canFuse(o)) return this.fusedForward(x);
     let a = this.attn.forward(this.ln_1.forward(x), o);
     if (this.ls_1) a = this.ls_1.forward(a);
     const h = x.add(a);
@@ -91,4 +94,21 @@ export class ResidualAttentionBlock extends Module {
     if (this.ls_2) m = this.ls_2.forward(m);
     return h.add(m);
   }
+
+  /** With gradients off, an unmasked GELU block without layer scale runs as one fused libtorch kernel. */
+  private canFuse(o: { mask?: Tensor | null; causal?: boolean }): boolean {
+    return !isGradEnabled() && !o.mask && !o.causal && !this.ls_1 && this.mlp.act === 'gelu' && this.attn.dropout === 0 &&
+      this.ln_1.eps === this.ln_2.eps && hasFusedEncoderLayer() && ResidualAttentionBlock.fuse;
+  }
+  private fusedForward(x: Tensor): Tensor {
+    return fusedEncoderLayer(x, {
+      heads: this.attn.heads, qkvWeight: this.attn.in_proj_weight, qkvBias: this.attn.in_proj_bias,
+      projWeight: this.attn.out_proj.weight, projBias: this.attn.out_proj.bias!, norm1Weight: this.ln_1.weight, norm1Bias: this.ln_1.bias,
+      norm2Weight: this.ln_2.weight, norm2Bias: this.ln_2.bias, fc1Weight: this.mlp.c_fc.weight, fc1Bias: this.mlp.c_fc.bias!,
+      fc2Weight: this.mlp.c_proj.weight, fc2Bias: this.mlp.c_proj.bias!, eps: this.ln_1.eps,
+    });
+  }
+
+  /** Use the fused inference kernel when possible (tests turn it off to compare). */
+  static fuse = true;
 }

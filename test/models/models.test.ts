@@ -102,3 +102,19 @@ test('position embeddings are resized on load for another image size', () => {
   small.dispose();
   big.dispose();
 });
+
+test('the fused inference block gives the same outputs as the composed one', async () => {
+  const { ResidualAttentionBlock } = await import('../../src/nn/attention.js');
+  manualSeed(3);
+  const model = createModel('zooclip-tiny-test').eval();
+  noGrad(() => tidy(() => {
+    const x = model.visual.dummyInput(2);
+    const fused = model.encodeImage(x).toArray();
+    ResidualAttentionBlock.fuse = false;
+    const plain = model.encodeImage(x).toArray();
+    ResidualAttentionBlock.fuse = true;
+    const worst = Math.max(...fused.map((v, i) => Math.abs(v - plain[i]!)));
+    assert.ok(worst < 1e-5, `fused vs composed differ by ${worst}`);
+  }));
+  model.dispose();
+});
