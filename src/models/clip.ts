@@ -9,6 +9,7 @@ import { TextTransformer, encodeTextWith, makeTextParts, type TextParts } from '
 import type { Transformer } from './transformer.js';
 import { type ClipCfg, getModelConfig, parseClipConfig } from './config.js';
 import type { ImageTower } from './tower.js';
+import type { DenseHeads, DenseOutputs } from './heads/dense_heads.js';
 
 type TowerFactory = (cfg: ClipCfg) => ImageTower & Module;
 const TIMM_TOWERS = new Map<string, TowerFactory>();
@@ -59,6 +60,26 @@ export class CLIP extends Module {
       this.textParts = { token_embedding: tokenEmbedding as Embedding, positional_embedding: positional, transformer: transformer as Transformer,
         ln_final: lnFinal as LayerNorm, text_projection: projection };
     }
+  }
+
+  /** Pseudo-task heads, registered under `dense_heads.` (dropped on open_clip export). */
+  denseHeads: DenseHeads | null = null;
+  /** Feature levels (forwardIntermediates indices) the dense heads read. */
+  denseIndices: number[] = [];
+
+  /** Attaches dense heads fed by the image tower's intermediates at `indices` (default: the last level). */
+  attachDenseHeads(heads: DenseHeads, indices: number[] = [-1]): void {
+    if (this.denseHeads) throw new Error('CLIP: dense heads are already attached');
+    this.denseHeads = this.child('dense_heads', heads);
+    this.denseIndices = indices;
+  }
+
+  /** One image-tower pass giving the normalised embedding and every dense head's output. */
+  encodeImageDense(images: Tensor): { imageFeatures: Tensor; dense: DenseOutputs } {
+    if (!this.denseHeads) throw new Error('CLIP: no dense heads attached (attachDenseHeads)');
+    const { output, intermediates } = this.visual.forwardIntermediates(images, { indices: this.denseIndices });
+    const size: [number, number] = [images.size(2), images.size(3)];
+    return { imageFeatures: normalize(output!, 2, -1), dense: this.denseHeads.forward(intermediates, size) };
   }
 
   /** The text tower's transformer (for gradient checkpointing and the like). */

@@ -118,3 +118,33 @@ test('the fused inference block gives the same outputs as the composed one', asy
   }));
   model.dispose();
 });
+
+test('state-dict keys follow open_clip order exactly (as the PyTorch reference wrote them)', async () => {
+  const { SafetensorsReader } = await import('../../src/io/safetensors.js');
+  const r = new SafetensorsReader(join(process.cwd(), 'test', 'parity', 'models_tiny.safetensors'));
+  const model = createModel('zooclip-tiny-test');
+  assert.deepEqual([...model.stateDict().keys()], r.keys());
+  r.close();
+  model.dispose();
+});
+
+test('dense heads live under dense_heads., train with the tower in one pass, and are dropped on export', async () => {
+  const { DenseHeads, LinearSegHead, DepthHead } = await import('../../src/models/heads/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'zc-dense-'));
+  const model = createModel('zooclip-tiny-test');
+  const info = model.visual.featureInfo();
+  model.attachDenseHeads(new DenseHeads({ seg: new LinearSegHead([info.at(-1)!], { numClasses: 5 }), depth: new DepthHead([info.at(-1)!]) }));
+  const keys = [...model.stateDict().keys()];
+  assert.ok(keys.some((k) => k.startsWith('dense_heads.seg.')) && keys.some((k) => k.startsWith('dense_heads.depth.')));
+  tidy(() => {
+    const { imageFeatures, dense } = model.encodeImageDense(model.visual.dummyInput(2));
+    assert.deepEqual(dense.seg!.shape, [2, 5, 32, 32]);
+    imageFeatures.sum().add(dense.seg!.mean()).add(dense.depth!.mean()).backward();
+    assert.ok(model.visual.parameters().every((p) => p.grad !== null));
+  });
+  saveOpenClip(model, dir);
+  const back = loadOpenClip(dir);
+  assert.ok(![...back.stateDict().keys()].some((k) => k.startsWith('dense_heads')));
+  model.dispose();
+  back.dispose();
+});
