@@ -10,6 +10,7 @@ import { type ClipCfg, parseClipConfig, toOpenClipJson } from '../models/config.
 import type { LoadReport, Module } from '../nn/module.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { convertMobileClipStateDict, isMobileClipStateDict } from './mobileclip_keys.js';
 
 export const CONFIG_FILE = 'open_clip_config.json';
 export const WEIGHTS_FILE = 'open_clip_model.safetensors';
@@ -60,8 +61,9 @@ export function resizePosEmbed(pos: Tensor, grid: number): Tensor {
  * embeddings to the model's grid. Returns the (possibly new) tensors; the caller owns them.
  */
 export function normalizeStateDict(sd: Map<string, Tensor>, model: CLIP): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
+  let out = new Map<string, Tensor>();
   for (const [k, t] of sd) out.set(k.startsWith('module.') ? k.slice(7) : k, t);
+  if (isMobileClipStateDict(out)) out = convertMobileClipStateDict(out);
   const pos = out.get('visual.positional_embedding');
   const want = model.stateDict().get('visual.positional_embedding');
   if (pos && want && pos.shape[0] !== want.shape[0]) {
@@ -81,7 +83,7 @@ export function loadWeightsInto(model: CLIP, file: string, opts: { strict?: bool
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   } finally {
-    for (const t of sd.values()) t.dispose();
+    for (const t of new Set([...sd.values(), ...tensors.values()])) t.dispose();
   }
 }
 

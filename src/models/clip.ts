@@ -4,31 +4,13 @@
 import { full, normalize, randint, type Tensor } from '../engine/index.js';
 import { Module } from '../nn/module.js';
 import type { Embedding, LayerNorm } from '../nn/layers.js';
-import { VisionTransformer } from './vit.js';
 import { TextTransformer, encodeTextWith, makeTextParts, type TextParts } from './text_transformer.js';
 import type { Transformer } from './transformer.js';
 import { type ClipCfg, getModelConfig, parseClipConfig } from './config.js';
+import { buildImageTower } from './tower_registry.js';
 import type { ImageTower } from './tower.js';
+import { registerMciTowers } from './mci/register.js';
 import type { DenseHeads, DenseOutputs } from './heads/dense_heads.js';
-
-type TowerFactory = (cfg: ClipCfg) => ImageTower & Module;
-const TIMM_TOWERS = new Map<string, TowerFactory>();
-
-/** Registers an image tower for a vision_cfg.timm_model_name (the MCi family registers itself). */
-export function registerImageTower(timmName: string, make: TowerFactory): void {
-  TIMM_TOWERS.set(timmName, make);
-}
-
-/** Builds the image tower a config names: a ViT, or a registered tower for timm_model_name. */
-export function buildImageTower(cfg: ClipCfg): ImageTower & Module {
-  const v = cfg.vision_cfg;
-  if (v.timm_model_name) {
-    const make = TIMM_TOWERS.get(v.timm_model_name);
-    if (!make) throw new Error(`no image tower registered for timm_model_name '${v.timm_model_name}' (have: ${[...TIMM_TOWERS.keys()].join(', ') || 'none'})`);
-    return make(cfg);
-  }
-  return new VisionTransformer(v, cfg.embed_dim, cfg.quick_gelu ? 'quick_gelu' : 'gelu');
-}
 
 export class CLIP extends Module {
   readonly visual: ImageTower & Module;
@@ -38,6 +20,7 @@ export class CLIP extends Module {
   private readonly textParts: TextParts;
   constructor(readonly cfg: ClipCfg) {
     super();
+    ensureBuiltinTowers();
     const act = cfg.quick_gelu ? 'quick_gelu' : 'gelu';
     if (cfg.custom_text) {
       this.logit_scale = this.param('logit_scale', full([], cfg.init_logit_scale));
@@ -111,6 +94,16 @@ export class CLIP extends Module {
     return { images: this.visual.dummyInput(batch), ids: randint(1, t.vocab_size, [batch, t.context_length]) };
   }
 }
+
+let builtinsRegistered = false;
+/** Registers the built-in non-ViT towers (MCi) on first use rather than at import. */
+function ensureBuiltinTowers(): void {
+  if (builtinsRegistered) return;
+  registerMciTowers();
+  builtinsRegistered = true;
+}
+
+export { registerImageTower, buildImageTower } from './tower_registry.js';
 
 /**
  * A CLIP model from a built-in name, a config JSON path or a config object.

@@ -30,6 +30,14 @@ export abstract class Module {
     return m;
   }
 
+  /** Unregisters and disposes a child (reparameterize() drops its training-time branches this way). */
+  removeChild(name: string): void {
+    const c = this.children.get(name);
+    if (!c) return;
+    c.dispose();
+    this.children.delete(name);
+  }
+
   namedChildren(): [string, Module][] {
     return [...this.children.entries()];
   }

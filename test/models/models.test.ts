@@ -148,3 +148,53 @@ test('dense heads live under dense_heads., train with the tower in one pass, and
   model.dispose();
   back.dispose();
 });
+
+test('MobileCLIP configs build MCi towers under visual.trunk (open_clip keys) and train on dummyInput', () => {
+  const before = liveTensors();
+  const expected: Record<string, number> = { 'MobileCLIP-S0': 11.4e6, 'MobileCLIP-S1': 21.5e6, 'MobileCLIP-S2': 35.7e6 };
+  for (const [name, target] of Object.entries(expected)) {
+    const model = createModel(name);
+    const n = model.visual.parameters().reduce((s, p) => s + p.numel, 0);
+    assert.ok(Math.abs(n - target) / target < 0.03, `${name} image tower has ${n} parameters, target ${target}`);
+    const keys = [...model.stateDict().keys()];
+    assert.ok(keys.includes('visual.trunk.head.fc.weight') && keys.includes('text.transformer.resblocks.0.attn.in_proj_weight'), name);
+    if (name === 'MobileCLIP-S0') {
+      tidy(() => {
+        const { images, ids } = model.dummyInput(1);
+        model.logits(images, ids).sum().backward();
+        assert.ok(model.parameters().every((p) => p.grad !== null));
+      });
+    }
+    model.dispose();
+  }
+  assert.equal(liveTensors(), before);
+});
+
+test('ml-mobileclip key names load through the conversion table', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-mobileclip-'));
+  const model = createModel('MobileCLIP-S0');
+  const toApple = (k: string): string => {
+    if (k.startsWith('visual.trunk.')) return `image_encoder.model.${k.slice('visual.trunk.'.length)}`;
+    const r = k.replace(/^text\./, '');
+    const m = /^transformer\.resblocks\.(\d+)\.(.*)$/.exec(r);
+    if (m) {
+      const tail = m[2]!.replace(/^ln_1\./, 'pre_norm_mha.0.').replace(/^attn\.in_proj_(weight|bias)$/, 'pre_norm_mha.1.qkv_proj.$1')
+        .replace(/^attn\.out_proj\./, 'pre_norm_mha.1.out_proj.').replace(/^ln_2\./, 'pre_norm_ffn.0.').replace(/^mlp\.c_fc\./, 'pre_norm_ffn.1.')
+        .replace(/^mlp\.c_proj\./, 'pre_norm_ffn.4.');
+      return `text_encoder.transformer.${m[1]}.${tail}`;
+    }
+    const table: Record<string, string> = { 'token_embedding.weight': 'embedding_layer.weight', positional_embedding: 'positional_embedding.pos_embed.pos_embed',
+      'ln_final.weight': 'final_layer_norm.weight', 'ln_final.bias': 'final_layer_norm.bias', text_projection: 'projection_layer' };
+    return k === 'logit_scale' ? k : `text_encoder.${table[r] ?? r}`;
+  };
+  tidy(() => {
+    const apple = new Map([...model.stateDict()].map(([k, v]) => [toApple(k), k === 'text.positional_embedding' ? v.reshape([1, 1, v.size(0), v.size(1)]) : v]));
+    saveSafetensors(join(dir, 'mobileclip_s0.safetensors'), apple);
+  });
+  const fresh = createModel('MobileCLIP-S0');
+  const report = loadWeightsInto(fresh, join(dir, 'mobileclip_s0.safetensors'));
+  assert.deepEqual(report, { missing: [], unexpected: [], mismatched: [] });
+  noGrad(() => tidy(() => assert.deepEqual(fresh.stateDict().get('text.positional_embedding')!.toArray(), model.stateDict().get('text.positional_embedding')!.toArray())));
+  model.dispose();
+  fresh.dispose();
+});
