@@ -4,20 +4,21 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getNumThreads, manualSeed, noGrad, randn, tidy } from '../src/engine/index.js';
+import { defaultDevice, getNumThreads, manualSeed, noGrad, randn, synchronize, tidy } from '../src/engine/index.js';
 import { createModel } from '../src/models/clip.js';
 import type { ImageTower } from '../src/models/tower.js';
 import { median } from './train_step.js';
 
 const BATCH = 8, REPS = 5;
 
-function timeTower(tower: ImageTower, size: number): number {
+function timeTower(tower: ImageTower, size: number, device: string): number {
   return noGrad(() => tidy(() => {
-    const x = randn([BATCH, 3, size, size]);
+    const x = randn([BATCH, 3, size, size], { device });
     const times: number[] = [];
     for (let i = 0; i < REPS + 2; i++) {
       const t0 = performance.now();
       tidy(() => tower.forward(x));
+      synchronize();
       if (i >= 2) times.push(performance.now() - t0);
     }
     return median(times);
@@ -31,23 +32,25 @@ const TOWERS: Record<string, { config: string; size: number }> = {
 };
 
 export function benchModels(args: string[]): void {
+  const device = args.includes('--device') ? (args[args.indexOf('--device') + 1] as string) : defaultDevice();
   const names = args.filter((a) => a in TOWERS);
   const which = names.length ? names : Object.keys(TOWERS).filter((n) => n === 'vit_b16' || existsSync(join(process.cwd(), 'bench', 'mci_torch.py')));
-  console.log(`models bench: batch ${BATCH}, ${getNumThreads()} threads, eval + no grad, median of ${REPS}`);
+  console.log(`models bench: ${device}, batch ${BATCH}, ${getNumThreads()} threads, eval + no grad, median of ${REPS}`);
   const ours: Record<string, number> = {};
   for (const n of which) {
     manualSeed(0);
     const model = createModel(TOWERS[n]!.config);
     model.eval();
     model.visual.reparameterize();
-    ours[n] = timeTower(model.visual, TOWERS[n]!.size);
+    model.to(device);
+    ours[n] = timeTower(model.visual, TOWERS[n]!.size, device);
     model.dispose();
   }
   const py = process.env.ZOOCLIP_PYTHON ?? '/usr/bin/python3';
   const theirs = JSON.parse(execFileSync(py, [join(process.cwd(), 'bench', 'models_torch.py'), ...which], {
-    encoding: 'utf8', env: { ...process.env, ZOOCLIP_NUM_THREADS: String(getNumThreads()), BENCH_BATCH: String(BATCH), BENCH_REPS: String(REPS) },
+    encoding: 'utf8', env: { ...process.env, BENCH_DEVICE: device, ZOOCLIP_NUM_THREADS: String(getNumThreads()), BENCH_BATCH: String(BATCH), BENCH_REPS: String(REPS) },
   }).trim().split('\n').pop()!) as Record<string, number>;
-  const result: Record<string, unknown> = { bench: 'models' };
+  const result: Record<string, unknown> = { bench: 'models', device };
   for (const n of which) {
     const t = theirs[`${n}_ms`]!, z = ours[n]!;
     console.log(`${n}: zooclip ${z.toFixed(1)} ms/batch (${((BATCH * 1000) / z).toFixed(1)} img/s), PyTorch ${t.toFixed(1)} ms/batch (${((BATCH * 1000) / t).toFixed(1)} img/s), ratio ${(z / t).toFixed(3)}`);
