@@ -1,0 +1,124 @@
+// Streaming WebDataset reader: tar members grouped into samples by key, one member in memory at
+// a time (plus the sample being assembled). Bad samples are skipped and reported, never thrown.
+import { createReadStream } from 'node:fs';
+import tar from 'tar-stream';
+import { isSafeMemberName, splitMemberName } from './names.js';
+import { skip, type SkipInfo, type SkipStats } from './skips.js';
+import { expandShardSpec, shardsForRank } from './spec.js';
+import { validateSample } from './validate.js';
+
+/** One sample as stored: its key, the shard it came from, and its fields by extension. */
+export interface RawSample { key: string; shard: string; fields: Map<string, Buffer> }
+
+/** Options of {@link readShards}. */
+export interface ReadShardsOptions {
+  /** This process's rank; with worldSize, reads only shardsForRank(list, rank, worldSize). */
+  rank?: number;
+  worldSize?: number;
+  /** Called for every skipped sample (default: a console warning). */
+  onSkip?: (info: SkipInfo) => void;
+  /** Skips are also counted here. */
+  stats?: SkipStats;
+  /** Fields every sample must have; `a|b` accepts either (see validateSample). */
+  required?: string[];
+  /** Skip samples whose `json` / `*.json` fields do not parse (default true). */
+  checkJson?: boolean;
+}
+
+interface Pending { sample: RawSample; bad?: SkipInfo }
+
+const END_MARKER = 1024;
+
+/** Keeps the last 1024 bytes seen, to check the end-of-archive marker. */
+class Tail {
+  buf: Buffer = Buffer.alloc(0);
+  push(c: Buffer): void {
+    this.buf = c.length >= END_MARKER ? c.subarray(c.length - END_MARKER) : Buffer.concat([this.buf, c]).subarray(-END_MARKER);
+  }
+  endsWithMarker(): boolean {
+    return this.buf.length === END_MARKER && this.buf.every((b) => b === 0);
+  }
+}
+
+async function drain(entry: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of entry) chunks.push(c);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** Reads one shard, yielding its samples and reporting the ones it drops. */
+async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadShardsOptions): AsyncGenerator<RawSample> {
+  const src = createReadStream(path);
+  const extract = tar.extract();
+  const tail = new Tail();
+  src.on('data', (c) => tail.push(c as Buffer));
+  src.on('error', (e) => extract.destroy(e));
+  src.pipe(extract);
+  const seen = new Set<string>();
+  let pending: Pending | undefined;
+  const finish = (p: Pending): RawSample | undefined => {
+    const bad = p.bad ?? (o.required || o.checkJson !== false ? validateSample(p.sample, o.required, o.checkJson !== false) : undefined);
+    if (bad) { report(bad); return undefined; }
+    return p.sample;
+  };
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      if (h.type !== 'file' && h.type !== 'contiguous-file') { entry.resume(); continue; }
+      const parsed = splitMemberName(h.name);
+      if (!parsed && isSafeMemberName(h.name)) {
+        entry.resume();
+        report(skip('bad-name', path, `member '${h.name}' has no key or no extension`));
+        continue;
+      }
+      const key = parsed?.key ?? h.name;
+      const ext = parsed?.ext ?? '';
+      if (pending && pending.sample.key !== key) {
+        const s = finish(pending);
+        pending = undefined;
+        if (s) yield s;
+      }
+      if (!pending) {
+        pending = { sample: { key, shard: path, fields: new Map() } };
+        if (seen.has(key)) pending.bad = skip('duplicate-key', path, 'key appears again after other samples', key);
+        seen.add(key);
+      }
+      const data = await drain(entry);
+      if (pending.bad) continue;
+      if (!isSafeMemberName(h.name)) pending.bad = skip('unsafe-path', path, `member '${h.name}' escapes the shard`, key, ext);
+      else if (pending.sample.fields.has(ext)) pending.bad = skip('duplicate-field', path, `field '${ext}' appears twice`, key, ext);
+      else pending.sample.fields.set(ext, data);
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const cut = !err.code && /unexpected end|premature|aborted/i.test(err.message);
+    report(skip(cut ? 'truncated' : 'read-error', path, cut ? `shard ends early, inside a member or header (${err.message})` : err.message, pending?.sample.key));
+    return;
+  } finally {
+    src.destroy();
+    extract.destroy();
+  }
+  if (!tail.endsWithMarker()) {
+    report(skip('truncated', path, 'shard ends without the end-of-archive marker', pending?.sample.key));
+    return;
+  }
+  const last = pending && finish(pending);
+  if (last) yield last;
+}
+
+/**
+ * Reads WebDataset shards in order, yielding one sample per key. Accepts a spec with brace
+ * ranges or a list of paths. Skipped samples go to `onSkip` and `stats`.
+ * @example
+ * const stats = new SkipStats();
+ * for await (const s of readShards('data/web-{000000..000127}.tar', { rank, worldSize, stats, required: ['jpg|png|webp', 'txt'] })) {
+ *   const caption = s.fields.get('txt')!.toString();
+ * }
+ */
+export async function* readShards(spec: string | string[], o: ReadShardsOptions = {}): AsyncGenerator<RawSample> {
+  const all = expandShardSpec(spec);
+  const list = o.worldSize !== undefined || o.rank !== undefined ? shardsForRank(all, o.rank ?? 0, o.worldSize ?? 1) : all;
+  const warn = o.onSkip ?? ((i: SkipInfo) => console.warn(`zooclip: ${i.message}`));
+  const report = (i: SkipInfo): void => { o.stats?.add(i); warn(i); };
+  for (const path of list) yield* readShard(path, report, o);
+}
