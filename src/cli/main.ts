@@ -25,6 +25,44 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
       runDemo({ steps: o.steps as number, batch: o.batch as number, out: o.out as string, seed: o.seed as number, device: o.device as string | undefined });
     },
   },
+  import: {
+    help: 'pack a folder of captioned images (sidecar .txt or a CSV/TSV/JSONL table) into WebDataset shards; resumable',
+    spec: {
+      in: { type: 'string', help: 'folder of images (table paths are relative to it)' },
+      out: { type: 'string', help: 'output folder for the shards and their manifest' },
+      captions: { type: 'string', help: 'caption table (.csv, .tsv, .jsonl) with path and caption columns; default: sidecar .txt files' },
+      prefix: { type: 'string', default: 'data', help: 'shard name prefix' },
+      'shard-size': { type: 'number', default: 1000, help: 'samples per shard' },
+    },
+    run: async (o) => {
+      const { importCommand } = await import('../stages/import/command.js');
+      await importCommand(o);
+    },
+  },
+  synth: {
+    help: 'render the synthetic world (exact depth, normals, masks, boxes; quality and web captions) into shards',
+    spec: {
+      out: { type: 'string', default: 'data/synth', help: 'output folder' },
+      size: { type: 'number', default: 64, help: 'image side in pixels (224 works)' },
+      zoo: { type: 'number', default: 200, help: 'labelled samples for experts and the captioner (demo: 2000)' },
+      web: { type: 'number', default: 2000, help: 'image + web caption samples; their labels go to web-gt/ (demo: 20000)' },
+      'probe-train': { type: 'number', default: 200, help: 'labelled samples to train dense probes (demo: 2000)' },
+      'probe-test': { type: 'number', default: 100, help: 'labelled held-out samples for probes (demo: 1000)' },
+      classify: { type: 'number', default: 200, help: 'zero-shot samples, tasks in classify.json (demo: 1000)' },
+      noise: { type: 'number', default: 0.5, help: 'web caption noise in [0, 1]: how often each corruption happens' },
+      seed: { type: 'number', default: 0, help: 'random seed (same seed, same bytes)' },
+      image: { type: 'string', default: 'jpg', help: 'image field: jpg or png' },
+      workers: { type: 'number', help: 'worker threads (default: core count, at most 8)' },
+      'shard-size': { type: 'number', default: 1000, help: 'samples per shard' },
+      variants: { type: 'number', default: 6, help: 'quality caption variants per image (syn.json)' },
+      preview: { type: 'boolean', default: false, help: 'also write preview.png, a contact sheet of a few samples' },
+      bench: { type: 'number', default: 200, help: 'images to time at 64x64 (a quarter as many at 224x224); 0 skips' },
+    },
+    run: async (o) => {
+      const { synthCommand } = await import('../stages/synth/command.js');
+      await synthCommand(o);
+    },
+  },
   info: {
     help: 'print the engine build: libtorch version, threads, BLAS, CUDA devices',
     spec: {},
