@@ -1,6 +1,10 @@
 // Entry point of the native addon: registers the op dispatcher and the tensor plumbing.
+#include <mutex>
 #include "checkpoint.h"
 #include "dispatch.h"
+#ifndef ZOOCLIP_NO_IMAGE
+#include "image_napi.h"
+#endif
 #include "napi_util.h"
 #include "optim.h"
 #include "runtime.h"
@@ -9,7 +13,10 @@
 namespace zc {
 
 static napi_value init(napi_env env, napi_value exports) {
-  init_runtime();
+  // Worker threads load the addon again; libtorch's process-wide settings (thread pool, malloc)
+  // must be applied once, or a worker would rebuild the pool under the main thread's ops.
+  static std::once_flag once;
+  std::call_once(once, init_runtime);
   export_fn(env, exports, "findOp", js_find_op);
   export_fn(env, exports, "opSchema", js_op_schema);
   export_fn(env, exports, "call", js_call);
@@ -18,6 +25,9 @@ static napi_value init(napi_env env, napi_value exports) {
   register_runtime(env, exports);
   register_optim(env, exports);
   register_checkpoint(env, exports);
+#ifndef ZOOCLIP_NO_IMAGE
+  register_image(env, exports);
+#endif
   return exports;
 }
 

@@ -19,6 +19,13 @@ command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
+# Image codecs the data loader's native decoder links (installed only when their headers are missing).
+missing=()
+[ -f /usr/include/turbojpeg.h ] || missing+=(libturbojpeg0-dev)
+[ -f /usr/include/spng.h ] || missing+=(libspng-dev)
+[ -f /usr/include/webp/decode.h ] || missing+=(libwebp-dev)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+
 # npm dependencies (from the lock file when there is one).
 if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules ]; }; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -44,7 +44,24 @@ export interface NativeAddon {
   checkpointWrap(token: number, inputs: number[], outputs: number[]): number[];
   setCheckpointRecompute(fn: (token: number, inputs: number[]) => number[]): void;
   drainDeadCheckpoints(): number[];
+  // Images (native/image_*.cc). All but imagesToTensor/stackToTensor are pure and thread-safe:
+  // worker threads may call them; those two make tensor handles (main thread only).
+  imageInfo(buf: ArrayBufferView | ArrayBuffer): NativeImageInfo;
+  decodeImage(buf: ArrayBufferView | ArrayBuffer, opts?: { minWidth?: number; minHeight?: number; mode?: 'rgb' | 'native' | 'raw' }): NativeImage;
+  decodeCropResize(buf: ArrayBufferView | ArrayBuffer, crop: { x: number; y: number; w: number; h: number }, outW: number, outH: number, flip: boolean,
+    opts?: { filter?: 'bilinear' | 'bicubic' | 'nearest'; fill?: number; mode?: 'rgb' | 'native' | 'raw'; dctScale?: boolean }): NativeImage;
+  colorJitter(rgb: Uint8Array, width: number, height: number, ops: number[]): void;
+  encodeJpeg(pixels: Uint8Array, width: number, height: number, channels: number, quality?: number): Buffer;
+  encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: number, bits?: number): Buffer;
+  imagesToTensor(images: ArrayBufferView[], height: number, width: number, mean: readonly number[], std: readonly number[]): number;
+  stackToTensor(items: ArrayBufferView[], sampleShape: readonly number[], dtype: number): number;
 }
+
+/** An image header as the native decoder reads it. */
+export interface NativeImageInfo { format: 'jpeg' | 'png' | 'webp'; width: number; height: number; channels: number; bits: number }
+
+/** Decoded pixels, row-major HWC; `scale` is the JPEG DCT scale used (1 = full size). */
+export interface NativeImage { width: number; height: number; channels: number; bits: number; scale: number; data: Uint8Array | Uint16Array }
 
 function load(): NativeAddon {
   const here = dirname(fileURLToPath(import.meta.url));

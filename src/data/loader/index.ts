@@ -1,0 +1,10 @@
+// The data loader: native decode (JPEG/PNG/WebP), augmentation in worker threads, batches as tensors.
+export { Loader, type LoaderOptions, type LoaderState, type SkipInfo } from './loader.js';
+export type { Batch } from './collate.js';
+export { memorySource, filesSource, shardSource } from './sources.js';
+export type { RawSample, SampleSource, SourceContext, RankSplit } from './stream.js';
+export { type DenseKind, SEG_IGNORE } from './transform.js';
+export { type AugmentConfig, type JitterConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD, randomResizedCrop, centerCropBox } from './augment.js';
+export type { CaptionConfig, CaptionMode } from './captions.js';
+export { Rng, mixSeed } from './rng.js';
+export { decodeImage, decodeCropResize, imageInfo, colorJitter, encodeJpeg, encodePng, type CropBox, type DecodedImage, type Filter } from './decode.js';

@@ -1,0 +1,181 @@
+// The training data loader: `for await (const batch of loader)` gives batches of normalised image
+// tensors, token ids and dense targets, decoded by worker threads ahead of the consumer.
+import type { Tensor } from '../../engine/index.js';
+import { type AugmentConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD } from './augment.js';
+import type { CaptionConfig } from './captions.js';
+import { type Batch, collate } from './collate.js';
+import { Pipeline } from './pipeline.js';
+import { DecodePool } from './pool.js';
+import type { RankSplit, SampleSource } from './stream.js';
+import { type DenseKind, type SampleOk, type TransformConfig, neededFields } from './transform.js';
+
+/** Where a loader stands: enough to continue with exactly the batches an uninterrupted run gives. */
+export interface LoaderState {
+  version: 1;
+  seed: number;
+  rank: number;
+  worldSize: number;
+  /** The pass in progress. */
+  epoch: number;
+  /** Samples of this pass (in this rank's shuffled order) already used or skipped. */
+  consumed: number;
+}
+
+/** A skipped sample, as reported to onSkip. */
+export interface SkipInfo {
+  key: string;
+  shard?: string;
+  error: string;
+}
+
+/** Loader settings; only source and batchSize are required. */
+export interface LoaderOptions {
+  /** Raw samples of one pass (see SampleSource). */
+  source: SampleSource;
+  batchSize: number;
+  /** Output side in pixels (default 224). */
+  imageSize?: number;
+  /** Training augmentation (default) or eval transform (resize short side + center crop, bicubic). */
+  train?: boolean;
+  /** Training augmentation settings (default torchvision RandomResizedCrop + flip, no jitter). */
+  augment?: Partial<AugmentConfig>;
+  /** Per-channel normalisation of [0, 1] pixels (default OpenAI CLIP's). */
+  mean?: readonly number[];
+  std?: readonly number[];
+  /** Caption selection (default the original `txt`). */
+  captions?: CaptionConfig;
+  /** Turns captions into int64 [B, context] token ids, e.g. (t) => tokenize(t, 77). */
+  tokenize?: (texts: string[]) => Tensor;
+  /** Dense targets to load (default none). */
+  dense?: DenseKind[];
+  /** Decode worker threads (default 2; 0 decodes on the main thread). */
+  workers?: number;
+  /** Batches decoded ahead of the consumer (default 2). */
+  prefetch?: number;
+  /** Shuffle buffer size in samples (default 1000 when training, 0 otherwise). */
+  shuffle?: number;
+  /** Seeds the shuffle and every sample's augmentation (default 0). */
+  seed?: number;
+  /** This process's rank among worldSize (default 0 of 1). */
+  rank?: number;
+  worldSize?: number;
+  /** Who splits samples between ranks (default 'sample': every worldSize-th sample). */
+  rankSplit?: RankSplit;
+  /** 'epoch': each `for await` runs to the end of a pass; 'resampled': endless, passes chained. */
+  iteration?: 'epoch' | 'resampled';
+  /** Drop a pass's last incomplete batch (default false). */
+  dropLast?: boolean;
+  /** Continue from a saved state(). */
+  resume?: LoaderState;
+  /** Called for each corrupt sample (default: a console.warn line naming shard and key). */
+  onSkip?: (info: SkipInfo) => void;
+}
+
+/**
+ * Batches from a sample source, decoded and augmented by worker threads, deterministic given the
+ * seed (each sample's randomness comes from (seed, epoch, index)) and resumable.
+ * @example
+ * const loader = new Loader({ source, batchSize: 64, tokenize: (t) => tokenize(t, 77) });
+ * for await (const batch of loader) { step(batch.images, batch.tokens!); batch.dispose(); }
+ * await loader.close();
+ */
+export class Loader implements AsyncIterable<Batch> {
+  /** Samples delivered, samples skipped as corrupt, batches delivered (this process). */
+  readonly stats = { samples: 0, skipped: 0, batches: 0 };
+  private readonly cfg: TransformConfig;
+  private readonly pool: DecodePool;
+  private readonly o: LoaderOptions & { seed: number; rank: number; worldSize: number };
+  private epoch: number;
+  private consumed: number;
+  private active = false;
+
+  constructor(opts: LoaderOptions) {
+    const seed = opts.seed ?? 0, rank = opts.rank ?? 0, worldSize = opts.worldSize ?? 1;
+    if (!(opts.batchSize >= 1)) throw new Error('Loader: batchSize must be at least 1');
+    if (!(rank >= 0 && rank < worldSize)) throw new Error(`Loader: rank ${rank} is not in [0, ${worldSize})`);
+    const r = opts.resume;
+    if (r && (r.version !== 1 || r.seed !== seed || r.rank !== rank || r.worldSize !== worldSize)) {
+      throw new Error(`Loader: resume state is for seed ${r.seed}, rank ${r.rank}/${r.worldSize}, not seed ${seed}, rank ${rank}/${worldSize}`);
+    }
+    this.o = { ...opts, seed, rank, worldSize };
+    this.epoch = r?.epoch ?? 0;
+    this.consumed = r?.consumed ?? 0;
+    const train = opts.train ?? true;
+    this.cfg = {
+      imageSize: opts.imageSize ?? 224, train, augment: { ...DEFAULT_AUGMENT, ...opts.augment },
+      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], seed,
+    };
+    this.pool = new DecodePool(opts.workers ?? 2, this.cfg);
+  }
+
+  /** The position after the last batch handed out; pass it as `resume` to continue from there. */
+  state(): LoaderState {
+    const { seed, rank, worldSize } = this.o;
+    return { version: 1, seed, rank, worldSize, epoch: this.epoch, consumed: this.consumed };
+  }
+
+  /** Resolves once the worker threads are up. */
+  ready(): Promise<void> {
+    return this.pool.ready();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    return this.run();
+  }
+
+  private async *run(): AsyncGenerator<Batch> {
+    if (this.active) throw new Error('Loader: already being iterated (finish or break out of the other loop first)');
+    this.active = true;
+    const o = this.o, endless = o.iteration === 'resampled';
+    const pipe = new Pipeline({
+      source: o.source, pool: this.pool, fields: neededFields(this.cfg), seed: o.seed, rank: o.rank, worldSize: o.worldSize,
+      rankSplit: o.rankSplit ?? 'sample', shuffle: o.shuffle ?? (this.cfg.train ? 1000 : 0), endless,
+      inFlight: Math.max(1, (o.prefetch ?? 2) * o.batchSize), chunk: 8, start: { epoch: this.epoch, consumed: this.consumed },
+    });
+    const collateCfg = { imageSize: this.cfg.imageSize, mean: o.mean ?? OPENAI_MEAN, std: o.std ?? OPENAI_STD, dense: this.cfg.dense, tokenize: o.tokenize };
+    const onSkip = o.onSkip ?? ((s: SkipInfo) => console.warn(`[loader] skipped ${s.shard ? `shard ${s.shard} ` : ''}key ${s.key}: ${s.error}`));
+    let samples: SampleOk[] = [], keys: string[] = [];
+    let position = { epoch: this.epoch, consumed: this.consumed };
+    try {
+      for (let d = await pipe.next(); d; d = await pipe.next()) {
+        position = { epoch: d.epoch, consumed: d.index + 1 };
+        if (!d.result.ok) {
+          this.stats.skipped++;
+          onSkip({ key: d.key, shard: d.shard, error: d.result.error });
+          continue;
+        }
+        samples.push(d.result);
+        keys.push(d.key);
+        if (samples.length === o.batchSize) {
+          const batch = collate(samples, keys, collateCfg);
+          samples = [];
+          keys = [];
+          this.delivered(batch, position);
+          yield batch;
+        }
+      }
+      if (samples.length && !o.dropLast) {
+        const batch = collate(samples, keys, collateCfg);
+        this.delivered(batch, position);
+        yield batch;
+      }
+      this.epoch = position.epoch + 1;
+      this.consumed = 0;
+    } finally {
+      pipe.stop();
+      this.active = false;
+    }
+  }
+
+  private delivered(batch: Batch, position: { epoch: number; consumed: number }): void {
+    this.epoch = position.epoch;
+    this.consumed = position.consumed;
+    this.stats.samples += batch.keys.length;
+    this.stats.batches++;
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,154 @@
+// One sample's decode + augment, as a worker thread runs it: bytes in, uint8/float32 arrays out,
+// no tensors. Dense labels follow the image's crop and flip with nearest sampling.
+import { type AugmentConfig, type AugmentPlan, planAugment } from './augment.js';
+import { type CaptionConfig, selectCaption } from './captions.js';
+import { type DecodedImage, type DecodeMode, colorJitter, decodeCropResize, imageInfo } from './decode.js';
+import { Rng } from './rng.js';
+
+/** Dense targets a sample may carry: `seg.png`, `depth.png` (+ `json` depth_scale), `normal.png`. */
+export type DenseKind = 'seg' | 'depth' | 'normal';
+
+/** Segmentation value for pixels to ignore (also where a crop leaves the image). */
+export const SEG_IGNORE = 255;
+
+/** Everything a worker needs to turn a raw sample into arrays. */
+export interface TransformConfig {
+  imageSize: number;
+  train: boolean;
+  augment: AugmentConfig;
+  captions: CaptionConfig;
+  dense: DenseKind[];
+  seed: number;
+}
+
+/** A raw sample as sent to a worker; (epoch, index) seed its augmentation. */
+export interface SampleTask {
+  epoch: number;
+  index: number;
+  key: string;
+  fields: Record<string, Uint8Array>;
+}
+
+/**
+ * A decoded sample (imageSize^2 pixels each): image RGB HWC, seg class ids, depth (depth.png
+ * values times the `json` depth_scale; 0 = invalid), normals RGB HWC (n = rgb / 127.5 - 1).
+ */
+export interface SampleOk {
+  ok: true;
+  image: Uint8Array;
+  caption: string;
+  seg?: Uint8Array;
+  depth?: Float32Array;
+  normal?: Uint8Array;
+}
+/** Why a sample was skipped. */
+export interface SampleFailed {
+  ok: false;
+  error: string;
+}
+/** A worker's answer for one sample. */
+export type SampleResult = SampleOk | SampleFailed;
+
+/** normal.png value of "no normal" (a zero vector: background, and where a crop leaves the image). */
+export const NORMAL_NONE = 128;
+
+/** Whether an RGB normal encodes a real direction (length above 0.5) rather than "none". */
+export function isNormal(r: number, g: number, b: number): boolean {
+  return (r - 127.5) ** 2 + (g - 127.5) ** 2 + (b - 127.5) ** 2 > (0.5 * 127.5) ** 2;
+}
+
+/** Image fields, in the order they are looked for. */
+export const IMAGE_KEYS = ['jpg', 'jpeg', 'png', 'webp'] as const;
+
+/** The fields of a raw sample that the transform reads (the rest never leaves the main thread). */
+export function neededFields(cfg: TransformConfig): string[] {
+  const keys: string[] = [...IMAGE_KEYS, 'txt', 'syn.json'];
+  for (const d of cfg.dense) keys.push(`${d}.png`);
+  if (cfg.dense.includes('depth')) keys.push('json');
+  return keys;
+}
+
+/** The arrays a result owns, for postMessage's transfer list. */
+export function transferables(r: SampleResult): ArrayBuffer[] {
+  if (!r.ok) return [];
+  return [r.image, r.seg, r.depth, r.normal].filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
+}
+
+function labelCrop(buf: Uint8Array, name: string, plan: AugmentPlan, imgW: number, imgH: number, size: number, fill: number, mode: DecodeMode): DecodedImage {
+  try {
+    const info = imageInfo(buf);
+    const sx = info.width / imgW, sy = info.height / imgH;
+    const box = { x: plan.crop.x * sx, y: plan.crop.y * sy, w: plan.crop.w * sx, h: plan.crop.h * sy };
+    return decodeCropResize(buf, box, size, size, plan.flip, { filter: 'nearest', fill, mode });
+  } catch (e) {
+    throw new Error(`${name}: ${(e as Error).message}`);
+  }
+}
+
+/** First channel of a nearest-resampled label map. */
+function firstChannel(img: DecodedImage): Uint8Array | Uint16Array {
+  if (img.channels === 1) return img.data;
+  const out = img.bits === 16 ? new Uint16Array(img.width * img.height) : new Uint8Array(img.width * img.height);
+  for (let i = 0; i < out.length; i++) out[i] = img.data[i * img.channels]!;
+  return out;
+}
+
+function depthScale(json: Uint8Array | undefined): number {
+  if (!json) return 1;
+  try {
+    const meta = JSON.parse(new TextDecoder().decode(json)) as { depth_scale?: unknown };
+    return typeof meta.depth_scale === 'number' ? meta.depth_scale : 1;
+  } catch {
+    return 1;
+  }
+}
+
+function denseTargets(out: SampleOk, task: SampleTask, cfg: TransformConfig, plan: AugmentPlan, w: number, h: number): void {
+  const s = cfg.imageSize, f = task.fields;
+  if (cfg.dense.includes('seg')) {
+    const seg = f['seg.png'] ? firstChannel(labelCrop(f['seg.png'], 'seg.png', plan, w, h, s, SEG_IGNORE, 'raw')) : null;
+    if (seg instanceof Uint16Array) throw new Error('seg.png: 16-bit masks are not supported (class ids must fit 8 bits)');
+    out.seg = seg ?? new Uint8Array(s * s).fill(SEG_IGNORE);
+  }
+  if (cfg.dense.includes('depth')) {
+    const depth = new Float32Array(s * s);
+    if (f['depth.png']) {
+      const raw = firstChannel(labelCrop(f['depth.png'], 'depth.png', plan, w, h, s, 0, 'native'));
+      const scale = depthScale(f.json);
+      for (let i = 0; i < depth.length; i++) depth[i] = raw[i]! * scale;
+    }
+    out.depth = depth;
+  }
+  if (cfg.dense.includes('normal')) {
+    const n = f['normal.png'] ? labelCrop(f['normal.png'], 'normal.png', plan, w, h, s, NORMAL_NONE, 'rgb').data as Uint8Array
+      : new Uint8Array(s * s * 3).fill(NORMAL_NONE);
+    // n = rgb / 127.5 - 1, so negating x on a flip is r -> 255 - r (only on real normals: the
+    // "no normal" gray stays as it is).
+    if (plan.flip) for (let i = 0; i < n.length; i += 3) if (isNormal(n[i]!, n[i + 1]!, n[i + 2]!)) n[i] = 255 - n[i]!;
+    out.normal = n;
+  }
+}
+
+/**
+ * Decodes and augments one sample; never throws: failures come back as { ok: false, error }.
+ * Randomness comes only from Rng(seed, epoch, index), so results do not depend on the worker.
+ */
+export function transformSample(task: SampleTask, cfg: TransformConfig): SampleResult {
+  try {
+    const key = IMAGE_KEYS.find((k) => task.fields[k] !== undefined);
+    if (!key) return { ok: false, error: `no image field (${IMAGE_KEYS.join(', ')})` };
+    const buf = task.fields[key]!;
+    const info = imageInfo(buf);
+    const rng = new Rng(cfg.seed, task.epoch, task.index);
+    const plan = planAugment(info.width, info.height, cfg.train, cfg.augment, rng);
+    const s = cfg.imageSize;
+    const image = decodeCropResize(buf, plan.crop, s, s, plan.flip, { filter: plan.filter }).data as Uint8Array;
+    if (plan.jitter.length) colorJitter(image, s, s, plan.jitter);
+    const caption = selectCaption(task.fields.txt, task.fields['syn.json'], cfg.captions, task.epoch, rng);
+    const out: SampleOk = { ok: true, image, caption };
+    if (cfg.dense.length) denseTargets(out, task, cfg, plan, info.width, info.height);
+    return out;
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
