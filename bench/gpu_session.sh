@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p /tmp/bin && xz -dc .dev/node.xz > /tmp/bin/node && chmod +x /tmp/bin/node
 export PATH=/tmp/bin:$PATH OUT=${OUT:-/tmp/out} ZOOCLIP_PYTHON=$(command -v python3)
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
-NODE_INCLUDE=$PWD/.dev/include bash scripts/build-addon-direct.sh 2>&1 | tail -30 | tee "$OUT/build.log"
+ZOOCLIP_NO_IMAGE=${ZOOCLIP_NO_IMAGE:-1} NODE_INCLUDE=$PWD/.dev/include bash scripts/build-addon-direct.sh 2>&1 | tail -30 | tee "$OUT/build.log"
 node dist/src/cli/main.js info | tee "$OUT/info.json"
 ZOOCLIP_TEST_DEVICE=cuda:0 node --test --test-concurrency=1 ${TEST_DIRS:-dist/test/} > "$OUT/test-cuda.log" 2>&1; echo "tests on cuda exit $?"
 grep -E "^not ok|^# (tests|pass|fail|skipped)" "$OUT/test-cuda.log"
