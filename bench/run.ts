@@ -1,15 +1,19 @@
-// `npm run bench -- <name> [options]`: runs one benchmark (or all) with its peer.
-import { benchEngine } from './engine.js';
-import { benchLoader } from './loader.js';
-import { benchModels } from './models.js';
-import { benchTokenizer } from './tokenizer.js';
-
-const BENCHES: Record<string, (args: string[]) => void> = { engine: benchEngine, models: benchModels, tokenizer: benchTokenizer, loader: benchLoader };
+// `npm run bench -- <name> [options]`: runs one benchmark (or all) with its peer. Each bench is
+// imported only when asked for, so one bench's dependencies never stop another from running.
+type Bench = (args: string[]) => void | Promise<void>;
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  engine: async () => (await import('./engine.js')).benchEngine,
+  models: async () => (await import('./models.js')).benchModels,
+  tokenizer: async () => (await import('./tokenizer.js')).benchTokenizer,
+  loader: async () => (await import('./loader.js')).benchLoader,
+};
 
 const [name = 'all', ...args] = process.argv.slice(2);
-if (name === 'all') for (const b of Object.values(BENCHES)) b(args);
-else if (BENCHES[name]) BENCHES[name]!(args);
-else {
+if (name === 'all') {
+  for (const load of Object.values(BENCHES)) await (await load())(args);
+} else if (BENCHES[name]) {
+  await (await BENCHES[name]!())(args);
+} else {
   console.error(`unknown benchmark '${name}' (one of: ${Object.keys(BENCHES).join(', ')}, all)`);
   process.exitCode = 2;
 }
