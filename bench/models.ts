@@ -9,17 +9,20 @@ import { createModel } from '../src/models/clip.js';
 import type { ImageTower } from '../src/models/tower.js';
 import { median } from './train_step.js';
 
-const BATCH = 8, REPS = 5;
+const BATCH = 8;
+// GPU timings at this batch are launch-bound and need more warm-up (cuDNN picks kernels on first use).
+const repsFor = (device: string) => (device.startsWith('cuda') ? { warmup: 10, reps: 30 } : { warmup: 2, reps: 5 });
 
 function timeTower(tower: ImageTower, size: number, device: string): number {
+  const { warmup, reps } = repsFor(device);
   return noGrad(() => tidy(() => {
     const x = randn([BATCH, 3, size, size], { device });
     const times: number[] = [];
-    for (let i = 0; i < REPS + 2; i++) {
+    for (let i = 0; i < reps + warmup; i++) {
       const t0 = performance.now();
       tidy(() => tower.forward(x));
       synchronize();
-      if (i >= 2) times.push(performance.now() - t0);
+      if (i >= warmup) times.push(performance.now() - t0);
     }
     return median(times);
   }));
@@ -35,7 +38,7 @@ export function benchModels(args: string[]): void {
   const device = args.includes('--device') ? (args[args.indexOf('--device') + 1] as string) : defaultDevice();
   const names = args.filter((a) => a in TOWERS);
   const which = names.length ? names : Object.keys(TOWERS).filter((n) => n === 'vit_b16' || existsSync(join(process.cwd(), 'bench', 'mci_torch.py')));
-  console.log(`models bench: ${device}, batch ${BATCH}, ${getNumThreads()} threads, eval + no grad, median of ${REPS}`);
+  console.log(`models bench: ${device}, batch ${BATCH}, ${getNumThreads()} threads, eval + no grad, median of ${repsFor(device).reps}`);
   const ours: Record<string, number> = {};
   for (const n of which) {
     manualSeed(0);
@@ -48,7 +51,7 @@ export function benchModels(args: string[]): void {
   }
   const py = process.env.ZOOCLIP_PYTHON ?? '/usr/bin/python3';
   const theirs = JSON.parse(execFileSync(py, [join(process.cwd(), 'bench', 'models_torch.py'), ...which], {
-    encoding: 'utf8', env: { ...process.env, BENCH_DEVICE: device, ZOOCLIP_NUM_THREADS: String(getNumThreads()), BENCH_BATCH: String(BATCH), BENCH_REPS: String(REPS) },
+    encoding: 'utf8', env: { ...process.env, BENCH_DEVICE: device, ZOOCLIP_NUM_THREADS: String(getNumThreads()), BENCH_BATCH: String(BATCH), BENCH_REPS: String(repsFor(device).reps), BENCH_WARMUP: String(repsFor(device).warmup) },
   }).trim().split('\n').pop()!) as Record<string, number>;
   const result: Record<string, unknown> = { bench: 'models', device };
   for (const n of which) {

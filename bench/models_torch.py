@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "parity"))
 sys.path.insert(0, HERE)
 torch.set_num_threads(int(os.environ.get("ZOOCLIP_NUM_THREADS", os.cpu_count() or 1)))
 BATCH, REPS = int(os.environ.get("BENCH_BATCH", 8)), int(os.environ.get("BENCH_REPS", 5))
+WARMUP = int(os.environ.get("BENCH_WARMUP", 2))
 DEVICE = os.environ.get("BENCH_DEVICE", "cpu")
 
 
@@ -23,11 +24,11 @@ def time_tower(model, size):
     x = torch.randn(BATCH, 3, size, size, device=DEVICE)
     times = []
     with torch.no_grad():
-        for i in range(REPS + 2):
+        for i in range(REPS + WARMUP):
             t0 = time.perf_counter()
             model(x)
             sync()
-            if i >= 2:
+            if i >= WARMUP:
                 times.append((time.perf_counter() - t0) * 1e3)
     return sorted(times)[len(times) // 2]
 
