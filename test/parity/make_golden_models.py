@@ -12,6 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_golden import write_safetensors  # noqa: E402  (one safetensors writer for every golden file)
 CONFIGS = os.path.join(HERE, "..", "..", "src", "models", "model_configs")
 
 
@@ -102,21 +104,6 @@ def seeded_weights(model):
             if ("ln_" in k or "ln_final" in k) and k.endswith(".weight"):
                 w += 1
             p.copy_(w)
-
-
-def write_safetensors(path, tensors):
-    dt = {torch.float32: "F32", torch.int64: "I64"}
-    header, blobs, off = {}, [], 0
-    for k, t in tensors.items():
-        b = t.detach().contiguous().numpy().tobytes()
-        header[k] = {"dtype": dt[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path + ".tmp", "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-    os.replace(path + ".tmp", path)
 
 
 def run(name, out, save_weights=None, batch=2):
