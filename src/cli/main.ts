@@ -63,6 +63,19 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
       await synthCommand(o);
     },
   },
+  train: {
+    help: 'train CLIP on shards (preset + --set key=value overrides), checkpoints, resume, zero-shot eval at the end',
+    spec: {
+      preset: { type: 'string', default: 'tiny-synth', help: 'preset name (src/stages/train/presets) or a JSON file' },
+      set: { type: 'string', help: 'override a config key, repeatable: --set optim.lr=1e-3 --set data.captions=synthetic' },
+      resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under run.out/checkpoints" },
+      'print-config': { type: 'boolean', default: false, help: 'print the resolved config and exit' },
+    },
+    run: async (o) => {
+      const { trainCommand } = await import('../stages/train/command.js');
+      await trainCommand(o, process.argv.slice(3));
+    },
+  },
   info: {
     help: 'print the engine build: libtorch version, threads, BLAS, CUDA devices',
     spec: {},

@@ -1,0 +1,181 @@
+// The typed configuration of a training run, its defaults, presets and strict validation.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
+
+/** Everything a run depends on; written to run.json and every checkpoint. */
+export interface TrainConfig {
+  run: {
+    /** Output folder: run.json, metrics.jsonl, checkpoints/, result.json. */
+    out: string;
+    /** Seed of model init, data order and augmentation. */
+    seed: number;
+    /** Optimizer steps. */
+    steps: number;
+    /** 'cpu', 'cuda:N', or '' for cuda:0 when present, else cpu. */
+    device: string;
+    /** Intra-op threads (0 = libtorch's default). */
+    threads: number;
+    /** Write a metrics line every this many steps. */
+    logEvery: number;
+  };
+  model: {
+    /** Built-in model config name (e.g. zooclip-tiny) or a config JSON path. */
+    name: string;
+    /** Gradient checkpointing of the text and vision transformers (less memory, more compute). */
+    gradCheckpointing: boolean;
+  };
+  data: {
+    /** Synthetic-world folder (what `zooclip synth --out` wrote). */
+    root: string;
+    /** Split under root to train on (its shards: root/split/*.tar). */
+    split: string;
+    /** real: txt; synthetic: syn.json; mixed: real with probability realProb, else synthetic; multi: both, losses summed (DataCompDR). */
+    captions: 'real' | 'synthetic' | 'mixed' | 'multi';
+    /** Chance of the real caption in mixed mode. */
+    realProb: number;
+    /** Samples per optimizer step (all micro-batches together). */
+    batch: number;
+    /** Micro-batches per step (gradient accumulation); batch must divide by it. */
+    accum: number;
+    /** Decode worker threads. */
+    workers: number;
+    /** Shuffle buffer in samples. */
+    shuffle: number;
+    /** Smallest crop area fraction of RandomResizedCrop. */
+    minCropScale: number;
+  };
+  loss: {
+    /** Contrastive loss: clip (InfoNCE) or siglip. */
+    kind: 'clip' | 'siglip';
+    /** Weight of the real-caption term in multi mode. */
+    realWeight: number;
+    /** Weight of the synthetic-caption term in multi mode. */
+    syntheticWeight: number;
+  };
+  optim: {
+    /** Peak learning rate (AdamW). */
+    lr: number;
+    /** Decoupled weight decay (not on biases, norms, embeddings, logit scale). */
+    weightDecay: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    /** Linear warmup steps. */
+    warmup: number;
+    /** Floor of the cosine decay. */
+    minLr: number;
+    /** Max global gradient norm (0 = no clipping). */
+    clipGrad: number;
+  };
+  ema: {
+    /** EMA decay of the weights (0 = off); evaluation then uses the averaged weights. */
+    decay: number;
+    /** EMA warmup horizon (updates). */
+    warmup: number;
+  };
+  checkpoint: {
+    /** Save every this many steps (0 = only at the end). */
+    every: number;
+    /** Checkpoints kept (older ones are deleted; 0 = keep all). */
+    keep: number;
+  };
+  guard: {
+    /** Non-finite steps in a row that stop the run (after saving the last good state). */
+    maxBadSteps: number;
+  };
+  precision: {
+    /** auto: bf16 autocast on CUDA, fp32 on CPU; fp32; bf16 (autocast on any device). */
+    autocast: 'auto' | 'fp32' | 'bf16';
+  };
+  eval: {
+    /** Zero-shot top-1 on root/classify (classify.json) at the end. */
+    zeroShot: boolean;
+    /** Images per evaluation batch. */
+    batch: number;
+  };
+}
+
+/** The defaults every preset and override starts from. */
+export const DEFAULT_CONFIG: TrainConfig = {
+  run: { out: 'runs/train', seed: 0, steps: 300, device: '', threads: 0, logEvery: 10 },
+  model: { name: 'zooclip-tiny', gradCheckpointing: false },
+  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5 },
+  loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1 },
+  optim: { lr: 1e-3, weightDecay: 0.1, beta1: 0.9, beta2: 0.98, eps: 1e-6, warmup: 20, minLr: 0, clipGrad: 1 },
+  ema: { decay: 0, warmup: 10 },
+  checkpoint: { every: 100, keep: 2 },
+  guard: { maxBadSteps: 5 },
+  precision: { autocast: 'auto' },
+  eval: { zeroShot: true, batch: 64 },
+};
+
+const ENUMS: Record<string, readonly string[]> = {
+  'data.captions': ['real', 'synthetic', 'mixed', 'multi'],
+  'loss.kind': ['clip', 'siglip'],
+  'precision.autocast': ['auto', 'fp32', 'bf16'],
+};
+
+/** The folder of the bundled presets (src/stages/train/presets, also from dist/). */
+export function presetDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromDist = join(here, '..', '..', '..', '..', 'src', 'stages', 'train', 'presets');
+  return existsSync(fromDist) ? fromDist : join(here, 'presets');
+}
+
+/** Reads a preset: a bundled name (tiny-synth) or a JSON file path. */
+export function readPreset(nameOrPath: string): { layer: unknown; source: string } {
+  const path = nameOrPath.endsWith('.json') ? nameOrPath : join(presetDir(), `${nameOrPath}.json`);
+  if (!existsSync(path)) throw new Error(`train: no preset '${nameOrPath}' (looked for ${path})`);
+  return { layer: JSON.parse(readFileSync(path, 'utf8')) as unknown, source: `preset ${path}` };
+}
+
+function checkInt(v: number, key: string, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`train config: ${key} must be an integer >= ${min}, got ${v}`);
+}
+
+/** Checks ranges and enumerations; throws naming the key. */
+export function validateConfig(c: TrainConfig): TrainConfig {
+  for (const [key, allowed] of Object.entries(ENUMS)) {
+    const [a, b] = key.split('.') as [keyof TrainConfig, string];
+    const v = (c[a] as unknown as Record<string, string>)[b]!;
+    if (!allowed.includes(v)) throw new Error(`train config: ${key} must be one of ${allowed.join(', ')}, got '${v}'`);
+  }
+  checkInt(c.run.steps, 'run.steps', 1);
+  checkInt(c.run.logEvery, 'run.logEvery', 1);
+  checkInt(c.run.threads, 'run.threads', 0);
+  checkInt(c.data.batch, 'data.batch', 1);
+  checkInt(c.data.accum, 'data.accum', 1);
+  if (c.data.batch % c.data.accum !== 0) throw new Error(`train config: data.batch (${c.data.batch}) must be divisible by data.accum (${c.data.accum})`);
+  checkInt(c.data.workers, 'data.workers', 0);
+  checkInt(c.data.shuffle, 'data.shuffle', 0);
+  if (!(c.data.realProb >= 0 && c.data.realProb <= 1)) throw new Error(`train config: data.realProb must be in [0, 1], got ${c.data.realProb}`);
+  if (!(c.data.minCropScale > 0 && c.data.minCropScale <= 1)) throw new Error(`train config: data.minCropScale must be in (0, 1], got ${c.data.minCropScale}`);
+  if (!(c.optim.lr > 0)) throw new Error(`train config: optim.lr must be > 0, got ${c.optim.lr}`);
+  checkInt(c.optim.warmup, 'optim.warmup', 0);
+  if (c.optim.warmup >= c.run.steps) throw new Error(`train config: optim.warmup (${c.optim.warmup}) must be below run.steps (${c.run.steps})`);
+  if (!(c.optim.minLr >= 0 && c.optim.minLr <= c.optim.lr)) throw new Error(`train config: optim.minLr must be in [0, optim.lr], got ${c.optim.minLr}`);
+  if (!(c.optim.clipGrad >= 0)) throw new Error(`train config: optim.clipGrad must be >= 0, got ${c.optim.clipGrad}`);
+  if (!(c.ema.decay >= 0 && c.ema.decay < 1)) throw new Error(`train config: ema.decay must be in [0, 1), got ${c.ema.decay}`);
+  checkInt(c.checkpoint.every, 'checkpoint.every', 0);
+  checkInt(c.checkpoint.keep, 'checkpoint.keep', 0);
+  checkInt(c.guard.maxBadSteps, 'guard.maxBadSteps', 1);
+  checkInt(c.eval.batch, 'eval.batch', 1);
+  return c;
+}
+
+/**
+ * Defaults, then the preset (if any), then `key.path=value` overrides, validated strictly.
+ * @example resolveConfig({ preset: 'tiny-synth', sets: ['optim.lr=1e-3', 'data.captions=synthetic'] })
+ */
+export function resolveConfig(o: { preset?: string; base?: TrainConfig; sets?: readonly string[] } = {}): TrainConfig {
+  let c = structuredClone(o.base ?? DEFAULT_CONFIG) as unknown as JsonObject;
+  if (o.base) c = mergeStrict(DEFAULT_CONFIG as unknown as JsonObject, c, 'checkpoint config');
+  if (o.preset) {
+    const { layer, source } = readPreset(o.preset);
+    c = mergeStrict(c, layer, source);
+  }
+  if (o.sets?.length) c = mergeStrict(c, dottedLayer(DEFAULT_CONFIG as unknown as JsonObject, o.sets), '--set');
+  return validateConfig(c as unknown as TrainConfig);
+}

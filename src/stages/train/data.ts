@@ -1,0 +1,55 @@
+// Training and evaluation data of a run: the split's shards through the Loader, with the caption
+// mode of the config, and (multi mode) a synthetic caption per sample beside the real one.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Loader, Rng, shardSource, type LoaderState, type CaptionConfig } from '../../data/loader/index.js';
+import { readShards } from '../../data/shards/index.js';
+import { syntheticCaptions } from '../../data/loader/captions.js';
+import type { TrainConfig } from './config.js';
+
+/** The .tar shards of a folder, sorted; an error naming the folder when there are none. */
+export function shardsIn(dir: string): string[] {
+  if (!existsSync(dir)) throw new Error(`train: no data folder ${dir} (make one with: zooclip synth --out <root>)`);
+  const tars = readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f));
+  if (!tars.length) throw new Error(`train: no .tar shards in ${dir}`);
+  return tars;
+}
+
+/** The Loader's caption selection for a run's caption mode (multi trains on the real one plus a synthetic one). */
+export function captionConfig(c: TrainConfig['data']): CaptionConfig {
+  switch (c.captions) {
+    case 'synthetic': return { mode: 'syn' };
+    case 'mixed': return { mode: 'mix', realProb: c.realProb };
+    default: return { mode: 'txt' };
+  }
+}
+
+/** An endless, resumable training loader of micro-batches (batch / accum samples each). */
+export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => import('../../engine/index.js').Tensor, resume?: LoaderState): Loader {
+  const d = cfg.data;
+  return new Loader({
+    source: shardSource(shardsIn(join(d.root, d.split))), batchSize: d.batch / d.accum, imageSize, train: true,
+    augment: { scale: [d.minCropScale, 1] }, captions: captionConfig(d), tokenize, workers: d.workers, shuffle: d.shuffle,
+    seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume,
+  });
+}
+
+/** Synthetic captions by sample key, read once from a split's syn.json fields (multi-caption mode). */
+export async function syntheticIndex(dir: string): Promise<Map<string, string[]>> {
+  const index = new Map<string, string[]>();
+  for await (const s of readShards(shardsIn(dir))) index.set(s.key, syntheticCaptions(s.fields.get('syn.json')));
+  return index;
+}
+
+/**
+ * One synthetic caption per key, chosen by (seed, step, position) so a resumed run picks the same;
+ * the real caption when a sample has none.
+ */
+export function pickSynthetic(index: Map<string, string[]>, keys: readonly string[], real: readonly string[], seed: number, step: number, micro: number): string[] {
+  const rng = new Rng(seed, 0x5e1ec7, step, micro);
+  return keys.map((k, i) => {
+    const list = index.get(k) ?? [];
+    const n = rng.int(Math.max(1, list.length));
+    return list.length ? list[n]! : real[i]!;
+  });
+}

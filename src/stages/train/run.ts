@@ -1,0 +1,198 @@
+// `zooclip train`: CLIP pretraining on shards, with gradient accumulation, warmup + cosine AdamW,
+// clipping, optional EMA, non-finite step guarding, atomic resumable checkpoints, JSON-lines
+// metrics and a zero-shot evaluation on the synthetic world's classify split at the end.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy, type Tensor } from '../../engine/index.js';
+import { createModel, type CLIP } from '../../models/clip.js';
+import { tokenize } from '../../tokenizer/index.js';
+import { AdamW } from '../../optim/adamw.js';
+import { splitDecay } from '../../optim/param_groups.js';
+import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
+import { applySchedule, warmupCosine } from '../../optim/schedule.js';
+import { EMA } from '../../optim/ema.js';
+import { clampLogitScale } from '../../losses/index.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import type { Batch } from '../../data/loader/index.js';
+import type { TrainConfig } from './config.js';
+import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { pickSynthetic, syntheticIndex, trainLoader } from './data.js';
+import { MetricsLog, Progress, type MetricsLine } from './metrics.js';
+import { microLoss, type GatherFeatures } from './step.js';
+import { zeroShot, type TaskResult } from './zero_shot.js';
+
+/** Extension points: data parallel (src/dist plugs in here), tests, logging. */
+export interface TrainHooks {
+  /** Averages gradients across ranks after the last micro-batch's backward, before clipping (c10d all-reduce). */
+  gradSync?: (params: Tensor[]) => void;
+  /** Gathers features across ranks for the local contrastive loss forms. */
+  gatherFeatures?: GatherFeatures;
+  /** Test hook: return true to make this (0-based) step's loss NaN. */
+  corruptLoss?: (step: number) => boolean;
+  /** Where human-readable lines go (default console.log). */
+  log?: (s: string) => void;
+}
+
+/** What a finished run reports (also result.json). */
+export interface TrainResult {
+  steps: number;
+  skipped: number;
+  /** Total loss of the first and last logged steps. */
+  firstLoss: number;
+  lastLoss: number;
+  imagesPerSec: number;
+  seconds: number;
+  zeroShot: Record<string, TaskResult> | null;
+  checkpoint: string;
+}
+
+function setGradCheckpointing(model: CLIP): void {
+  model.textTransformer.gradCheckpointing = true;
+  const v = model.visual as unknown as { transformer?: { gradCheckpointing: boolean }; gradCheckpointing?: boolean };
+  if (v.transformer) v.transformer.gradCheckpointing = true;
+  else if ('gradCheckpointing' in v) v.gradCheckpointing = true;
+}
+
+async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
+  const r = await it.next();
+  if (r.done) throw new Error('train: the loader ended (no samples in the split?)');
+  return r.value;
+}
+
+/**
+ * Trains per `cfg`; with `resume` (a checkpoint folder or 'latest') continues where it stopped,
+ * giving on CPU exactly the losses of an uninterrupted run.
+ * @example await runTrain(resolveConfig({ preset: 'tiny-synth' }));
+ */
+export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: TrainHooks } = {}): Promise<TrainResult> {
+  const hooks = o.hooks ?? {};
+  const log = hooks.log ?? console.log;
+  const device = cfg.run.device || defaultDevice();
+  if (cfg.run.threads) setNumThreads(cfg.run.threads);
+  const out = cfg.run.out, ckptDir = join(out, 'checkpoints');
+  mkdirSync(out, { recursive: true });
+  manualSeed(cfg.run.seed);
+  const model = createModel(cfg.model.name).to(device);
+  model.train();
+  if (cfg.model.gradCheckpointing) setGradCheckpointing(model);
+  const params = model.parameters();
+  const [decay, noDecay] = splitDecay(model.namedParameters());
+  const opt = new AdamW([
+    { params: decay.map(([, p]) => p), names: decay.map(([n]) => n) },
+    { params: noDecay.map(([, p]) => p), names: noDecay.map(([n]) => n), hyper: { weightDecay: 0 } },
+  ], { lr: cfg.optim.lr, weightDecay: cfg.optim.weightDecay, beta1: cfg.optim.beta1, beta2: cfg.optim.beta2, eps: cfg.optim.eps });
+  const ema = cfg.ema.decay > 0 ? new EMA(model, cfg.ema.decay, { warmup: cfg.ema.warmup }) : null;
+  const schedule = warmupCosine({ baseLr: cfg.optim.lr, warmupSteps: cfg.optim.warmup, totalSteps: cfg.run.steps, minLr: cfg.optim.minLr });
+  const trainables = { model, opt, ema };
+
+  let resumed: TrainState | undefined;
+  if (o.resume) {
+    const dir = findCheckpoint(o.resume, out);
+    resumed = readState(dir);
+    loadCheckpoint(dir, trainables, device);
+    log(`resumed from ${dir} at step ${resumed.step}`);
+  }
+  let step = resumed?.step ?? 0, skipped = resumed?.skipped ?? 0, badInARow = resumed?.badInARow ?? 0, samples = resumed?.samples ?? 0;
+  writeFileAtomic(join(out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
+  const metrics = new MetricsLog(join(out, 'metrics.jsonl'), resumed?.step);
+  const ctx = model.cfg.text_cfg.context_length, imageSize = model.cfg.vision_cfg.image_size;
+  const tok = (t: string[]): Tensor => tokenize(t, ctx);
+  const synIndex = cfg.data.captions === 'multi' ? await syntheticIndex(join(cfg.data.root, cfg.data.split)) : null;
+  const loader = trainLoader(cfg, imageSize, tok, resumed?.loader);
+  const it = loader[Symbol.asyncIterator]();
+  const progress = new Progress(cfg.run.steps, log);
+  log(`zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}, ` +
+    `batch ${cfg.data.batch} (${cfg.data.accum} x ${cfg.data.batch / cfg.data.accum}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`);
+  const state = (reason: TrainState['reason']): TrainState => ({
+    step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, badInARow, samples, reason, config: cfg,
+  });
+  let first = NaN, last = NaN, checkpoint = '';
+  const t0 = performance.now(), startStep = step;
+  try {
+    while (step < cfg.run.steps) {
+      const ts = performance.now();
+      const lr = applySchedule(opt, schedule, step);
+      const sums: Record<string, number> = {};
+      let finite = true;
+      for (let m = 0; m < cfg.data.accum; m++) {
+        const b = await nextBatch(it);
+        try {
+          const values = tidy(() => {
+            const synthetic = synIndex ? tok(pickSynthetic(synIndex, b.keys, b.captions, cfg.run.seed, step, m)).to(device) : undefined;
+            const r = microLoss(model, cfg, { images: b.images.to(device), tokens: b.tokens!.to(device), synthetic }, device, hooks.gatherFeatures);
+            let total = r.total;
+            if (hooks.corruptLoss?.(step)) { total = total.mul(NaN); r.values.total = NaN; }
+            if (!finite || !Number.isFinite(r.values.total!)) { finite = false; return r.values; }
+            total.div(cfg.data.accum).backward();
+            return r.values;
+          });
+          for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v / cfg.data.accum;
+        } finally {
+          b.dispose();
+        }
+      }
+      if (finite) {
+        hooks.gradSync?.(params);
+        const norm = clipGradNorm(params, cfg.optim.clipGrad > 0 ? cfg.optim.clipGrad : Infinity);
+        finite = Number.isFinite(norm) && gradsFinite(params);
+      }
+      if (finite) {
+        opt.step();
+        clampLogitScale(model.logit_scale);
+        ema?.update();
+        badInARow = 0;
+      } else {
+        skipped++;
+        badInARow++;
+        log(`step ${step}: non-finite loss or gradients, skipped (${badInARow} in a row, ${skipped} in all)`);
+      }
+      opt.zeroGrad();
+      step++;
+      samples += cfg.data.batch;
+      if (badInARow >= cfg.guard.maxBadSteps) {
+        const at = saveCheckpoint(ckptDir, trainables, state('non-finite'), cfg.checkpoint.keep);
+        throw new Error(`train: ${badInARow} non-finite steps in a row (guard.maxBadSteps ${cfg.guard.maxBadSteps}); stopped at step ${step}, last good weights saved in ${at}`);
+      }
+      if (step % cfg.run.logEvery === 0 || step === cfg.run.steps) {
+        const { logitScale, ...losses } = sums;
+        const stepMs = performance.now() - ts;
+        const line: MetricsLine = {
+          step, loss: losses, lr, logitScale: logitScale ?? NaN, temperature: 1 / (logitScale ?? NaN), imagesPerSec: cfg.data.batch / (stepMs / 1000),
+          stepMs, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped,
+        };
+        if (Number.isNaN(first)) first = losses.total ?? NaN;
+        last = losses.total ?? NaN;
+        metrics.write(line);
+        progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
+      }
+      if (cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0 && step < cfg.run.steps) {
+        checkpoint = saveCheckpoint(ckptDir, trainables, state('periodic'), cfg.checkpoint.keep);
+      }
+    }
+    progress.done();
+    checkpoint = saveCheckpoint(ckptDir, trainables, state('final'), cfg.checkpoint.keep);
+  } finally {
+    await loader.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const imagesPerSec = ((step - startStep) * cfg.data.batch) / seconds;
+  let zs: Record<string, TaskResult> | null = null;
+  if (cfg.eval.zeroShot) {
+    ema?.swapIn();
+    try {
+      zs = await zeroShot(model, cfg.data.root, tok, device, { batch: cfg.eval.batch, imageSize, workers: cfg.data.workers });
+    } finally {
+      ema?.swapOut();
+    }
+    for (const [task, r] of Object.entries(zs)) {
+      log(`zero-shot ${task.padEnd(7)} top-1 ${(r.top1 * 100).toFixed(1)}%  (chance ${(r.chance * 100).toFixed(1)}%, ${r.classes} classes, ${r.images} images)`);
+    }
+  }
+  const result: TrainResult = { steps: step, skipped, firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: zs, checkpoint };
+  writeFileAtomic(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  log(`done: ${step} steps in ${seconds.toFixed(1)} s (${imagesPerSec.toFixed(0)} img/s), loss ${first.toFixed(4)} -> ${last.toFixed(4)}, checkpoint ${checkpoint}`);
+  ema?.dispose();
+  opt.dispose();
+  model.dispose();
+  return result;
+}
