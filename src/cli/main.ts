@@ -8,18 +8,38 @@ import { helpFor, parseArgs, type OptionSpec } from './args.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
-const DEMO: Record<string, OptionSpec> = {
+const TOY: Record<string, OptionSpec> = {
   steps: { type: 'number', default: 150, help: 'training steps' },
   batch: { type: 'number', default: 64, help: 'batch size' },
-  out: { type: 'string', default: 'runs/demo', help: 'output folder' },
+  out: { type: 'string', default: 'runs/toy', help: 'output folder' },
+  seed: { type: 'number', default: 0, help: 'random seed' },
+  device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
+};
+
+const DEMO: Record<string, OptionSpec> = {
+  out: { type: 'string', default: 'runs/demo', help: 'output folder (the world, the run, demo.json); a rerun resumes' },
+  steps: { type: 'number', default: 300, help: 'training steps' },
+  size: { type: 'number', default: 64, help: 'image side of the world and the model' },
+  web: { type: 'number', default: 4000, help: 'web split images (image + alt-text caption)' },
+  classify: { type: 'number', default: 400, help: 'zero-shot classify split images' },
+  preset: { type: 'string', default: 'tiny-synth', help: 'train preset (model, optimiser)' },
   seed: { type: 'number', default: 0, help: 'random seed' },
   device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
 };
 
 const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>; run: (o: Record<string, unknown>) => Promise<void> }> = {
   demo: {
-    help: 'train a tiny CLIP on generated image-caption pairs and report zero-shot accuracy',
+    help: 'synthesise a small 3-D world, train a tiny CLIP on its web captions, report zero-shot accuracy vs chance',
     spec: DEMO,
+    run: async (o) => {
+      const { runWorldDemo } = await import('../stages/demo/world_demo.js');
+      await runWorldDemo({ out: o.out as string, steps: o.steps as number, size: o.size as number, web: o.web as number, classify: o.classify as number,
+        preset: o.preset as string, seed: o.seed as number, device: o.device as string | undefined });
+    },
+  },
+  toy: {
+    help: 'a one-minute sanity run: a tiny CLIP on generated colour/position pairs, zero-shot before and after',
+    spec: TOY,
     run: async (o) => {
       const { runDemo } = await import('../stages/demo/run.js');
       runDemo({ steps: o.steps as number, batch: o.batch as number, out: o.out as string, seed: o.seed as number, device: o.device as string | undefined });

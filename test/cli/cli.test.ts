@@ -19,16 +19,16 @@ test('unknown commands and options fail with a message that names them', () => {
   const a = spawnSync('node', [cli, 'frobnicate'], { encoding: 'utf8' });
   assert.equal(a.status, 2);
   assert.match(a.stderr, /unknown command 'frobnicate'/);
-  const b = spawnSync('node', [cli, 'demo', '--stepz', '3'], { encoding: 'utf8' });
+  const b = spawnSync('node', [cli, 'toy', '--stepz', '3'], { encoding: 'utf8' });
   assert.equal(b.status, 1);
   assert.match(b.stderr, /unknown option --stepz/);
-  const c = spawnSync('node', [cli, 'demo', '--steps', 'many'], { encoding: 'utf8' });
+  const c = spawnSync('node', [cli, 'toy', '--steps', 'many'], { encoding: 'utf8' });
   assert.match(c.stderr, /--steps expects a number, got 'many'/);
 });
 
-test('demo trains, learns the toy task and writes a loadable checkpoint', () => {
+test('toy run trains, learns the toy task and writes a loadable checkpoint', () => {
   const out = mkdtempSync(join(tmpdir(), 'zc-demo-'));
-  const log = execFileSync('node', [cli, 'demo', '--steps', '60', '--batch', '64', '--out', out, '--device', 'cpu'], { encoding: 'utf8' });
+  const log = execFileSync('node', [cli, 'toy', '--steps', '60', '--batch', '64', '--out', out, '--device', 'cpu'], { encoding: 'utf8' });
   assert.match(log, /zero-shot accuracy after 60 steps/);
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { before: number; after: number; losses: number[] };
   assert.equal(result.losses.length, 60);
@@ -38,4 +38,17 @@ test('demo trains, learns the toy task and writes a loadable checkpoint', () => 
   assert.ok(r.keys().includes('visual.transformer.resblocks.0.attn.in_proj_weight'));
   assert.ok(r.keys().includes('logit_scale'));
   r.close();
+});
+
+test('demo (micro size): synthesises a world, trains, reports zero-shot per task next to chance, and resumes', () => {
+  const out = mkdtempSync(join(tmpdir(), 'zc-world-'));
+  const args = [cli, 'demo', '--out', out, '--steps', '6', '--size', '32', '--web', '64', '--classify', '24', '--preset', join(process.cwd(), 'test', 'cli', 'micro-preset.json'), '--device', 'cpu'];
+  const log = execFileSync('node', args, { encoding: 'utf8' });
+  assert.match(log, /zero-shot on the classify split/);
+  assert.match(log, /shape\s+[\d.]+%\s+chance 20\.0%/);
+  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { result: { steps: number; zeroShot: Record<string, { chance: number }> } };
+  assert.equal(demo.result.steps, 6);
+  assert.deepEqual(Object.keys(demo.result.zeroShot).sort(), ['colour', 'count', 'shape']);
+  const again = execFileSync('node', args, { encoding: 'utf8' });
+  assert.match(again, /resumed from/);
 });
