@@ -2,6 +2,7 @@
 #include <mutex>
 #include "checkpoint.h"
 #include "dispatch.h"
+#include "dist_c10d.h"
 #ifndef ZOOCLIP_NO_IMAGE
 #include "image_napi.h"
 #endif
@@ -25,6 +26,7 @@ static napi_value init(napi_env env, napi_value exports) {
   register_runtime(env, exports);
   register_optim(env, exports);
   register_checkpoint(env, exports);
+  register_dist(env, exports);
 #ifndef ZOOCLIP_NO_IMAGE
   register_image(env, exports);
 #endif

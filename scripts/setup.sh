@@ -35,6 +35,11 @@ fi
 # libtorch: LIBTORCH, a Python torch, or Debian's libtorch-dev (installed with apt if absent).
 node scripts/find-libtorch.mjs
 
+# Debian's libtorch c10d headers include Gloo's; without them the addon builds with data parallel disabled.
+if [ -f /usr/include/torch/csrc/distributed/c10d/ProcessGroupGloo.hpp ] && [ ! -f /usr/include/gloo/algorithm.h ]; then
+  apt_install libgloo-dev
+fi
+
 # The native addon, rebuilt when its sources or the libtorch choice changed.
 addon=build/Release/zooclip_native.node
 if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then

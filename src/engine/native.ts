@@ -44,6 +44,15 @@ export interface NativeAddon {
   checkpointWrap(token: number, inputs: number[], outputs: number[]): number[];
   setCheckpointRecompute(fn: (token: number, inputs: number[]) => number[]): void;
   drainDeadCheckpoints(): number[];
+  // Data parallel over c10d (native/dist_c10d.cc): TCPStore + ProcessGroupGloo; all calls block until done.
+  distInit(rank: number, worldSize: number, masterAddr: string, masterPort: number, timeoutMs: number, ifname?: string): void;
+  distAllreduce(h: number, average: boolean): void;
+  distAllreduceGrads(params: number[]): void;
+  distBroadcast(hs: number[], root?: number): void;
+  distAllGather(h: number, withGrad: boolean): number;
+  distBarrier(): void;
+  distInfo(): [boolean, number, number];
+  distDestroy(): void;
   // Images (native/image_*.cc). All but imagesToTensor/stackToTensor are pure and thread-safe:
   // worker threads may call them; those two make tensor handles (main thread only).
   imageInfo(buf: ArrayBufferView | ArrayBuffer): NativeImageInfo;
