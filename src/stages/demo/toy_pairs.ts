@@ -2,6 +2,7 @@
 // token caption naming the colour and the quadrant. Made on the fly, deterministic by seed, so
 // the demo needs no files. (The synthetic 3-D world of DESIGN.md replaces it later.)
 import { tensor, type Tensor } from '../../engine/index.js';
+import { Rng } from '../../data/loader/rng.js';
 
 export const COLOURS: [string, [number, number, number]][] = [
   ['red', [1, 0, 0]], ['green', [0, 1, 0]], ['blue', [0, 0, 1]], ['yellow', [1, 1, 0]],
@@ -12,16 +13,10 @@ const START = 1, END = 2, COLOUR0 = 3, QUAD0 = COLOUR0 + COLOURS.length;
 export const TOY_VOCAB = QUAD0 + QUADRANTS.length;
 export const TOY_CONTEXT = 8;
 
-/** A small seeded generator (mulberry32), so batches repeat across runs. */
+/** A seeded uniform source in [0, 1) (the loader's generator), so batches repeat across runs. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed, 0x70e);
+  return () => r.uniform(0, 1);
 }
 
 /** Token ids of the caption for colour c in quadrant q. */
