@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   models: async () => (await import('./models.js')).benchModels,
   tokenizer: async () => (await import('./tokenizer.js')).benchTokenizer,
   loader: async () => (await import('./loader.js')).benchLoader,
+  train: async () => (await import('./train.js')).benchTrain,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

@@ -90,6 +90,7 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
       set: { type: 'string', help: 'override a config key, repeatable: --set optim.lr=1e-3 --set data.captions=synthetic' },
       resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under run.out/checkpoints" },
       'print-config': { type: 'boolean', default: false, help: 'print the resolved config and exit' },
+      nproc: { type: 'number', default: 1, help: 'data parallel: local processes (data.batch is split across them); torchrun variables also work' },
     },
     run: async (o) => {
       const { trainCommand } = await import('../stages/train/command.js');

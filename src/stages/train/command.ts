@@ -1,6 +1,9 @@
-// The `zooclip train` command: preset + repeated `--set key=value` overrides, `--resume`.
-import { resolveConfig } from './config.js';
+// The `zooclip train` command: preset + repeated `--set key=value` overrides, `--resume`, and data
+// parallel: `--nproc N` starts N local ranks (launchLocal), and a process started with torchrun's
+// variables (WORLD_SIZE > 1: torchrun, Slurm wrappers, launchLocal) trains as one rank of the job.
+import { resolveConfig, type TrainConfig } from './config.js';
 import { findCheckpoint, readState } from './checkpoint.js';
+import type { TrainHooks } from './run.js';
 
 /** Every `--set` value of an argument list (`--set a=1`, `--set=a=1`), in order. */
 export function collectSets(argv: readonly string[]): string[] {
@@ -12,8 +15,23 @@ export function collectSets(argv: readonly string[]): string[] {
   return sets;
 }
 
-/** Runs `zooclip train` with parsed options; `argv` gives every repeated --set. */
-export async function trainCommand(o: Record<string, unknown>, argv: readonly string[]): Promise<void> {
+/** An argument list without `--nproc N` / `--nproc=N` (what each rank is started with). */
+export function withoutNproc(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--nproc') i++;
+    else if (!argv[i]!.startsWith('--nproc=')) out.push(argv[i]!);
+  }
+  return out;
+}
+
+/**
+ * Runs `zooclip train` with parsed options; `argv` gives every repeated --set. `cli` is the
+ * command line to start ranks with ([script, 'train', ...]; default this process's).
+ */
+export async function trainCommand(o: Record<string, unknown>, argv: readonly string[], cli: readonly string[] = process.argv.slice(1)): Promise<void> {
+  const nproc = (o.nproc as number | undefined) ?? 1;
+  if (!Number.isInteger(nproc) || nproc < 1) throw new Error(`train: --nproc must be a positive integer, got ${nproc}`);
   const sets = collectSets(argv);
   let cfg = resolveConfig({ preset: o.preset as string, sets });
   const resume = o.resume as string | undefined;
@@ -23,6 +41,58 @@ export async function trainCommand(o: Record<string, unknown>, argv: readonly st
     cfg = resolveConfig({ base: readState(dir).config, sets });
   }
   if (o['print-config']) { console.log(JSON.stringify(cfg, null, 2)); return; }
+  if (nproc > 1 && !(Number(process.env.WORLD_SIZE) > 1)) return launchRanks(nproc, cfg, cli);
+  if (Number(process.env.WORLD_SIZE) > 1) return trainRank(cfg, resume);
   const { runTrain } = await import('./run.js');
   await runTrain(cfg, { resume });
+}
+
+/** Starts `nproc` ranks on loopback; any rank failing stops them all, with an error naming it. */
+async function launchRanks(nproc: number, cfg: TrainConfig, cli: readonly string[]): Promise<void> {
+  if (cfg.data.batch % (cfg.data.accum * nproc) !== 0) {
+    throw new Error(`train: data.batch ${cfg.data.batch} must be divisible by data.accum ${cfg.data.accum} x --nproc ${nproc}`);
+  }
+  const { launchLocal } = await import('../../dist/launch.js');
+  const { availableParallelism } = await import('node:os');
+  const env: NodeJS.ProcessEnv = {};
+  // Without run.threads or ZOOCLIP_NUM_THREADS every rank would take all the cores.
+  if (!cfg.run.threads && !process.env.ZOOCLIP_NUM_THREADS) env.ZOOCLIP_NUM_THREADS = String(Math.max(1, Math.floor(availableParallelism() / nproc)));
+  const [script, ...args] = cli;
+  const r = await launchLocal(nproc, script!, withoutNproc(args), { env, write: (line, rank, stream) => {
+    // Rank 0 speaks for the job; the others' lines go to stderr, prefixed.
+    if (rank === 0 && stream === 'stdout') console.log(line);
+    else process.stderr.write(`[rank ${rank}] ${line}\n`);
+  } });
+  if (!r.ok) throw new Error(`train with ${nproc} processes failed: ${r.message}`);
+}
+
+/** One rank of a data-parallel job: joins the process group, trains its share, leaves. */
+async function trainRank(cfg: TrainConfig, resume: string | undefined): Promise<void> {
+  const { initDistributed, destroyDistributed, distributed } = await import('../../dist/distributed.js');
+  const { tensor } = await import('../../engine/index.js');
+  const { runTrain } = await import('./run.js');
+  const dist = initDistributed();
+  const { rank, worldSize } = dist;
+  const hooks: TrainHooks = {
+    initModel: (model) => distributed.broadcastParameters(model),
+    gradSync: (params) => distributed.allReduceGrads(params),
+    gatherFeatures: (image, text) => ({ image: distributed.allGatherWithGrad(image), text: distributed.allGatherWithGrad(text), rank }),
+    sumOverRanks: (values) => {
+      const t = tensor(values, { dtype: 'float64' });
+      try {
+        distributed.allReduce(t, 'sum');
+        return t.toArray() as number[];
+      } finally {
+        t.dispose();
+      }
+    },
+    trained: () => distributed.barrier(),
+  };
+  try {
+    await runTrain(cfg, { resume, hooks, share: { rank, worldSize } });
+  } catch (e) {
+    throw new Error(`rank ${rank} of ${worldSize}: ${(e as Error).message}`);
+  } finally {
+    destroyDistributed();
+  }
 }

@@ -24,11 +24,27 @@ export function captionConfig(c: TrainConfig['data']): CaptionConfig {
   }
 }
 
-/** An endless, resumable training loader of micro-batches (batch / accum samples each). */
-export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => import('../../engine/index.js').Tensor, resume?: LoaderState): Loader {
+/** This process's share of the data: rank among worldSize (every worldSize-th sample). */
+export interface RankShare { rank: number; worldSize: number }
+
+/**
+ * An endless, resumable training loader of micro-batches: batch / accum / worldSize samples each
+ * (data.batch is the global batch), this rank taking its shards (shard count divisible by
+ * worldSize) or else every worldSize-th sample of each pass.
+ */
+export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => import('../../engine/index.js').Tensor, resume?: LoaderState,
+  share: RankShare = { rank: 0, worldSize: 1 }): Loader {
   const d = cfg.data;
+  if (d.batch % (d.accum * share.worldSize) !== 0) {
+    throw new Error(`train: data.batch ${d.batch} must be divisible by data.accum ${d.accum} x ${share.worldSize} processes`);
+  }
+  // Whole shards per rank when they split evenly (each rank reads only its own); else every rank
+  // reads all shards and keeps every worldSize-th sample.
+  const shards = shardsIn(join(d.root, d.split));
+  const byShard = share.worldSize === 1 || shards.length % share.worldSize === 0;
   return new Loader({
-    source: shardSource(shardsIn(join(d.root, d.split))), batchSize: d.batch / d.accum, imageSize, train: true,
+    source: byShard ? shardSource(shards) : () => readShards(shards), rankSplit: byShard ? 'source' : 'sample',
+    batchSize: d.batch / d.accum / share.worldSize, imageSize, train: true, rank: share.rank, worldSize: share.worldSize,
     augment: { scale: [d.minCropScale, 1] }, captions: captionConfig(d), tokenize, workers: d.workers, shuffle: d.shuffle,
     seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume,
   });

@@ -13,10 +13,10 @@ import { applySchedule, warmupCosine } from '../../optim/schedule.js';
 import { EMA } from '../../optim/ema.js';
 import { clampLogitScale } from '../../losses/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { Batch } from '../../data/loader/index.js';
+import type { Batch, LoaderState } from '../../data/loader/index.js';
 import type { TrainConfig } from './config.js';
 import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from './checkpoint.js';
-import { pickSynthetic, syntheticIndex, trainLoader } from './data.js';
+import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
 import { MetricsLog, Progress, type MetricsLine } from './metrics.js';
 import { microLoss, type GatherFeatures } from './step.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
@@ -27,6 +27,17 @@ export interface TrainHooks {
   gradSync?: (params: Tensor[]) => void;
   /** Gathers features across ranks for the local contrastive loss forms. */
   gatherFeatures?: GatherFeatures;
+  /** Right after the model is made (before EMA, optimiser state and resume): e.g. broadcast rank 0's parameters. */
+  initModel?: (model: CLIP) => void;
+  /**
+   * Sums numbers over ranks (every rank calls it once per step, same length): agrees on whether the
+   * step is finite and averages the logged losses. Absent: a world of 1.
+   */
+  sumOverRanks?: (values: number[]) => number[];
+  /** Called on every rank once the final checkpoint is written, before rank 0's evaluation (e.g. a barrier). */
+  trained?: () => void;
+  /** Test hook: makes the training loader in place of trainLoader(cfg, imageSize, tokenize, resume, share). */
+  loader?: (cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => Tensor, resume: LoaderState | undefined, share: RankShare) => TrainLoader;
   /** Test hook: return true to make this (0-based) step's loss NaN. */
   corruptLoss?: (step: number) => boolean;
   /** Where human-readable lines go (default console.log). */
@@ -53,6 +64,20 @@ function setGradCheckpointing(model: CLIP): void {
   else if ('gradCheckpointing' in v) v.gradCheckpointing = true;
 }
 
+/** What runTrain needs of its loader. */
+export interface TrainLoader extends AsyncIterable<Batch> {
+  state(): LoaderState;
+  close(): Promise<void>;
+}
+
+/** A checkpoint's loader position, for this rank (ranks of a split advance in step). */
+function loaderResume(saved: LoaderState, share: RankShare): LoaderState {
+  if (saved.worldSize !== share.worldSize) {
+    throw new Error(`train: the checkpoint was written by ${saved.worldSize} process(es); resume it with ${saved.worldSize}, not ${share.worldSize}`);
+  }
+  return { ...saved, rank: share.rank };
+}
+
 async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
   const r = await it.next();
   if (r.done) throw new Error('train: the loader ended (no samples in the split?)');
@@ -64,15 +89,19 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
  * giving on CPU exactly the losses of an uninterrupted run.
  * @example await runTrain(resolveConfig({ preset: 'tiny-synth' }));
  */
-export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: TrainHooks } = {}): Promise<TrainResult> {
+export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: TrainHooks; share?: RankShare } = {}): Promise<TrainResult> {
   const hooks = o.hooks ?? {};
-  const log = hooks.log ?? console.log;
+  const share = o.share ?? { rank: 0, worldSize: 1 };
+  // Rank 0 logs and writes run.json, metrics, checkpoints, result.json and evaluates; the others only train.
+  const main = share.rank === 0;
+  const log = main ? hooks.log ?? console.log : () => {};
   const device = cfg.run.device || defaultDevice();
   if (cfg.run.threads) setNumThreads(cfg.run.threads);
   const out = cfg.run.out, ckptDir = join(out, 'checkpoints');
-  mkdirSync(out, { recursive: true });
+  if (main) mkdirSync(out, { recursive: true });
   manualSeed(cfg.run.seed);
   const model = createModel(cfg.model.name).to(device);
+  hooks.initModel?.(model);
   model.train();
   if (cfg.model.gradCheckpointing) setGradCheckpointing(model);
   const params = model.parameters();
@@ -93,16 +122,17 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     log(`resumed from ${dir} at step ${resumed.step}`);
   }
   let step = resumed?.step ?? 0, skipped = resumed?.skipped ?? 0, badInARow = resumed?.badInARow ?? 0, samples = resumed?.samples ?? 0;
-  writeFileAtomic(join(out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
-  const metrics = new MetricsLog(join(out, 'metrics.jsonl'), resumed?.step);
+  if (main) writeFileAtomic(join(out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
+  const metrics = main ? new MetricsLog(join(out, 'metrics.jsonl'), resumed?.step) : null;
   const ctx = model.cfg.text_cfg.context_length, imageSize = model.cfg.vision_cfg.image_size;
   const tok = (t: string[]): Tensor => tokenize(t, ctx);
   const synIndex = cfg.data.captions === 'multi' ? await syntheticIndex(join(cfg.data.root, cfg.data.split)) : null;
-  const loader = trainLoader(cfg, imageSize, tok, resumed?.loader);
+  const loaderState = resumed ? loaderResume(resumed.loader, share) : undefined;
+  const loader = (hooks.loader ?? trainLoader)(cfg, imageSize, tok, loaderState, share);
   const it = loader[Symbol.asyncIterator]();
   const progress = new Progress(cfg.run.steps, log);
   log(`zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}, ` +
-    `batch ${cfg.data.batch} (${cfg.data.accum} x ${cfg.data.batch / cfg.data.accum}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`);
+    `batch ${cfg.data.batch} (${cfg.data.accum} x ${share.worldSize > 1 ? `${share.worldSize} processes x ` : ''}${cfg.data.batch / cfg.data.accum / share.worldSize}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`);
   const state = (reason: TrainState['reason']): TrainState => ({
     step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, badInARow, samples, reason, config: cfg,
   });
@@ -131,6 +161,13 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
           b.dispose();
         }
       }
+      if (hooks.sumOverRanks) {
+        // Every rank skips or steps together, and logs the losses of the global batch (the ranks' mean).
+        const keys = Object.keys(sums).sort();
+        const summed = hooks.sumOverRanks([finite ? 0 : 1, ...keys.map((k) => sums[k]!)]);
+        finite = summed[0] === 0;
+        keys.forEach((k, i) => { sums[k] = summed[i + 1]! / share.worldSize; });
+      }
       if (finite) {
         hooks.gradSync?.(params);
         const norm = clipGradNorm(params, cfg.optim.clipGrad > 0 ? cfg.optim.clipGrad : Infinity);
@@ -150,7 +187,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
       step++;
       samples += cfg.data.batch;
       if (badInARow >= cfg.guard.maxBadSteps) {
-        const at = saveCheckpoint(ckptDir, trainables, state('non-finite'), cfg.checkpoint.keep);
+        const at = main ? saveCheckpoint(ckptDir, trainables, state('non-finite'), cfg.checkpoint.keep) : '(rank 0)';
         throw new Error(`train: ${badInARow} non-finite steps in a row (guard.maxBadSteps ${cfg.guard.maxBadSteps}); stopped at step ${step}, last good weights saved in ${at}`);
       }
       if (step % cfg.run.logEvery === 0 || step === cfg.run.steps) {
@@ -162,21 +199,30 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
         };
         if (Number.isNaN(first)) first = losses.total ?? NaN;
         last = losses.total ?? NaN;
-        metrics.write(line);
-        progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
+        metrics?.write(line);
+        if (main) progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
       }
-      if (cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0 && step < cfg.run.steps) {
+      if (main && cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0 && step < cfg.run.steps) {
         checkpoint = saveCheckpoint(ckptDir, trainables, state('periodic'), cfg.checkpoint.keep);
       }
     }
-    progress.done();
-    checkpoint = saveCheckpoint(ckptDir, trainables, state('final'), cfg.checkpoint.keep);
+    if (main) {
+      progress.done();
+      checkpoint = saveCheckpoint(ckptDir, trainables, state('final'), cfg.checkpoint.keep);
+    }
   } finally {
     await loader.close();
   }
+  hooks.trained?.();
   const seconds = (performance.now() - t0) / 1000;
   const imagesPerSec = ((step - startStep) * cfg.data.batch) / seconds;
   let zs: Record<string, TaskResult> | null = null;
+  if (!main) {
+    ema?.dispose();
+    opt.dispose();
+    model.dispose();
+    return { steps: step, skipped, firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: null, checkpoint: '' };
+  }
   if (cfg.eval.zeroShot) {
     ema?.swapIn();
     try {
