@@ -75,7 +75,7 @@ class CLIPRef(nn.Module):
 
     def encode_text(self, ids):
         n = ids.shape[1]
-        mask = torch.full((n, n), float("-inf")).triu(1)
+        mask = torch.full((n, n), float("-inf"), device=ids.device).triu(1)
         x = self.ln_final(self.transformer(self.token_embedding(ids) + self.positional_embedding[:n], mask))
         return x[torch.arange(ids.shape[0]), ids.argmax(-1)] @ self.text_projection
 
