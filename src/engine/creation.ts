@@ -51,11 +51,12 @@ function arrayFor(dtype: DType, values: number[]): ArrayBufferView {
 export function tensor(data: number | boolean | unknown[] | ArrayBufferView, o: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   if (ArrayBuffer.isView(data)) {
     const shape = o.shape ?? [(data as unknown as { length: number }).length];
-    const natural = dtypeOfArray(data);
+    // A Uint16Array with dtype float16/bfloat16 holds raw half-precision bits (what data() returns).
+    const rawHalf = data instanceof Uint16Array && (o.dtype === 'float16' || o.dtype === 'bfloat16');
+    const natural = rawHalf ? (o.dtype as DType) : dtypeOfArray(data);
     const want = o.dtype ?? natural;
-    const code = ['float16', 'bfloat16'].includes(want) && data instanceof Uint16Array ? dtypeCode(want) : dtypeCode(natural);
-    let x = new TensorClass(native.fromBuffer(data, shape, code, o.device));
-    if (want !== natural && !(data instanceof Uint16Array)) {
+    let x = new TensorClass(native.fromBuffer(data, shape, dtypeCode(natural), o.device));
+    if (want !== natural) {
       const y = x.to(want);
       x.dispose();
       x = y;

@@ -29,6 +29,8 @@ test('every dtype round-trips through creation, cast and export', () => tidy(() 
   }
   assert.equal(tensor([1.5], { dtype: 'bfloat16' }).data().constructor.name, 'Uint16Array');
   assert.equal(tensor([3], { dtype: 'int64' }).data()[0], 3n);
+  const bits = tensor([1.5, -2], { dtype: 'bfloat16' }).data() as Uint16Array;
+  assert.deepEqual(tensor(bits, { dtype: 'bfloat16' }).toArray(), [1.5, -2], 'raw bfloat16 bits round-trip');
 }));
 
 test('factories: zeros, ones, full, arange, linspace', () => tidy(() => {

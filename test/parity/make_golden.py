@@ -250,16 +250,20 @@ def write_safetensors(path, tensors):
     os.replace(tmp, path)
 
 
+def write_manifest(name, meta):
+    """Writes HERE/name atomically (the JSON manifest beside a golden safetensors file)."""
+    tmp = os.path.join(HERE, name + ".tmp")
+    with open(tmp, "w") as f:
+        json.dump(meta, f, indent=1)
+    os.replace(tmp, os.path.join(HERE, name))
+
+
 def main():
     elementwise(); reductions(); linalg(); conv(); norms(); indexing(); spatial(); losses(); attention()
     block_names = vit_block()
     optimizers()
     write_safetensors(os.path.join(HERE, "golden.safetensors"), TENSORS)
-    meta = {"torch": torch.__version__, "cases": CASES, "vit_block_weights": block_names}
-    tmp = os.path.join(HERE, "golden.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(meta, f, indent=1)
-    os.replace(tmp, os.path.join(HERE, "golden.json"))
+    write_manifest("golden.json", {"torch": torch.__version__, "cases": CASES, "vit_block_weights": block_names})
     print(f"wrote {len(CASES)} cases, {len(TENSORS)} tensors (torch {torch.__version__})")
 
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from make_golden import write_safetensors  # noqa: E402  (the same writer as the op goldens)
+from make_golden import write_manifest, write_safetensors  # noqa: E402  (the same writer as the op goldens)
 
 torch.manual_seed(20240511)
 CASES, TENSORS = [], {}
@@ -202,11 +202,7 @@ def centernet():
 def main():
     contrastive(); distillation(); segmentation(); depth(); normals(); centernet()
     write_safetensors(os.path.join(HERE, "losses_golden.safetensors"), TENSORS)
-    meta = {"torch": torch.__version__, "cases": CASES}
-    tmp = os.path.join(HERE, "losses_golden.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(meta, f, indent=1)
-    os.replace(tmp, os.path.join(HERE, "losses_golden.json"))
+    write_manifest("losses_golden.json", {"torch": torch.__version__, "cases": CASES})
     print(f"wrote {len(CASES)} loss cases, {len(TENSORS)} tensors (torch {torch.__version__})")
 
 
