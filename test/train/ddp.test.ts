@@ -43,7 +43,7 @@ function unionOfRanks(...a: Parameters<typeof trainLoader>): TrainLoader {
         const bs = rs.map((r) => r.value as Batch);
         const images = cat(bs.map((b) => b.images)), tokens = cat(bs.map((b) => b.tokens!));
         const dispose = (): void => { images.dispose(); tokens.dispose(); for (const b of bs) b.dispose(); };
-        yield { images, tokens, captions: bs.flatMap((b) => b.captions), keys: bs.flatMap((b) => b.keys), dispose, [Symbol.dispose]: dispose };
+        yield { images, tokens, captions: bs.flatMap((b) => b.captions), captionIndex: bs.flatMap((b) => b.captionIndex), keys: bs.flatMap((b) => b.keys), dispose, [Symbol.dispose]: dispose };
       }
     },
   };

@@ -1,6 +1,8 @@
 // The data loader: native decode (JPEG/PNG/WebP), augmentation in worker threads, batches as tensors.
 export { Loader, type LoaderOptions, type LoaderState, type SkipInfo } from './loader.js';
-export type { Batch } from './collate.js';
+export { type Batch, teacherText } from './collate.js';
+export { mapBoxes, parseDetJson, unpackBoxes, type PackedBoxes } from './det_labels.js';
+export { teacherRows, type TeacherRows } from './teacher.js';
 export { memorySource, filesSource, shardSource } from './sources.js';
 export type { RawSample, SampleSource, SourceContext, RankSplit } from './stream.js';
 export { type DenseKind, SEG_IGNORE } from './transform.js';

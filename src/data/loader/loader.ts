@@ -46,8 +46,10 @@ export interface LoaderOptions {
   captions?: CaptionConfig;
   /** Turns captions into int64 [B, context] token ids, e.g. (t) => tokenize(t, 77). */
   tokenize?: (texts: string[]) => Tensor;
-  /** Dense targets to load (default none). */
+  /** Labels to load (default none): dense maps and `det` boxes, with per-sample presence masks. */
   dense?: DenseKind[];
+  /** Load DataCompDR teacher embeddings from each sample's `npz` (default false). */
+  teacher?: boolean;
   /** Decode worker threads (default 2; 0 decodes on the main thread). */
   workers?: number;
   /** Batches decoded ahead of the consumer (default 2). */
@@ -103,7 +105,7 @@ export class Loader implements AsyncIterable<Batch> {
     const train = opts.train ?? true;
     this.cfg = {
       imageSize: opts.imageSize ?? 224, train, augment: { ...DEFAULT_AUGMENT, ...opts.augment },
-      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], seed,
+      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false, seed,
     };
     this.pool = new DecodePool(opts.workers ?? 2, this.cfg);
   }
@@ -132,18 +134,27 @@ export class Loader implements AsyncIterable<Batch> {
       rankSplit: o.rankSplit ?? 'sample', shuffle: o.shuffle ?? (this.cfg.train ? 1000 : 0), endless,
       inFlight: Math.max(1, (o.prefetch ?? 2) * o.batchSize), chunk: 8, start: { epoch: this.epoch, consumed: this.consumed },
     });
-    const collateCfg = { imageSize: this.cfg.imageSize, mean: o.mean ?? OPENAI_MEAN, std: o.std ?? OPENAI_STD, dense: this.cfg.dense, tokenize: o.tokenize };
+    const collateCfg = { imageSize: this.cfg.imageSize, mean: o.mean ?? OPENAI_MEAN, std: o.std ?? OPENAI_STD, dense: this.cfg.dense, teacher: this.cfg.teacher, tokenize: o.tokenize };
     const onSkip = o.onSkip ?? ((s: SkipInfo) => console.warn(`[loader] skipped ${s.shard ? `shard ${s.shard} ` : ''}key ${s.key}: ${s.error}`));
     let samples: SampleOk[] = [], keys: string[] = [];
     let position = { epoch: this.epoch, consumed: this.consumed };
     try {
+      // A pass with skipped samples and no good one would repeat forever in resampled mode: stop.
+      let pass = { epoch: this.epoch, ok: 0, skipped: 0, lastError: '' };
       for (let d = await pipe.next(); d; d = await pipe.next()) {
+        if (d.epoch !== pass.epoch) {
+          if (pass.ok === 0 && pass.skipped > 0) throw new Error(`Loader: all ${pass.skipped} samples of pass ${pass.epoch} were skipped (last: ${pass.lastError})`);
+          pass = { epoch: d.epoch, ok: 0, skipped: 0, lastError: '' };
+        }
         position = { epoch: d.epoch, consumed: d.index + 1 };
         if (!d.result.ok) {
           this.stats.skipped++;
+          pass.skipped++;
+          pass.lastError = d.result.error;
           onSkip({ key: d.key, shard: d.shard, error: d.result.error });
           continue;
         }
+        pass.ok++;
         samples.push(d.result);
         keys.push(d.key);
         if (samples.length === o.batchSize) {

@@ -1,12 +1,14 @@
 // One sample's decode + augment, as a worker thread runs it: bytes in, uint8/float32 arrays out,
 // no tensors. Dense labels follow the image's crop and flip with nearest sampling.
 import { type AugmentConfig, type AugmentPlan, planAugment } from './augment.js';
-import { type CaptionConfig, selectCaption } from './captions.js';
+import { type CaptionConfig, selectCaptionIndexed } from './captions.js';
+import { mapBoxes, parseDetJson, type PackedBoxes } from './det_labels.js';
+import { teacherRows, type TeacherRows } from './teacher.js';
 import { type DecodedImage, type DecodeMode, colorJitter, decodeCropResize, imageInfo } from './decode.js';
 import { Rng } from './rng.js';
 
-/** Dense targets a sample may carry: `seg.png`, `depth.png` (+ `json` depth_scale), `normal.png`. */
-export type DenseKind = 'seg' | 'depth' | 'normal';
+/** Labels a sample may carry: `seg.png`, `depth.png` (+ `json` depth_scale), `normal.png`, `det.json` boxes. */
+export type DenseKind = 'seg' | 'depth' | 'normal' | 'det';
 
 /** Segmentation value for pixels to ignore (also where a crop leaves the image). */
 export const SEG_IGNORE = 255;
@@ -18,6 +20,8 @@ export interface TransformConfig {
   augment: AugmentConfig;
   captions: CaptionConfig;
   dense: DenseKind[];
+  /** Read DataCompDR teacher embeddings from `npz` (a sample without one is an error). */
+  teacher?: boolean;
   seed: number;
 }
 
@@ -37,9 +41,16 @@ export interface SampleOk {
   ok: true;
   image: Uint8Array;
   caption: string;
+  /** Which caption: 0 = `txt`, 1 + k = synthetic k (the `text_emb` row). */
+  captionIndex: number;
   seg?: Uint8Array;
   depth?: Float32Array;
   normal?: Uint8Array;
+  /** Boxes in output pixels (see det_labels.ts); empty when the sample has none. */
+  det?: PackedBoxes;
+  /** Which of the requested labels the sample really carries (its field exists). */
+  present?: Partial<Record<DenseKind, boolean>>;
+  teacher?: TeacherRows;
 }
 /** Why a sample was skipped. */
 export interface SampleFailed {
@@ -63,15 +74,16 @@ export const IMAGE_KEYS = ['jpg', 'jpeg', 'png', 'webp'] as const;
 /** The fields of a raw sample that the transform reads (the rest never leaves the main thread). */
 export function neededFields(cfg: TransformConfig): string[] {
   const keys: string[] = [...IMAGE_KEYS, 'txt', 'syn.json'];
-  for (const d of cfg.dense) keys.push(`${d}.png`);
+  for (const d of cfg.dense) keys.push(d === 'det' ? 'det.json' : `${d}.png`);
   if (cfg.dense.includes('depth')) keys.push('json');
+  if (cfg.teacher) keys.push('npz');
   return keys;
 }
 
 /** The arrays a result owns, for postMessage's transfer list. */
 export function transferables(r: SampleResult): ArrayBuffer[] {
   if (!r.ok) return [];
-  return [r.image, r.seg, r.depth, r.normal].filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
+  return [r.image, r.seg, r.depth, r.normal, r.det, r.teacher?.image, r.teacher?.text].filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 
 function labelCrop(buf: Uint8Array, name: string, plan: AugmentPlan, imgW: number, imgH: number, size: number, fill: number, mode: DecodeMode): DecodedImage {
@@ -105,6 +117,9 @@ function depthScale(json: Uint8Array | undefined): number {
 
 function denseTargets(out: SampleOk, task: SampleTask, cfg: TransformConfig, plan: AugmentPlan, w: number, h: number): void {
   const s = cfg.imageSize, f = task.fields;
+  const present: Partial<Record<DenseKind, boolean>> = {};
+  for (const d of cfg.dense) present[d] = f[d === 'det' ? 'det.json' : `${d}.png`] !== undefined;
+  out.present = present;
   if (cfg.dense.includes('seg')) {
     const seg = f['seg.png'] ? firstChannel(labelCrop(f['seg.png'], 'seg.png', plan, w, h, s, SEG_IGNORE, 'raw')) : null;
     if (seg instanceof Uint16Array) throw new Error('seg.png: 16-bit masks are not supported (class ids must fit 8 bits)');
@@ -127,6 +142,10 @@ function denseTargets(out: SampleOk, task: SampleTask, cfg: TransformConfig, pla
     if (plan.flip) for (let i = 0; i < n.length; i += 3) if (isNormal(n[i]!, n[i + 1]!, n[i + 2]!)) n[i] = 255 - n[i]!;
     out.normal = n;
   }
+  if (cfg.dense.includes('det')) {
+    const d = f['det.json'] ? parseDetJson(f['det.json']) : { boxes: [], labels: [] };
+    out.det = mapBoxes(d.boxes, d.labels, plan.crop, s, plan.flip);
+  }
 }
 
 /**
@@ -144,9 +163,13 @@ export function transformSample(task: SampleTask, cfg: TransformConfig): SampleR
     const s = cfg.imageSize;
     const image = decodeCropResize(buf, plan.crop, s, s, plan.flip, { filter: plan.filter }).data as Uint8Array;
     if (plan.jitter.length) colorJitter(image, s, s, plan.jitter);
-    const caption = selectCaption(task.fields.txt, task.fields['syn.json'], cfg.captions, task.epoch, rng);
-    const out: SampleOk = { ok: true, image, caption };
+    const chosen = selectCaptionIndexed(task.fields.txt, task.fields['syn.json'], cfg.captions, task.epoch, rng);
+    const out: SampleOk = { ok: true, image, caption: chosen.text, captionIndex: chosen.index };
     if (cfg.dense.length) denseTargets(out, task, cfg, plan, info.width, info.height);
+    if (cfg.teacher) {
+      if (!task.fields.npz) return { ok: false, error: 'no npz field (teacher embeddings were asked for)' };
+      out.teacher = teacherRows(task.fields.npz, task.epoch);
+    }
     return out;
   } catch (e) {
     return { ok: false, error: (e as Error).message };

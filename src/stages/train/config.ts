@@ -53,6 +53,28 @@ export interface TrainConfig {
     realWeight: number;
     /** Weight of the synthetic-caption term in multi mode. */
     syntheticWeight: number;
+    /** Weight of the contrastive terms (DataCompDR's first weight; 1 without distillation). */
+    contrastive: number;
+    /** Weight of distillation from the samples' stored teacher embeddings (`npz`, DataCompDR layout); 0 = off. */
+    distill: number;
+    /** Teachers side by side in the stored embeddings (DataCompDR: 2). */
+    numTeachers: number;
+    /** Teacher logit scale (DataCompDR: 100). */
+    teacherScale: number;
+  };
+  /** CLIPTeX pseudo-task heads on the image tower, each trained on the samples that carry its label; weight 0 = no head. */
+  heads: {
+    seg: number;
+    depth: number;
+    normals: number;
+    det: number;
+    /** Segmentation classes (the synthetic world: 7) and head kind. */
+    segClasses: number;
+    segHead: 'linear' | 'psp';
+    /** Detection classes (class ids of det.json labels; the synthetic world: 7). */
+    detClasses: number;
+    /** Feature level of the image tower the heads read (forwardIntermediates index; -1 = last). */
+    level: number;
   };
   optim: {
     /** Peak learning rate (AdamW). */
@@ -102,7 +124,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   run: { out: 'runs/train', seed: 0, steps: 300, device: '', threads: 0, logEvery: 10 },
   model: { name: 'zooclip-tiny', gradCheckpointing: false },
   data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5 },
-  loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1 },
+  loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1, contrastive: 1, distill: 0, numTeachers: 1, teacherScale: 100 },
+  heads: { seg: 0, depth: 0, normals: 0, det: 0, segClasses: 7, segHead: 'linear', detClasses: 7, level: -1 },
   optim: { lr: 1e-3, weightDecay: 0.1, beta1: 0.9, beta2: 0.98, eps: 1e-6, warmup: 20, minLr: 0, clipGrad: 1 },
   ema: { decay: 0, warmup: 10 },
   checkpoint: { every: 100, keep: 2 },
@@ -114,6 +137,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
 const ENUMS: Record<string, readonly string[]> = {
   'data.captions': ['real', 'synthetic', 'mixed', 'multi'],
   'loss.kind': ['clip', 'siglip'],
+  'heads.segHead': ['linear', 'psp'],
   'precision.autocast': ['auto', 'fp32', 'bf16'],
 };
 
@@ -152,6 +176,15 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   checkInt(c.data.shuffle, 'data.shuffle', 0);
   if (!(c.data.realProb >= 0 && c.data.realProb <= 1)) throw new Error(`train config: data.realProb must be in [0, 1], got ${c.data.realProb}`);
   if (!(c.data.minCropScale > 0 && c.data.minCropScale <= 1)) throw new Error(`train config: data.minCropScale must be in (0, 1], got ${c.data.minCropScale}`);
+  for (const k of ['contrastive', 'distill', 'realWeight', 'syntheticWeight'] as const) {
+    if (!(c.loss[k] >= 0)) throw new Error(`train config: loss.${k} must be >= 0, got ${c.loss[k]}`);
+  }
+  if (c.loss.contrastive === 0 && c.loss.distill === 0) throw new Error('train config: loss.contrastive and loss.distill are both 0: nothing aligns images and text');
+  checkInt(c.loss.numTeachers, 'loss.numTeachers', 1);
+  for (const k of ['seg', 'depth', 'normals', 'det'] as const) if (!(c.heads[k] >= 0)) throw new Error(`train config: heads.${k} must be >= 0, got ${c.heads[k]}`);
+  checkInt(c.heads.segClasses, 'heads.segClasses', 1);
+  checkInt(c.heads.detClasses, 'heads.detClasses', 1);
+  if (!Number.isInteger(c.heads.level)) throw new Error(`train config: heads.level must be an integer, got ${c.heads.level}`);
   if (!(c.optim.lr > 0)) throw new Error(`train config: optim.lr must be > 0, got ${c.optim.lr}`);
   checkInt(c.optim.warmup, 'optim.warmup', 0);
   if (c.optim.warmup >= c.run.steps) throw new Error(`train config: optim.warmup (${c.optim.warmup}) must be below run.steps (${c.run.steps})`);

@@ -6,6 +6,7 @@ import { Loader, Rng, shardSource, type LoaderState, type CaptionConfig } from '
 import { readShards } from '../../data/shards/index.js';
 import { syntheticCaptions } from '../../data/loader/captions.js';
 import type { TrainConfig } from './config.js';
+import { labelKinds } from './task_heads.js';
 
 /** The .tar shards of a folder, sorted; an error naming the folder when there are none. */
 export function shardsIn(dir: string): string[] {
@@ -46,7 +47,7 @@ export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: s
     source: byShard ? shardSource(shards) : () => readShards(shards), rankSplit: byShard ? 'source' : 'sample',
     batchSize: d.batch / d.accum / share.worldSize, imageSize, train: true, rank: share.rank, worldSize: share.worldSize,
     augment: { scale: [d.minCropScale, 1] }, captions: captionConfig(d), tokenize, workers: d.workers, shuffle: d.shuffle,
-    seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume,
+    seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume, dense: labelKinds(cfg), teacher: cfg.loss.distill > 0,
   });
 }
 
@@ -59,13 +60,17 @@ export async function syntheticIndex(dir: string): Promise<Map<string, string[]>
 
 /**
  * One synthetic caption per key, chosen by (seed, step, position) so a resumed run picks the same;
- * the real caption when a sample has none.
+ * the real caption when a sample has none. `index` is each caption's teacher text row (1 + k for
+ * synthetic caption k, 0 for the real fallback).
  */
-export function pickSynthetic(index: Map<string, string[]>, keys: readonly string[], real: readonly string[], seed: number, step: number, micro: number): string[] {
+export function pickSynthetic(index: Map<string, string[]>, keys: readonly string[], real: readonly string[], seed: number, step: number, micro: number): { texts: string[]; index: number[] } {
   const rng = new Rng(seed, 0x5e1ec7, step, micro);
-  return keys.map((k, i) => {
+  const rows: number[] = [];
+  const texts = keys.map((k, i) => {
     const list = index.get(k) ?? [];
     const n = rng.int(Math.max(1, list.length));
+    rows.push(list.length ? 1 + n : 0);
     return list.length ? list[n]! : real[i]!;
   });
+  return { texts, index: rows };
 }

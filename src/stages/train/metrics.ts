@@ -6,8 +6,10 @@ import { writeFileAtomic } from '../../io/atomic.js';
 /** One metrics.jsonl line. */
 export interface MetricsLine {
   step: number;
-  /** Losses by part (total, contrastive or real/synthetic), unweighted. */
+  /** Losses by part (total, contrastive or real/synthetic, distill, task heads), unweighted. */
   loss: Record<string, number>;
+  /** Per task head: labelled samples per micro-batch in this step (mean over micro-batches). */
+  labelled?: Record<string, number>;
   lr: number;
   /** exp(logit_scale) and its inverse, the temperature. */
   logitScale: number;

@@ -13,12 +13,13 @@ import { applySchedule, warmupCosine } from '../../optim/schedule.js';
 import { EMA } from '../../optim/ema.js';
 import { clampLogitScale } from '../../losses/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { Batch, LoaderState } from '../../data/loader/index.js';
+import { teacherText, type Batch, type LoaderState } from '../../data/loader/index.js';
 import type { TrainConfig } from './config.js';
 import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
 import { MetricsLog, Progress, type MetricsLine } from './metrics.js';
 import { microLoss, type GatherFeatures } from './step.js';
+import { attachTaskHeads } from './task_heads.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
 
 /** Extension points: data parallel (src/dist plugs in here), tests, logging. */
@@ -100,7 +101,9 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
   const out = cfg.run.out, ckptDir = join(out, 'checkpoints');
   if (main) mkdirSync(out, { recursive: true });
   manualSeed(cfg.run.seed);
-  const model = createModel(cfg.model.name).to(device);
+  const model = createModel(cfg.model.name);
+  const tasks = attachTaskHeads(model, cfg);
+  model.to(device);
   hooks.initModel?.(model);
   model.train();
   if (cfg.model.gradCheckpointing) setGradCheckpointing(model);
@@ -131,7 +134,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
   const loader = (hooks.loader ?? trainLoader)(cfg, imageSize, tok, loaderState, share);
   const it = loader[Symbol.asyncIterator]();
   const progress = new Progress(cfg.run.steps, log);
-  log(`zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}, ` +
+  log(`zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
     `batch ${cfg.data.batch} (${cfg.data.accum} x ${share.worldSize > 1 ? `${share.worldSize} processes x ` : ''}${cfg.data.batch / cfg.data.accum / share.worldSize}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`);
   const state = (reason: TrainState['reason']): TrainState => ({
     step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, badInARow, samples, reason, config: cfg,
@@ -148,8 +151,13 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
         const b = await nextBatch(it);
         try {
           const values = tidy(() => {
-            const synthetic = synIndex ? tok(pickSynthetic(synIndex, b.keys, b.captions, cfg.run.seed, step, m)).to(device) : undefined;
-            const r = microLoss(model, cfg, { images: b.images.to(device), tokens: b.tokens!.to(device), synthetic }, device, hooks.gatherFeatures);
+            const picked = synIndex ? pickSynthetic(synIndex, b.keys, b.captions, cfg.run.seed, step, m) : null;
+            const synthetic = picked ? tok(picked.texts).to(device) : undefined;
+            const t = b.teacher, tImage = t?.image.to(device);
+            const teacher = t ? { image: tImage!, text: teacherText(t.text, b.captionIndex).to(device) } : undefined;
+            const teacherSynthetic = t && picked ? { image: tImage!, text: teacherText(t.text, picked.index).to(device) } : undefined;
+            const r = microLoss(model, cfg, { images: b.images.to(device), tokens: b.tokens!.to(device), synthetic, teacher, teacherSynthetic, labels: tasks.length ? b : undefined },
+              device, hooks.gatherFeatures);
             let total = r.total;
             if (hooks.corruptLoss?.(step)) { total = total.mul(NaN); r.values.total = NaN; }
             if (!finite || !Number.isFinite(r.values.total!)) { finite = false; return r.values; }
@@ -191,10 +199,12 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
         throw new Error(`train: ${badInARow} non-finite steps in a row (guard.maxBadSteps ${cfg.guard.maxBadSteps}); stopped at step ${step}, last good weights saved in ${at}`);
       }
       if (step % cfg.run.logEvery === 0 || step === cfg.run.steps) {
-        const { logitScale, ...losses } = sums;
+        const { logitScale, ...rest } = sums;
+        const losses: Record<string, number> = {}, labelled: Record<string, number> = {};
+        for (const [k, v] of Object.entries(rest)) if (k.endsWith('_n')) labelled[k.slice(0, -2)] = v; else losses[k] = v;
         const stepMs = performance.now() - ts;
         const line: MetricsLine = {
-          step, loss: losses, lr, logitScale: logitScale ?? NaN, temperature: 1 / (logitScale ?? NaN), imagesPerSec: cfg.data.batch / (stepMs / 1000),
+          step, loss: losses, ...(Object.keys(labelled).length ? { labelled } : {}), lr, logitScale: logitScale ?? NaN, temperature: 1 / (logitScale ?? NaN), imagesPerSec: cfg.data.batch / (stepMs / 1000),
           stepMs, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped,
         };
         if (Number.isNaN(first)) first = losses.total ?? NaN;

@@ -1,0 +1,78 @@
+// The model zoo's plugin contracts: a captioner writes quality captions for images, an expert
+// predicts one dense task (or boxes) for images. Stages (`zooclip caption`, `zooclip label`) only
+// see these interfaces; zooclip checkpoints, ONNX models and npm-shipped detectors implement them.
+
+/** An RGB image, HWC uint8, as decoded from a shard (no resizing: experts and captioners resize themselves). */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** How captions are generated. */
+export interface CaptionOptions {
+  /** Captions per image. */
+  n: number;
+  /** greedy (n must be 1 unless duplicates are fine), beam, or sample (top-p / temperature). */
+  strategy: 'greedy' | 'beam' | 'sample';
+  /** Nucleus mass for sampling (DataCompDR: 0.9). */
+  topP: number;
+  temperature: number;
+  /** Beam width for beam search. */
+  beams: number;
+  /** Most tokens generated per caption (without start/end). */
+  maxLength: number;
+  /** Seed of sampling; with the image's key it makes each image's captions reproducible, whatever the batch. */
+  seed: number;
+}
+
+/** Sensible defaults (DataCompDR's sampling). */
+export const DEFAULT_CAPTION_OPTIONS: CaptionOptions = { n: 5, strategy: 'sample', topP: 0.9, temperature: 1, beams: 4, maxLength: 30, seed: 0 };
+
+/** Writes captions. */
+export interface Captioner {
+  /** What it is, for logs and `syn.json` provenance (e.g. 'zooclip:runs/captioner'). */
+  readonly name: string;
+  /**
+   * `o.n` captions per image, in input order. `keys` (the samples' keys) seed sampling per image,
+   * so the result does not depend on how images were batched.
+   */
+  caption(images: RgbImage[], keys: string[], o: CaptionOptions): Promise<string[][]>;
+  dispose(): void;
+}
+
+/** The tasks experts serve (the names DenseHeads uses). */
+export type ExpertTask = 'seg' | 'depth' | 'normals' | 'det';
+
+/** Hard segmentation labels at the image's size: class id per pixel, 255 = ignore (low confidence). */
+export interface SegLabels { width: number; height: number; labels: Uint8Array }
+/** Metric depth at the image's size (metres, 0 = invalid / low confidence). */
+export interface DepthMap { width: number; height: number; depth: Float32Array }
+/** Unit surface normals HWC at the image's size (camera frame, as `normal.png`: n = rgb / 127.5 - 1); all 0 = none. */
+export interface NormalMap { width: number; height: number; normals: Float32Array }
+/** Boxes in image pixels [x0, y0, x1, y1], with class ids (and names when the expert has them) and scores. */
+export interface Detections { boxes: [number, number, number, number][]; labels: number[]; scores: number[]; names?: string[] }
+
+/** One image's prediction; the field of the expert's task is set. */
+export interface ExpertOutput {
+  seg?: SegLabels;
+  depth?: DepthMap;
+  normals?: NormalMap;
+  det?: Detections;
+}
+
+/** How confident a prediction must be to become a hard label. */
+export interface ExpertOptions {
+  /** seg: lowest max-softmax probability kept (else 255); det: lowest box score kept. Default 0.5 for det, 0 for seg. */
+  threshold?: number;
+}
+
+/** Predicts one task. */
+export interface Expert {
+  readonly task: ExpertTask;
+  readonly name: string;
+  /** Class names of seg / det labels, when known (det.json `names`, template captions). */
+  readonly classes?: readonly string[];
+  predict(images: RgbImage[], o?: ExpertOptions): Promise<ExpertOutput[]>;
+  dispose(): void;
+}
