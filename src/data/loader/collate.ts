@@ -114,7 +114,7 @@ export function collate(samples: SampleOk[], keys: string[], c: CollateConfig): 
   const captions = samples.map((x) => x.caption);
   const captionIndex = samples.map((x) => x.captionIndex);
   const parts: Partial<Batch> = {};
-  let extra: Pick<Batch, 'det' | 'present' | 'teacher'> = {};
+  const extra: Pick<Batch, 'det' | 'present' | 'teacher'> = {};
   try {
     parts.images = wrap(native.imagesToTensor(samples.map((x) => x.image), s, s, c.mean, c.std));
     if (c.tokenize) parts.tokens = c.tokenize(captions);
