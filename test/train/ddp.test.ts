@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -89,4 +89,25 @@ test('--nproc 2: a rank that fails ends the job with an error naming it', async 
   assert.match(r.stderr, /zooclip: train with 2 processes failed: rank [01] exited with code 1/);
   assert.match(r.stderr, /\[rank [01]\] zooclip: rank [01] of 2: train: no data folder/);
   assert.ok(!existsSync(join(out, 'result.json')));
+});
+
+test('--nproc 2 resumes: after losing everything past a checkpoint, the rerun gives the same losses', async () => {
+  const w = await tinyWorld();
+  const out = mkdtempSync(join(tmpdir(), 'zc-ddpr-'));
+  const sets = [...tinySets(w, out, 6), 'run.threads=1', 'data.workers=1', 'checkpoint.every=3', 'checkpoint.keep=0', 'eval.zeroShot=false'];
+  const args = ['train', '--nproc', '2', ...sets.flatMap((s) => ['--set', s])];
+  const first = await cli(args);
+  assert.equal(first.code, 0, first.stderr);
+  const whole = readMetrics(join(out, 'metrics.jsonl'));
+  // As if the job died after the step-3 checkpoint: drop what came after it.
+  rmSync(join(out, 'checkpoints', 'step-000006'), { recursive: true });
+  rmSync(join(out, 'result.json'));
+  const again = await cli([...args, '--resume', 'latest']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /resumed from .*step-000003 at step 3/);
+  const resumed = readMetrics(join(out, 'metrics.jsonl'));
+  assert.deepEqual(resumed.map((m) => m.step), [1, 2, 3, 4, 5, 6]);
+  for (let i = 3; i < 6; i++) {
+    assert.ok(Math.abs(resumed[i]!.loss.total! - whole[i]!.loss.total!) < 1e-6, `step ${i + 1}: ${resumed[i]!.loss.total} resumed vs ${whole[i]!.loss.total}`);
+  }
 });

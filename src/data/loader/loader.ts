@@ -5,6 +5,7 @@ import { type AugmentConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD } from './
 import type { CaptionConfig } from './captions.js';
 import { type Batch, collate } from './collate.js';
 import { Pipeline } from './pipeline.js';
+import { mixSeed } from './rng.js';
 import { DecodePool } from './pool.js';
 import type { RankSplit, SampleSource } from './stream.js';
 import { type DenseKind, type SampleOk, type TransformConfig, neededFields } from './transform.js';
@@ -105,7 +106,9 @@ export class Loader implements AsyncIterable<Batch> {
     const train = opts.train ?? true;
     this.cfg = {
       imageSize: opts.imageSize ?? 224, train, augment: { ...DEFAULT_AUGMENT, ...opts.augment },
-      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false, seed,
+      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false,
+      // Ranks number their samples from 0 each; without the rank in the seed they would share augmentations.
+      seed: worldSize > 1 ? mixSeed(seed, 0x7a4c, rank) : seed,
     };
     this.pool = new DecodePool(opts.workers ?? 2, this.cfg);
   }
