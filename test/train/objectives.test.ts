@@ -3,7 +3,7 @@
 // npz fields, alone and with multi-caption training. Each lowers its own loss.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runTrain } from '../../src/stages/train/run.js';
@@ -90,5 +90,23 @@ test('distillation without npz fields fails clearly', async () => {
     await assert.rejects(runTrain(tinyConfig(w, out, 3, ['loss.distill=1', 'eval.zeroShot=false']), { hooks: quiet }), /all \d+ samples of pass 0 were skipped \(last: no npz field/);
   } finally {
     console.warn = warn;
+  }
+});
+
+test('every caption mode and SigLIP lower their loss on the tiny world', async () => {
+  const w = await tinyWorld();
+  const siglipModel = join(mkdtempSync(join(tmpdir(), 'zc-siglip-cfg-')), 'siglip.json');
+  writeFileSync(siglipModel, JSON.stringify({ ...JSON.parse(readFileSync(w.model, 'utf8')), init_logit_bias: -10 }));
+  const runs: [string, string[], string][] = [
+    ['synthetic captions', ['data.captions=synthetic'], 'contrastive'],
+    ['mixed captions', ['data.captions=mixed', 'data.realProb=0.3'], 'contrastive'],
+    ['multi (real + synthetic summed)', ['data.captions=multi'], 'total'],
+    ['siglip', ['loss.kind=siglip', `model.name=${siglipModel}`], 'contrastive'],
+  ];
+  for (const [name, sets, key] of runs) {
+    const out = mkdtempSync(join(tmpdir(), 'zc-mode-'));
+    await runTrain(tinyConfig(w, out, 24, [...sets, 'checkpoint.every=0', 'eval.zeroShot=false']), { hooks: quiet });
+    const xs = readMetrics(join(out, 'metrics.jsonl')).map((x) => x.loss[key]!);
+    assert.ok(mean(xs.slice(-6)) < mean(xs.slice(0, 6)) - 0.05, `${name}: ${key} ${mean(xs.slice(0, 6)).toFixed(4)} -> ${mean(xs.slice(-6)).toFixed(4)}`);
   }
 });
