@@ -26,7 +26,9 @@ missing=()
 [ -f /usr/include/webp/decode.h ] || missing+=(libwebp-dev)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
-# npm dependencies (from the lock file when there is one).
+# npm dependencies (from the lock file when there is one). onnxruntime-node's postinstall would
+# fetch CUDA binaries from outside npm on linux x64; its CPU binary is in the npm package, so skip it.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules ]; }; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
   touch node_modules
