@@ -1,0 +1,52 @@
+// The `zooclip eval` command: its options and their translation into runEval's settings.
+import type { OptionSpec } from '../cli/args.js';
+import type { CaptionSet } from './retrieval.js';
+import type { EvalOptions } from './run.js';
+
+/** Options of `zooclip eval`. */
+export const EVAL_SPEC: Record<string, OptionSpec> = {
+  model: { type: 'string', help: 'a training checkpoint folder, a run folder (its newest checkpoint), an open_clip folder, or a model config name/JSON (random init)' },
+  data: { type: 'string', help: 'a synthetic world folder (zooclip synth --out), or shards: a folder of .tar, a .tar, or a brace spec' },
+  tasks: { type: 'string', default: 'zeroshot,retrieval', help: 'comma-separated tasks' },
+  out: { type: 'string', default: 'runs/eval', help: 'output folder: eval.json and report.html' },
+  device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
+  batch: { type: 'number', default: 64, help: 'images (and texts) per batch' },
+  workers: { type: 'number', default: 2, help: 'decode worker threads' },
+  threads: { type: 'number', default: 0, help: 'intra-op threads (0 = libtorch default)' },
+  'no-ema': { type: 'boolean', default: false, help: "use a checkpoint's raw weights even when it saved EMA weights" },
+  seed: { type: 'number', default: 0, help: 'seed of a random-init model and of probe training' },
+  classes: { type: 'string', help: 'zero-shot classes file: {"classes": [...], "templates": ["a photo of a {}."]} or {"tasks": {...}}' },
+  'label-field': { type: 'string', help: 'zero-shot: shard field with the label (class index or name; json:key for a key of the json field; default cls)' },
+  split: { type: 'string', help: 'world split to evaluate on (zero-shot with --classes: classify; retrieval: the first of probe-test, classify, probe-train, zoo, web)' },
+  captions: { type: 'string', default: 'txt', help: 'retrieval captions: txt, syn (every syn.json caption) or all (both; any caption retrieves its image)' },
+};
+
+const CAPTION_SETS: readonly string[] = ['txt', 'syn', 'all'];
+
+/**
+ * runEval's settings from parsed `zooclip eval` options; errors name the option.
+ * @example evalOptions({ model: 'runs/train', data: 'data/synth', tasks: 'zeroshot', out: 'runs/eval', batch: 64, workers: 2, seed: 0, captions: 'txt' })
+ */
+export function evalOptions(o: Record<string, unknown>): EvalOptions {
+  if (typeof o.model !== 'string' || !o.model) throw new Error('eval: --model is required (a checkpoint, run folder, open_clip folder or config name)');
+  if (typeof o.data !== 'string' || !o.data) throw new Error('eval: --data is required (a synthetic world folder or shards)');
+  const captions = String(o.captions ?? 'txt');
+  if (!CAPTION_SETS.includes(captions)) throw new Error(`eval: --captions must be one of ${CAPTION_SETS.join(', ')}, got '${captions}'`);
+  for (const k of ['batch', 'workers', 'threads', 'seed']) {
+    const v = o[k] as number | undefined;
+    if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'batch' ? 1 : 0))) throw new Error(`eval: --${k} must be a whole number${k === 'batch' ? ' >= 1' : ' >= 0'}, got ${v}`);
+  }
+  return {
+    model: o.model, data: o.data, tasks: String(o.tasks ?? 'zeroshot,retrieval').split(',').map((t) => t.trim()).filter(Boolean), out: String(o.out ?? 'runs/eval'),
+    device: o.device as string | undefined, batch: (o.batch as number | undefined) ?? 64, workers: (o.workers as number | undefined) ?? 2,
+    threads: (o.threads as number | undefined) ?? 0, ema: !o['no-ema'], seed: (o.seed as number | undefined) ?? 0,
+    classes: o.classes as string | undefined, labelField: o['label-field'] as string | undefined, split: o.split as string | undefined, captions: captions as CaptionSet,
+  };
+}
+
+/** Runs `zooclip eval` with parsed options. */
+export async function evalCommand(o: Record<string, unknown>): Promise<void> {
+  const opts = evalOptions(o);
+  const { runEval } = await import('./run.js');
+  await runEval(opts);
+}

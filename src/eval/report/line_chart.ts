@@ -1,0 +1,34 @@
+// Line charts as inline SVG: one line per series with markers, error bars (lo..hi) and a legend.
+import { escapeHtml, formatNumber } from './format.js';
+import { linearScale, logScale, tickLabel } from './scale.js';
+import { SERIES_COLOURS, defaultFrame, errorBar, legend, px, svgOpen, xAxis, yAxis } from './svg.js';
+import type { LineChartBlock } from './types.js';
+
+/**
+ * Renders a line chart (e.g. mIoU vs % of probe labels, one line per variant) as an SVG string.
+ * @example lineChartSvg({ kind: 'line', title: 'mIoU', xLabel: '% labels', yLabel: 'mIoU', xScale: 'log',
+ *   series: [{ name: 'B', points: [{ x: 1, y: 0.2 }, { x: 10, y: 0.3, lo: 0.28, hi: 0.33 }] }] })
+ */
+export function lineChartSvg(c: LineChartBlock): string {
+  const f = defaultFrame();
+  const pts = c.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  if (!pts.length) return `${svgOpen(f, c.title)}<text class="tick" x="${f.left}" y="${f.top + 20}">no data</text></svg>`;
+  const xs = pts.map((p) => p.x);
+  const ys = pts.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y]).filter(Number.isFinite);
+  const x = c.xScale === 'log' ? logScale(Math.min(...xs), Math.max(...xs), f.left + 10, f.right - 10)
+    : linearScale(Math.min(...xs), Math.max(...xs), f.left + 10, f.right - 10, 6);
+  const y = linearScale(Math.min(...ys), Math.max(...ys), f.bottom, f.top, 5);
+  const parts = [svgOpen(f, c.title), yAxis(f, y, c.yLabel, c.yPercent), xAxis(f, x.ticks.map((t) => ({ x: x(t), text: tickLabel(t) })), c.xLabel)];
+  c.series.forEach((s, i) => {
+    const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
+    const ok = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
+    if (ok.length > 1) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${ok.map((p) => `${px(x(p.x))},${px(y(p.y))}`).join(' ')}" />`);
+    for (const p of ok) {
+      if (p.lo !== undefined && p.hi !== undefined && Number.isFinite(p.lo) && Number.isFinite(p.hi)) parts.push(errorBar(x(p.x), y(p.lo), y(p.hi), colour));
+      const v = c.yPercent ? `${formatNumber(p.y * 100, 1)}%` : formatNumber(p.y, 3);
+      parts.push(`<circle cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="3.5" fill="${colour}"><title>${escapeHtml(`${s.name}: ${tickLabel(p.x)} -> ${v}`)}</title></circle>`);
+    }
+  });
+  parts.push(legend(f, c.series.map((s) => s.name)), '</svg>');
+  return parts.join('');
+}

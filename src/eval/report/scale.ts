@@ -1,0 +1,59 @@
+// Axis scales and tick positions for the report's SVG charts.
+
+/** Maps data values to pixels and lists tick values. */
+export interface Scale {
+  (v: number): number;
+  ticks: number[];
+}
+
+/**
+ * A step of 1, 2 or 5 x 10^k giving about `count` intervals over [lo, hi].
+ * @example niceStep(0, 1, 5) // 0.2
+ */
+export function niceStep(lo: number, hi: number, count: number): number {
+  const raw = (hi - lo) / Math.max(1, count);
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+/**
+ * A domain widened to whole ticks: [floor(lo / step) * step, ceil(hi / step) * step] and the ticks.
+ * A flat domain is widened around its value.
+ * @example niceDomain(0.13, 0.87, 5) // { lo: 0, hi: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] }
+ */
+export function niceDomain(lo: number, hi: number, count = 5): { lo: number; hi: number; ticks: number[] } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) { lo = 0; hi = 1; }
+  if (hi - lo < 1e-12) { const pad = Math.abs(lo) > 1e-12 ? Math.abs(lo) * 0.1 : 1; lo -= pad; hi += pad; }
+  const step = niceStep(lo, hi, count);
+  const a = Math.floor(lo / step + 1e-9) * step, b = Math.ceil(hi / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let i = 0; a + i * step <= b + step * 1e-6; i++) ticks.push(Number((a + i * step).toPrecision(12)));
+  return { lo: a, hi: b, ticks };
+}
+
+/** A linear scale from [lo, hi] to pixels [p0, p1] with nice ticks. */
+export function linearScale(lo: number, hi: number, p0: number, p1: number, count = 5): Scale {
+  const d = niceDomain(lo, hi, count);
+  const f = ((v: number) => p0 + ((v - d.lo) / (d.hi - d.lo)) * (p1 - p0)) as Scale;
+  f.ticks = d.ticks;
+  return f;
+}
+
+/** A log10 scale over whole decades covering [lo, hi] (both > 0), ticks at the powers of 10. */
+export function logScale(lo: number, hi: number, p0: number, p1: number): Scale {
+  if (!(lo > 0 && hi > 0)) throw new Error(`report: a log axis needs positive values, got [${lo}, ${hi}]`);
+  let a = Math.floor(Math.log10(lo) + 1e-9), b = Math.ceil(Math.log10(hi) - 1e-9);
+  if (a === b) { a -= 1; b += 1; }
+  const f = ((v: number) => p0 + ((Math.log10(v) - a) / (b - a)) * (p1 - p0)) as Scale;
+  f.ticks = Array.from({ length: b - a + 1 }, (_, i) => Number((10 ** (a + i)).toPrecision(12)));
+  return f;
+}
+
+/** Tick label text: short, without float noise. */
+export function tickLabel(v: number, percent = false): string {
+  const x = percent ? v * 100 : v;
+  const s = Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(1) : String(Number(x.toPrecision(6)));
+  return percent ? `${s}%` : s;
+}
