@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tokenizer: async () => (await import('./tokenizer.js')).benchTokenizer,
   loader: async () => (await import('./loader.js')).benchLoader,
   train: async () => (await import('./train.js')).benchTrain,
+  zoo: async () => (await import('./zoo.js')).benchZoo,
 };
 
 const [name = 'all', ...args] = process.argv.slice(2);

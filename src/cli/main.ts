@@ -17,24 +17,21 @@ const TOY: Record<string, OptionSpec> = {
 };
 
 const DEMO: Record<string, OptionSpec> = {
-  out: { type: 'string', default: 'runs/demo', help: 'output folder (the world, the run, demo.json); a rerun resumes' },
-  steps: { type: 'number', default: 300, help: 'training steps' },
-  size: { type: 'number', default: 64, help: 'image side of the world and the model' },
-  web: { type: 'number', default: 4000, help: 'web split images (image + alt-text caption)' },
-  classify: { type: 'number', default: 400, help: 'zero-shot classify split images' },
-  preset: { type: 'string', default: 'tiny-synth', help: 'train preset (model, optimiser)' },
-  seed: { type: 'number', default: 0, help: 'random seed' },
+  preset: { type: 'string', default: 'quick', help: 'quick (under 15 minutes on 2 cores), full (long CPU run or a GPU), micro (seconds; CI smoke), or a JSON file' },
+  set: { type: 'string', help: 'override a config key, repeatable: --set pretrain.seeds=[0,1] --set world.web=8000' },
+  out: { type: 'string', help: 'output folder (default: the preset\'s, runs/demo for quick); a rerun resumes' },
+  seed: { type: 'number', help: 'seed of the world and the zoo' },
   device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
+  'print-config': { type: 'boolean', default: false, help: 'print the resolved config and exit' },
 };
 
 const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>; run: (o: Record<string, unknown>) => Promise<void> }> = {
   demo: {
-    help: 'synthesise a small 3-D world, train a tiny CLIP on its web captions, report zero-shot accuracy vs chance',
+    help: 'both papers in miniature: synthesise a world, train the zoo, caption + pseudo-label, pretrain 5 variants, probe, report.html with verdicts',
     spec: DEMO,
     run: async (o) => {
-      const { runWorldDemo } = await import('../stages/demo/world_demo.js');
-      await runWorldDemo({ out: o.out as string, steps: o.steps as number, size: o.size as number, web: o.web as number, classify: o.classify as number,
-        preset: o.preset as string, seed: o.seed as number, device: o.device as string | undefined });
+      const { demoCommand } = await import('../stages/demo/command.js');
+      await demoCommand(o, process.argv.slice(3));
     },
   },
   toy: {
@@ -96,6 +93,67 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
       const { trainCommand } = await import('../stages/train/command.js');
       await trainCommand(o, process.argv.slice(3));
     },
+  },
+  'train-expert': {
+    help: 'train a dense expert (tower + seg/depth/normals/det head) on a labelled split; writes <out>/expert, scores it on probe-test',
+    spec: (await import('../stages/expert/command.js')).EXPERT_OPTIONS,
+    run: async (o) => (await import('../stages/expert/command.js')).trainExpertCommand(o),
+  },
+  'train-captioner': {
+    help: 'train the CoCa-style captioner on a split\'s quality captions; writes <out>/captioner, captions held-out images',
+    spec: {
+      data: { type: 'string', help: 'synthetic world root (default data/synth)' },
+      split: { type: 'string', help: 'split with syn.json quality captions (default zoo)' },
+      holdout: { type: 'string', help: 'held-out split to caption and grade at the end (default probe-test; else 1 in 20 of the split)' },
+      out: { type: 'string', help: 'output folder (default runs/captioner)' },
+      model: { type: 'string', help: 'captioner-test, captioner-tiny (default), captioner-small, or a config .json' },
+      config: { type: 'string', help: 'same as --model' },
+      vocab: { type: 'string', help: 'output tokens: data (those of the training captions, default) or full (all 49408)' },
+      steps: { type: 'number', help: 'optimizer steps (default 1000)' },
+      batch: { type: 'number', help: 'images per step (default 32)' },
+      lr: { type: 'number', help: 'peak learning rate (default 1e-3)' },
+      warmup: { type: 'number', help: 'warmup steps (default 50)' },
+      seed: { type: 'number', help: 'random seed (default 0)' },
+      device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
+      threads: { type: 'number', help: 'intra-op threads (default: libtorch\'s)' },
+      workers: { type: 'number', help: 'decode worker threads (default 2)' },
+      'checkpoint-every': { type: 'number', help: 'checkpoint every N steps (default 200)' },
+      'eval-images': { type: 'number', help: 'held-out images graded at the end (default 200; 0 skips)' },
+      resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under <out>/checkpoints" },
+    },
+    run: async (o) => {
+      const { trainCaptionerCommand } = await import('../stages/captioner/command.js');
+      await trainCaptionerCommand(o);
+    },
+  },
+  eval: {
+    help: 'evaluate a checkpoint, run, open_clip folder or random init: zero-shot, retrieval (and dense probes); writes eval.json and report.html',
+    spec: (await import('../eval/command.js')).EVAL_SPEC,
+    run: async (o) => {
+      const { evalCommand } = await import('../eval/command.js');
+      await evalCommand(o);
+    },
+  },
+  caption: {
+    help: 'add syn.json quality captions to shards with a captioner (zooclip, ONNX, or template over experts); resumable, rank-split',
+    spec: (await import('../stages/caption/command.js')).CAPTION_OPTIONS,
+    run: async (o) => (await import('../stages/caption/command.js')).captionCommand(o),
+  },
+  label: {
+    help: 'add hard pseudo-labels (seg.png, depth.png, normal.png, det.json) to shards with experts; resumable, rank-split',
+    spec: (await import('../stages/label/command.js')).LABEL_OPTIONS,
+    run: async (o) => (await import('../stages/label/command.js')).labelCommand(o, process.argv.slice(3)),
+  },
+  'zoo-quality': {
+    help: 'score captions (shapes/colours/counts) and pseudo-labels (mIoU, depth RMSE, normals, AP50) against the world\'s web-gt',
+    spec: {
+      gt: { type: 'string', help: 'ground-truth shards (the synthetic world\'s web-gt folder)' },
+      captions: { type: 'string', help: 'name=<shards> with syn.json, repeatable (web and ground-truth quality captions are always scored)' },
+      labels: { type: 'string', help: 'name=<shards> with pseudo-labels, repeatable' },
+      out: { type: 'string', default: 'zoo-quality.json', help: 'report file (JSON)' },
+      limit: { type: 'number', help: 'score at most this many samples per set' },
+    },
+    run: async (o) => (await import('../zoo/quality.js')).qualityCommand(o, process.argv.slice(3)),
   },
   info: {
     help: 'print the engine build: libtorch version, threads, BLAS, CUDA devices',

@@ -19,6 +19,11 @@ export const EVAL_SPEC: Record<string, OptionSpec> = {
   'label-field': { type: 'string', help: 'zero-shot: shard field with the label (class index or name; json:key for a key of the json field; default cls)' },
   split: { type: 'string', help: 'world split to evaluate on (zero-shot with --classes: classify; retrieval: the first of probe-test, classify, probe-train, zoo, web)' },
   captions: { type: 'string', default: 'txt', help: 'retrieval captions: txt, syn (every syn.json caption) or all (both; any caption retrieves its image)' },
+  'probe-mode': { type: 'string', default: 'probe', help: 'dense tasks (seg, depth, normals, det): probe (frozen encoder) or finetune (encoder trained at 0.1x lr)' },
+  'seg-head': { type: 'string', default: 'linear', help: 'segmentation probe head: linear or psp' },
+  fractions: { type: 'string', default: '1', help: 'dense probes: shares of probe-train labels, comma-separated (the data-efficiency curve), e.g. 0.01,0.1,1' },
+  'probe-seeds': { type: 'number', default: 1, help: 'dense probes: seeds per fraction (mean and spread)' },
+  'probe-steps': { type: 'number', default: 300, help: 'dense probes: optimizer steps per probe' },
 };
 
 const CAPTION_SETS: readonly string[] = ['txt', 'syn', 'all'];
@@ -36,7 +41,17 @@ export function evalOptions(o: Record<string, unknown>): EvalOptions {
     const v = o[k] as number | undefined;
     if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'batch' ? 1 : 0))) throw new Error(`eval: --${k} must be a whole number${k === 'batch' ? ' >= 1' : ' >= 0'}, got ${v}`);
   }
+  const mode = String(o['probe-mode'] ?? 'probe'), segHead = String(o['seg-head'] ?? 'linear');
+  if (mode !== 'probe' && mode !== 'finetune') throw new Error(`eval: --probe-mode must be probe or finetune, got '${mode}'`);
+  if (segHead !== 'linear' && segHead !== 'psp') throw new Error(`eval: --seg-head must be linear or psp, got '${segHead}'`);
+  const fractions = String(o.fractions ?? '1').split(',').map(Number);
+  if (fractions.some((f) => !(f > 0 && f <= 1))) throw new Error(`eval: --fractions must be numbers in (0, 1], got '${o.fractions as string}'`);
+  const seeds = (o['probe-seeds'] as number | undefined) ?? 1, steps = (o['probe-steps'] as number | undefined) ?? 300;
+  if (!(Number.isInteger(seeds) && seeds >= 1)) throw new Error(`eval: --probe-seeds must be a whole number >= 1, got ${seeds}`);
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`eval: --probe-steps must be a whole number >= 1, got ${steps}`);
+  const probe = { mode: mode as 'probe' | 'finetune', segHead: segHead as 'linear' | 'psp', fractions, seeds: Array.from({ length: seeds }, (_, i) => i), steps };
   return {
+    probe,
     model: o.model, data: o.data, tasks: String(o.tasks ?? 'zeroshot,retrieval').split(',').map((t) => t.trim()).filter(Boolean), out: String(o.out ?? 'runs/eval'),
     device: o.device as string | undefined, batch: (o.batch as number | undefined) ?? 64, workers: (o.workers as number | undefined) ?? 2,
     threads: (o.threads as number | undefined) ?? 0, ema: !o['no-ema'], seed: (o.seed as number | undefined) ?? 0,

@@ -15,6 +15,7 @@ import { retrievalEval, type CaptionSet } from './retrieval.js';
 import { writeReport } from './report/html.js';
 import { retrievalSection, zeroShotSection } from './report/sections.js';
 import type { Cell, Report, Section } from './report/types.js';
+import { probeTask, type ProbeSettings } from './probe_tasks.js';
 
 /** The splits of a synthetic world, in the order retrieval looks for captioned images. */
 const WORLD_SPLITS = ['probe-test', 'classify', 'probe-train', 'zoo', 'web'];
@@ -83,6 +84,8 @@ export interface EvalOptions {
   split?: string;
   /** Retrieval captions: txt, syn (all of syn.json) or all. */
   captions: CaptionSet;
+  /** Dense probe settings (tasks seg, depth, normals, det). */
+  probe?: Partial<ProbeSettings>;
   log?: (s: string) => void;
 }
 
@@ -134,10 +137,11 @@ async function retrievalTask(ctx: EvalContext): Promise<TaskOutput> {
   return { result: { ...r, split: split ?? null }, summary: [...rows('i2t', r.imageToText), ...rows('t2i', r.textToImage)], sections: [retrievalSection(r)] };
 }
 
-/** The tasks `--tasks` can name. Dense probes register here (EVAL_TASKS.seg = {...}). */
+/** The tasks `--tasks` can name. */
 export const EVAL_TASKS: Record<string, EvalTask> = {
   zeroshot: { description: 'zero-shot classification: top-1/top-5, per-class recall (classify.json or --classes)', run: zeroShotTask },
   retrieval: { description: 'image-text retrieval recall@1/5/10 both ways', run: retrievalTask },
+  ...Object.fromEntries((['seg', 'depth', 'normals', 'det'] as const).map((t) => [t, probeTask(t)])),
 };
 
 /** eval.json. */

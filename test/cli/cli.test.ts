@@ -40,15 +40,21 @@ test('toy run trains, learns the toy task and writes a loadable checkpoint', () 
   r.close();
 });
 
-test('demo (micro size): synthesises a world, trains, reports zero-shot per task next to chance, and resumes', () => {
-  const out = mkdtempSync(join(tmpdir(), 'zc-world-'));
-  const args = [cli, 'demo', '--out', out, '--steps', '6', '--size', '32', '--web', '64', '--classify', '24', '--preset', join(process.cwd(), 'test', 'cli', 'micro-preset.json'), '--device', 'cpu'];
+test('demo (micro preset): the whole pipeline writes a report with a verdict per claim, and a rerun resumes', () => {
+  const out = mkdtempSync(join(tmpdir(), 'zc-demo-'));
+  const args = [cli, 'demo', '--preset', 'micro', '--out', out, '--device', 'cpu'];
   const log = execFileSync('node', args, { encoding: 'utf8' });
-  assert.match(log, /zero-shot on the classify split/);
-  assert.match(log, /shape\s+[\d.]+%\s+chance 20\.0%/);
-  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { result: { steps: number; zeroShot: Record<string, { chance: number }> } };
-  assert.equal(demo.result.steps, 6);
-  assert.deepEqual(Object.keys(demo.result.zeroShot).sort(), ['colour', 'count', 'shape']);
+  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { claims: { id: string; verdict: string; rows: unknown[] }[]; evals: { variant: string }[] };
+  assert.deepEqual(demo.claims.map((c) => c.id), ['quality-captions', 'pseudo-supervision', 'zero-shot-kept', 'data-efficiency', 'pseudo-vs-truth', 'pretraining-helps']);
+  for (const c of demo.claims) {
+    assert.ok(['reproduced', 'not reproduced', 'inconclusive'].includes(c.verdict), c.id);
+    assert.ok(c.rows.length > 0, `${c.id} compared something`);
+    assert.match(log, new RegExp(`${c.verdict.toUpperCase()}\\s+`));
+  }
+  assert.deepEqual(demo.evals.map((e) => e.variant), ['A', 'B', 'C', 'D', 'E']);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  for (const h of ['Verdicts', 'Main table', 'Data efficiency', 'Zero-shot and retrieval', 'caption and pseudo-label quality']) assert.ok(html.includes(h), h);
   const again = execFileSync('node', args, { encoding: 'utf8' });
-  assert.match(again, /resumed from/);
+  assert.match(again, /\[pretrain-C-seed0\] done before, skipped/);
+  assert.doesNotMatch(again, /zooclip train:/, 'nothing retrained');
 });

@@ -61,7 +61,7 @@ export class Progress {
   update(m: MetricsLine, stepsPerSec: number): void {
     const eta = (this.total - m.step) / stepsPerSec;
     const parts = Object.entries(m.loss).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ');
-    const line = `step ${m.step}/${this.total}  ${parts}  lr ${m.lr.toExponential(2)}  scale ${m.logitScale.toFixed(2)}  ${m.imagesPerSec.toFixed(0)} img/s  ${m.stepMs.toFixed(0)} ms/step  ETA ${duration(eta)}${m.skipped ? `  skipped ${m.skipped}` : ''}`;
+    const line = `step ${m.step}/${this.total}  ${parts}  lr ${m.lr.toExponential(2)}  ${Number.isFinite(m.logitScale) ? `scale ${m.logitScale.toFixed(2)}  ` : ''}${m.imagesPerSec.toFixed(0)} img/s  ${m.stepMs.toFixed(0)} ms/step  ETA ${duration(eta)}${m.skipped ? `  skipped ${m.skipped}` : ''}`;
     if (this.tty) process.stdout.write(`\r\x1b[K${line}`);
     else this.log(line);
   }

@@ -1,0 +1,201 @@
+// `zooclip train-captioner`: trains the CoCa-style captioner on a split's quality captions (the
+// Loader's `syn` mode draws one of each sample's syn.json captions per pass), with AdamW,
+// warmup + cosine, clipping, atomic resumable checkpoints and metrics.jsonl; then writes the
+// final captioner folder (out/captioner) and captions held-out images next to their truth.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy, type Tensor } from '../../engine/index.js';
+import { Loader, type Batch, type LoaderState } from '../../data/loader/index.js';
+import { readShards } from '../../data/shards/index.js';
+import { tokenize } from '../../tokenizer/index.js';
+import { AdamW } from '../../optim/adamw.js';
+import { splitDecay } from '../../optim/param_groups.js';
+import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
+import { applySchedule, warmupCosine } from '../../optim/schedule.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
+import { collectOutputIds } from './vocab.js';
+import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
+import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
+import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
+import type { CaptionerTrainConfig } from './config.js';
+import { evaluateHeldOut, planHoldout, readHeldOut, tarsIn, type HeldOutResult, type HoldoutPlan } from './heldout.js';
+
+/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
+export interface CaptionerState {
+  step: number;
+  scheduler: { kind: 'warmup-cosine'; step: number };
+  loader: LoaderState;
+  skipped: number;
+  reason: 'periodic' | 'final';
+  config: CaptionerTrainConfig;
+}
+
+/** What a run reports (also result.json). */
+export interface CaptionerTrainResult {
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
+  imagesPerSec: number;
+  seconds: number;
+  /** The final captioner folder. */
+  captioner: string;
+  heldOut: HeldOutResult[];
+}
+
+function trainLoader(c: CaptionerTrainConfig, plan: HoldoutPlan, imageSize: number, context: number, resume?: LoaderState): Loader {
+  const shards = tarsIn(join(c.data, c.split));
+  if (!shards.length) throw new Error(`train-captioner: no .tar shards in ${join(c.data, c.split)} (make a world with: zooclip synth --out ${c.data})`);
+  const keep = plan.trains;
+  return new Loader({
+    source: (ctx) => (async function* () {
+      for await (const s of readShards(shards, { rank: ctx.rank, worldSize: ctx.worldSize })) if (!keep || keep(s.key)) yield s;
+    })(),
+    rankSplit: 'source', batchSize: c.batch, imageSize, train: true, augment: { scale: [c.minCropScale, 1] }, captions: { mode: 'syn' },
+    tokenize: (t: string[]): Tensor => tokenize(t, context), workers: c.workers, shuffle: 1000, seed: c.seed, iteration: 'resampled', dropLast: true, resume,
+  });
+}
+
+async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
+  const r = await it.next();
+  if (r.done) throw new Error('train-captioner: the loader ended (no samples in the split?)');
+  return r.value;
+}
+
+/**
+ * The run's architecture: on resume the one it started with (out/captioner.json), else the preset
+ * or file, with output_ids collected from the training captions when vocab is 'data'.
+ */
+async function architecture(c: CaptionerTrainConfig, plan: HoldoutPlan, resuming: boolean): Promise<CaptionerCfg> {
+  const path = join(c.out, 'captioner.json');
+  if (resuming && existsSync(path)) return parseCaptionerConfig(JSON.parse(readFileSync(path, 'utf8')), path);
+  const arch = getCaptionerConfig(c.model);
+  if (c.vocab === 'data' && !arch.decoder_cfg.output_ids) {
+    arch.decoder_cfg.output_ids = await collectOutputIds(tarsIn(join(c.data, c.split)), plan.trains, arch.decoder_cfg.context_length);
+  }
+  writeFileAtomic(path, JSON.stringify(arch, null, 2) + '\n');
+  return arch;
+}
+
+function makeOptimizer(model: CoCaCaptioner, c: CaptionerTrainConfig): AdamW {
+  const [decay, noDecay] = splitDecay(model.namedParameters());
+  return new AdamW([
+    { params: decay.map(([, p]) => p), names: decay.map(([n]) => n) },
+    { params: noDecay.map(([, p]) => p), names: noDecay.map(([n]) => n), hyper: { weightDecay: 0 } },
+  ], { lr: c.lr, weightDecay: c.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6 });
+}
+
+/** One optimizer step on a batch (disposed here); a non-finite loss or gradient skips the update. */
+function trainStep(model: CoCaCaptioner, opt: AdamW, params: Tensor[], b: Batch, c: CaptionerTrainConfig, device: string): { values: Record<string, number>; stepped: boolean } {
+  let values: Record<string, number>;
+  try {
+    values = tidy(() => {
+      const r = model.loss(b.images.to(device), b.tokens!.to(device));
+      if (Number.isFinite(r.values.total)) r.total.backward();
+      return r.values as Record<string, number>;
+    });
+  } finally {
+    b.dispose();
+  }
+  const norm = Number.isFinite(values.total) ? clipGradNorm(params, c.clipGrad > 0 ? c.clipGrad : Infinity) : NaN;
+  const stepped = Number.isFinite(norm) && gradsFinite(params);
+  if (stepped) opt.step();
+  opt.zeroGrad();
+  return { values, stepped };
+}
+
+/**
+ * Trains a captioner per `c`; with `resume` (a checkpoint folder or 'latest') continues where it stopped.
+ * @example await runTrainCaptioner(resolveCaptionerConfig({ data: '/tmp/world', steps: 300 }));
+ */
+export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: string; log?: (s: string) => void } = {}): Promise<CaptionerTrainResult> {
+  const log = o.log ?? console.log;
+  const device = c.device || defaultDevice();
+  if (c.threads) setNumThreads(c.threads);
+  mkdirSync(c.out, { recursive: true });
+  const plan = planHoldout(c);
+  const arch = await architecture(c, plan, o.resume !== undefined);
+  manualSeed(c.seed);
+  const model = new CoCaCaptioner(arch).to(device).train();
+  const opt = makeOptimizer(model, c), params = model.parameters();
+  const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
+  const ckptDir = join(c.out, 'checkpoints'), trainables = { model, opt, ema: null };
+  let resumed: CaptionerState | undefined;
+  if (o.resume) {
+    const dir = findCheckpoint(o.resume, c.out);
+    resumed = readState(dir) as unknown as CaptionerState;
+    loadCheckpoint(dir, trainables, device);
+    log(`resumed from ${dir} at step ${resumed.step}`);
+  }
+  let step = resumed?.step ?? 0, skipped = resumed?.skipped ?? 0;
+  writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
+  const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), resumed?.step);
+  const ctx = model.cfg.decoder_cfg.context_length;
+  const loader = trainLoader(c, plan, model.imageSize, ctx, resumed?.loader);
+  const it = loader[Symbol.asyncIterator]();
+  const progress = new Progress(c.steps, log);
+  const vocab = arch.decoder_cfg.output_ids ? `${arch.decoder_cfg.output_ids.length} output tokens` : 'the full vocabulary';
+  log(`zooclip train-captioner: ${c.model} (${(model.numParams() / 1e6).toFixed(2)} M params, ${vocab}), ${c.data}/${c.split}, held out: ${plan.describe}, ` +
+    `batch ${c.batch}, ${c.steps} steps, device ${device}, ${getNumThreads()} threads`);
+  const state = (reason: CaptionerState['reason']): TrainState =>
+    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as unknown as TrainState;
+  let first = NaN, last = NaN;
+  const t0 = performance.now(), startStep = step;
+  try {
+    while (step < c.steps) {
+      const ts = performance.now();
+      const lr = applySchedule(opt, schedule, step);
+      const { values, stepped } = trainStep(model, opt, params, await nextBatch(it), c, device);
+      if (!stepped) { skipped++; log(`step ${step}: non-finite loss or gradients, skipped (${skipped} in all)`); }
+      step++;
+      if (step % c.logEvery === 0 || step === c.steps) {
+        const stepMs = performance.now() - ts;
+        const scale = model.logit_scale ? Math.exp(Math.min(model.logit_scale.item(), Math.log(100))) : NaN;
+        const line: MetricsLine = { step, loss: values, lr, logitScale: scale, temperature: 1 / scale, imagesPerSec: c.batch / (stepMs / 1000), stepMs,
+          rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped };
+        if (Number.isNaN(first)) first = values.total!;
+        last = values.total!;
+        metrics.write(line);
+        progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
+      }
+      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps) saveCheckpoint(ckptDir, trainables, state('periodic'), c.keep);
+    }
+    progress.done();
+    saveCheckpoint(ckptDir, trainables, state('final'), c.keep);
+  } finally {
+    await loader.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const captioner = join(c.out, 'captioner');
+  saveCaptioner(model, captioner);
+  const heldOut = await heldOutReport(model, c, plan, device, log);
+  opt.dispose();
+  model.dispose();
+  const result: CaptionerTrainResult = { steps: step, firstLoss: first, lastLoss: last, imagesPerSec: ((step - startStep) * c.batch) / seconds, seconds, captioner, heldOut };
+  writeFileAtomic(join(c.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  log(`done: ${step} steps in ${seconds.toFixed(1)} s (${result.imagesPerSec.toFixed(0)} img/s), loss ${first.toFixed(4)} -> ${last.toFixed(4)}, captioner ${captioner}`);
+  return result;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+/** Captions held-out images greedily and by top-p sampling, prints a few next to their truth, grades all. */
+async function heldOutReport(model: CoCaCaptioner, c: CaptionerTrainConfig, plan: HoldoutPlan, device: string, log: (s: string) => void): Promise<HeldOutResult[]> {
+  if (c.evalImages === 0) return [];
+  const samples = await readHeldOut(plan, c.evalImages);
+  if (!samples.length) { log('no held-out samples to caption'); return []; }
+  const cap = new ZooclipCaptioner(model, `zooclip:${join(c.out, 'captioner')}`, device);
+  const results = [await evaluateHeldOut(cap, samples, { strategy: 'greedy', seed: c.seed }), await evaluateHeldOut(cap, samples, { strategy: 'sample', topP: 0.9, seed: c.seed })];
+  for (let i = 0; i < Math.min(c.show, samples.length); i++) {
+    log(`\n[${samples[i]!.key}] truth:  ${samples[i]!.caption}`);
+    for (const r of results) log(`  ${r.strategy}: ${r.captions[i]}`);
+  }
+  for (const r of results) {
+    const s = r.summary;
+    log(`held-out ${r.strategy}: ${s.captions} captions, ${r.captionsPerSec.toFixed(1)} captions/s; shapes exact ${pct(s.shapesExact)} ` +
+      `(precision ${pct(s.shapePrecision)}, recall ${pct(s.shapeRecall)}), colours exact ${pct(s.coloursExact)}, count right ${pct(s.countRight)}`);
+  }
+  return results;
+}

@@ -1,0 +1,105 @@
+// The demo's typed configuration: the world, the zoo (captioner + experts), the pretraining
+// variants and the evaluation, with presets (micro for CI, quick for the README, full for a long
+// run) and strict dotted overrides.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
+
+/** The pretraining variants of the papers' comparison. */
+export const VARIANTS = ['A', 'B', 'C', 'D', 'E'] as const;
+export type Variant = (typeof VARIANTS)[number];
+export const VARIANT_NAMES: Record<Variant, string> = {
+  A: 'web captions',
+  B: 'quality captions (captioner, DataCompDR-style)',
+  C: 'quality captions + pseudo-label heads (CLIPTeX)',
+  D: 'quality captions + ground-truth heads (reference)',
+  E: 'random init (no pretraining)',
+};
+
+export type DemoTask = 'seg' | 'depth' | 'normals' | 'det';
+
+export interface DemoConfig {
+  /** Output folder: world/, zoo/, pretrain/, eval/, report.html, demo.json; a rerun resumes. */
+  out: string;
+  seed: number;
+  /** 'cpu', 'cuda:N', or '' for cuda:0 when present, else cpu. */
+  device: string;
+  world: { size: number; zoo: number; web: number; probeTrain: number; probeTest: number; classify: number; noise: number };
+  captioner: { model: string; steps: number; batch: number; lr: number };
+  experts: { model: string; steps: number; batch: number; lr: number };
+  caption: { n: number; topP: number; batch: number };
+  pretrain: {
+    /** CLIP model config (built-in name or JSON path); the train preset supplies the optimiser defaults. */
+    model: string;
+    preset: string;
+    steps: number;
+    batch: number;
+    lr: number;
+    warmup: number;
+    /** Pretraining seeds: each variant is trained once per seed (the spread in the report). */
+    seeds: number[];
+    variants: string[];
+    /** B-D: multi (real + synthetic caption losses summed, DataCompDR) or synthetic (synthetic only). */
+    captions: string;
+    /** Weight of each pseudo-task head loss in C and D. */
+    headWeight: number;
+  };
+  eval: {
+    tasks: string[];
+    /** Shares of probe-train labels the probes train on (the data-efficiency curve). */
+    fractions: number[];
+    /** Probe seeds (head init and sample order), per pretrained model. */
+    probeSeeds: number[];
+    probeSteps: number;
+    probeBatch: number;
+    probeLr: number;
+    segHead: string;
+    zeroShot: boolean;
+    retrieval: boolean;
+  };
+}
+
+export const DEFAULT_DEMO: DemoConfig = {
+  out: 'runs/demo', seed: 0, device: '',
+  world: { size: 64, zoo: 1000, web: 4000, probeTrain: 600, probeTest: 200, classify: 400, noise: 0.5 },
+  captioner: { model: 'captioner-tiny', steps: 300, batch: 32, lr: 1e-3 },
+  experts: { model: 'zooclip-tiny', steps: 200, batch: 32, lr: 1e-3 },
+  caption: { n: 5, topP: 0.9, batch: 64 },
+  pretrain: { model: 'zooclip-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: ['A', 'B', 'C', 'D', 'E'], captions: 'multi', headWeight: 1 },
+  eval: { tasks: ['seg', 'depth', 'normals', 'det'], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true },
+};
+
+/** The folder of the bundled demo presets (also from dist/). */
+function presetDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromDist = join(here, '..', '..', '..', '..', 'src', 'stages', 'demo', 'presets');
+  return existsSync(fromDist) ? fromDist : join(here, 'presets');
+}
+
+function check(c: DemoConfig): DemoConfig {
+  const bad = (k: string, why: string): never => { throw new Error(`demo config: ${k} ${why}`); };
+  for (const v of c.pretrain.variants) if (!(VARIANTS as readonly string[]).includes(v)) bad('pretrain.variants', `has '${v}' (known: ${VARIANTS.join(', ')})`);
+  for (const t of c.eval.tasks) if (!['seg', 'depth', 'normals', 'det'].includes(t)) bad('eval.tasks', `has '${t}' (known: seg, depth, normals, det)`);
+  for (const f of c.eval.fractions) if (!(f > 0 && f <= 1)) bad('eval.fractions', `must be in (0, 1], got ${f}`);
+  if (!['multi', 'synthetic'].includes(c.pretrain.captions)) bad('pretrain.captions', `must be multi or synthetic, got '${c.pretrain.captions}'`);
+  if (!['linear', 'psp'].includes(c.eval.segHead)) bad('eval.segHead', `must be linear or psp, got '${c.eval.segHead}'`);
+  if (!c.pretrain.seeds.length || !c.eval.probeSeeds.length) bad('seeds', 'need at least one pretraining and one probe seed');
+  for (const [k, v] of Object.entries({ ...c.world, 'pretrain.steps': c.pretrain.steps, 'captioner.steps': c.captioner.steps, 'experts.steps': c.experts.steps })) {
+    if (!(Number.isFinite(v) && v >= 0)) bad(k, `must be a number >= 0, got ${v}`);
+  }
+  if (c.pretrain.warmup >= c.pretrain.steps) bad('pretrain.warmup', `(${c.pretrain.warmup}) must be below pretrain.steps (${c.pretrain.steps})`);
+  return c;
+}
+
+/**
+ * Defaults, then a preset (micro, quick, full or a JSON path), then `key.path=value` overrides.
+ * @example resolveDemoConfig('quick', ['out=/tmp/demo', 'pretrain.seeds=[0,1]'])
+ */
+export function resolveDemoConfig(preset: string, sets: readonly string[] = []): DemoConfig {
+  const path = preset.endsWith('.json') ? preset : join(presetDir(), `${preset}.json`);
+  if (!existsSync(path)) throw new Error(`demo: no preset '${preset}' (looked for ${path}; bundled: micro, quick, full)`);
+  let c = mergeStrict(DEFAULT_DEMO as unknown as JsonObject, JSON.parse(readFileSync(path, 'utf8')) as unknown, `preset ${path}`);
+  if (sets.length) c = mergeStrict(c, dottedLayer(DEFAULT_DEMO as unknown as JsonObject, sets), '--set');
+  return check(c as unknown as DemoConfig);
+}

@@ -1,0 +1,95 @@
+// `zooclip demo`: both papers in miniature on the synthetic world, end to end and resumable:
+// world -> zoo (captioner + experts on `zoo`) -> caption + pseudo-label `web` -> pretrain the
+// variants (A web captions, B quality captions, C B + pseudo-label heads, D B + true-label heads,
+// E no pretraining) -> probes, zero-shot, retrieval -> claims with verdicts -> report.html.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDevice, getNumThreads, setNumThreads } from '../../engine/index.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { writeReport } from '../../eval/report/index.js';
+import { runQuality, type QualityReport } from '../../zoo/quality.js';
+import { runSynth } from '../synth/run.js';
+import { resolveExpertConfig } from '../expert/config.js';
+import { runTrainExpert } from '../expert/run.js';
+import type { DemoConfig, Variant } from './config.js';
+import { evaluateClaims } from './claims.js';
+import { evaluateModel, type ModelEval } from './evaluate.js';
+import { pretrainVariant, SPLITS } from './pretrain.js';
+import { demoReport } from './report.js';
+import { stage, stageSeconds } from './stage.js';
+import { captionWeb, labelWeb, splitDir, trainCaptioner, truthLabels, worldDir } from './zoo.js';
+
+/** What the demo wrote. */
+export interface DemoResult { report: string; json: string; claims: { id: string; verdict: string }[] }
+
+const TASKS = ['seg', 'depth', 'normals', 'det'] as const;
+
+/**
+ * Runs (or resumes) the whole demo; every finished stage is skipped on a rerun.
+ * @example await runZooDemo(resolveDemoConfig('quick'));
+ */
+export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = console.log): Promise<DemoResult> {
+  const device = cfg.device || defaultDevice();
+  const threads = getNumThreads();
+  setNumThreads(threads);
+  const out = cfg.out, world = worldDir(cfg), w = cfg.world;
+  const heads = cfg.pretrain.variants.some((v) => v === 'C' || v === 'D');
+  log(`zooclip demo -> ${out} (device ${device}, ${threads} threads)`);
+
+  await stage(out, 'world', log, async () => {
+    const r = await runSynth({ out: world, size: w.size, noise: w.noise, seed: cfg.seed, zoo: w.zoo, web: w.web, probeTrain: w.probeTrain, probeTest: w.probeTest,
+      classify: w.classify, bench: 0, log });
+    return { splits: r.splits };
+  });
+  const captioner = await stage(out, 'captioner', log, async () => {
+    const r = await trainCaptioner(cfg, threads, log);
+    return { dir: r.captioner, firstLoss: r.firstLoss, lastLoss: r.lastLoss, heldOut: r.heldOut };
+  });
+  const experts: Record<string, string> = {};
+  if (heads) {
+    for (const task of TASKS) {
+      const r = await stage(out, `expert-${task}`, log, async () => {
+        const e = cfg.experts;
+        const c = resolveExpertConfig({ task, data: world, split: 'zoo', evalSplit: 'probe-test', out: join(out, 'zoo', `expert-${task}`), model: e.model,
+          steps: e.steps, batch: e.batch, lr: e.lr, warmup: Math.min(50, Math.floor(e.steps / 10)), seed: cfg.seed, device: cfg.device, threads, checkpointEvery: Math.max(1, Math.ceil(e.steps / 2)), keep: 1 });
+        const resume = existsSync(join(c.out, 'checkpoints')) && readdirSync(join(c.out, 'checkpoints')).some((d) => d.startsWith('step-')) ? 'latest' : undefined;
+        const res = await runTrainExpert(c, { resume, log });
+        return { dir: res.expert, eval: res.eval ?? null };
+      });
+      experts[task] = r.dir;
+    }
+  }
+  await stage(out, 'caption-web', log, () => captionWeb(cfg, captioner.dir, device, log));
+  if (heads) await stage(out, 'label-web', log, () => labelWeb(cfg, experts, device, log));
+  else await stage(out, 'label-web', log, async () => ({ samples: 0, imagesPerSecond: 0, note: 'no head variant' }));
+  if (cfg.pretrain.variants.includes('D')) await stage(out, 'truth-labels', log, () => truthLabels(cfg, log));
+  const quality = await stage(out, 'zoo-quality', log, async (): Promise<QualityReport> => runQuality({
+    gt: splitDir(cfg, 'web-gt'), captions: [{ name: 'captioner (web-cap syn.json)', spec: splitDir(cfg, SPLITS.captioned) }],
+    labels: heads ? [{ name: 'experts (web-zoo)', spec: splitDir(cfg, SPLITS.pseudo) }] : [], out: join(out, 'zoo-quality.json'), limit: 1000, log,
+  }));
+
+  const evals: ModelEval[] = [];
+  for (const seed of cfg.pretrain.seeds) {
+    for (const v of cfg.pretrain.variants as Variant[]) {
+      if (v !== 'E') {
+        await stage(out, `pretrain-${v}-seed${seed}`, log, async () => {
+          const r = await pretrainVariant(cfg, v, seed, threads, log);
+          return { steps: r.steps, firstLoss: r.firstLoss, lastLoss: r.lastLoss, imagesPerSec: r.imagesPerSec, checkpoint: r.checkpoint };
+        });
+      }
+      evals.push(await stage(out, `eval-${v}-seed${seed}`, log, () => evaluateModel(cfg, v, seed, device, log)));
+    }
+  }
+  const claims = evaluateClaims(cfg, evals);
+  const names = ['world', 'captioner', ...(heads ? TASKS.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', 'zoo-quality',
+    ...cfg.pretrain.seeds.flatMap((s) => (cfg.pretrain.variants as Variant[]).flatMap((v) => [...(v === 'E' ? [] : [`pretrain-${v}-seed${s}`]), `eval-${v}-seed${s}`]))];
+  const stages = Object.fromEntries(names.map((n) => [n, stageSeconds(out, n)]));
+  const report = demoReport(cfg, evals, claims, { quality, stages, captionerHeldOut: captioner.heldOut });
+  const reportPath = join(out, 'report.html'), jsonPath = join(out, 'demo.json');
+  writeReport(reportPath, report);
+  writeFileAtomic(jsonPath, JSON.stringify({ config: cfg, claims, evals: evals.map((e) => ({ ...e, probes: { ...e.probes, tasks: Object.fromEntries(Object.entries(e.probes.tasks).map(([k, t]) => [k, { ...t, samples: [] }])) } })), quality, stages }, null, 1) + '\n');
+  log('');
+  for (const c of claims) log(`${c.verdict.toUpperCase().padEnd(15)} ${c.claim}`);
+  log(`\nreport: ${reportPath}\nresults: ${jsonPath}`);
+  return { report: reportPath, json: jsonPath, claims: claims.map((c) => ({ id: c.id, verdict: c.verdict })) };
+}

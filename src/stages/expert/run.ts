@@ -1,0 +1,178 @@
+// `zooclip train-expert`: trains a dense expert (an image tower + one task head, supervised) on a
+// labelled split with augmentation, AdamW, warmup + cosine, clipping, atomic resumable
+// checkpoints and metrics.jsonl; scores it on the held-out split; writes the expert folder.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy } from '../../engine/index.js';
+import { Loader, OPENAI_MEAN, OPENAI_STD, shardSource, type Batch, type LoaderState } from '../../data/loader/index.js';
+import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
+import { warmupCosine } from '../../optim/schedule.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import {
+  denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
+  type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
+} from '../../dense/index.js';
+import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
+import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
+import type { ExpertTrainConfig } from './config.js';
+import { buildExpertModel } from './model.js';
+
+/** state.json of an expert checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
+export interface ExpertState {
+  step: number;
+  scheduler: { kind: 'warmup-cosine'; step: number };
+  loader: LoaderState;
+  skipped: number;
+  reason: 'periodic' | 'final';
+  config: ExpertTrainConfig;
+}
+
+/** What a run reports (also result.json). */
+export interface ExpertTrainResult {
+  task: DenseTask;
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
+  imagesPerSec: number;
+  seconds: number;
+  /** The expert folder. */
+  expert: string;
+  /** Scores on the evaluation split (null when the world has none). */
+  eval: { split: string; metrics: Record<string, number>; images: number; imagesPerSec: number } | null;
+}
+
+const tarsIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f)) : []);
+
+function trainLoader(c: ExpertTrainConfig, imageSize: number, resume?: LoaderState): Loader {
+  const shards = tarsIn(join(c.data, c.split));
+  if (!shards.length) throw new Error(`train-expert: no .tar shards in ${join(c.data, c.split)} (make a world with: zooclip synth --out ${c.data})`);
+  return new Loader({
+    source: shardSource(shards), rankSplit: 'source', batchSize: c.batch, imageSize, train: true, augment: { scale: [c.minCropScale, 1] },
+    dense: [LABEL_KIND[c.task as DenseTask]], workers: c.workers, shuffle: 1000, seed: c.seed, iteration: 'resampled', dropLast: true, resume,
+  });
+}
+
+async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
+  const r = await it.next();
+  if (r.done) throw new Error('train-expert: the loader ended (no samples in the split?)');
+  return r.value;
+}
+
+/**
+ * Trains an expert per `c`; with `resume` (a checkpoint folder or 'latest') continues where it stopped.
+ * @example await runTrainExpert(resolveExpertConfig({ task: 'depth', data: '/tmp/world', steps: 500 }));
+ */
+export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string; log?: (s: string) => void } = {}): Promise<ExpertTrainResult> {
+  const log = o.log ?? console.log, task = c.task as DenseTask;
+  const device = c.device || defaultDevice();
+  if (c.threads) setNumThreads(c.threads);
+  mkdirSync(c.out, { recursive: true });
+  manualSeed(c.seed);
+  const built = buildExpertModel(c), model = built.model.to(device).train();
+  const d = denseOptimizer(model, 'expert', { lr: c.lr, weightDecay: c.weightDecay });
+  const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
+  const ckptDir = join(c.out, 'checkpoints'), trainables = { model, opt: d.opt, ema: null };
+  let resumed: ExpertState | undefined;
+  try {
+    if (o.resume) {
+      const dir = findCheckpoint(o.resume, c.out);
+      resumed = readState(dir) as unknown as ExpertState;
+      loadCheckpoint(dir, trainables, device);
+      log(`resumed from ${dir} at step ${resumed.step}`);
+    }
+    writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
+    log(`zooclip train-expert: ${task} on ${c.data}/${c.split}, tower ${built.modelName} + ${task === 'seg' ? c.segHead : task} head (${(model.numParams() / 1e6).toFixed(2)} M params), ` +
+      `batch ${c.batch}, ${c.steps} steps, lr ${c.lr}, device ${device}, ${getNumThreads()} threads`);
+    const t = await trainLoop(model, c, d, schedule, { ckptDir, trainables, resumed, device, log });
+    const ev = await evaluate(model, c, device, log);
+    const expert = join(c.out, 'expert');
+    saveExpert(model, manifest(c, built, t, ev), expert);
+    const result: ExpertTrainResult = { task, steps: c.steps, ...t, expert, eval: ev ? { split: c.evalSplit, metrics: ev.metrics, images: ev.images, imagesPerSec: ev.imagesPerSec } : null };
+    writeFileAtomic(join(c.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    if (ev) writeFileAtomic(join(c.out, 'eval.json'), JSON.stringify({ split: c.evalSplit, ...ev }) + '\n');
+    log(`done: ${c.steps} steps (${t.imagesPerSec.toFixed(0)} img/s), loss ${t.firstLoss.toFixed(4)} -> ${t.lastLoss.toFixed(4)}, expert ${expert}`);
+    return result;
+  } finally {
+    d.opt.dispose();
+    model.dispose();
+  }
+}
+
+interface LoopContext { ckptDir: string; trainables: { model: DenseModel; opt: ReturnType<typeof denseOptimizer>['opt']; ema: null }; resumed?: ExpertState; device: string; log: (s: string) => void }
+
+/** The training steps from the resumed step (or 0) to c.steps; returns loss and throughput figures. */
+async function trainLoop(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<typeof denseOptimizer>, schedule: (s: number) => number, x: LoopContext):
+  Promise<{ firstLoss: number; lastLoss: number; imagesPerSec: number; seconds: number }> {
+  const task = c.task as DenseTask;
+  let step = x.resumed?.step ?? 0, skipped = x.resumed?.skipped ?? 0;
+  const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step);
+  const loader = trainLoader(c, model.imageSize, x.resumed?.loader);
+  const it = loader[Symbol.asyncIterator](), progress = new Progress(c.steps, x.log);
+  const state = (reason: ExpertState['reason']): TrainState =>
+    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as unknown as TrainState;
+  let first = NaN, last = NaN;
+  const t0 = performance.now(), startStep = step;
+  try {
+    while (step < c.steps) {
+      const ts = performance.now(), lr = schedule(step);
+      setDenseLr(d, lr);
+      const b = await nextBatch(it);
+      let loss: number;
+      try {
+        loss = tidy(() => {
+          const l = taskLoss(model.spec, model.forward(b.images.to(x.device)), labelsOf(b, task), x.device);
+          const v = l.item();
+          if (Number.isFinite(v)) l.backward();
+          return v;
+        });
+      } finally {
+        b.dispose();
+      }
+      const norm = Number.isFinite(loss) ? clipGradNorm(d.params, c.clipGrad > 0 ? c.clipGrad : Infinity) : NaN;
+      if (Number.isFinite(norm) && gradsFinite(d.params)) d.opt.step();
+      else { skipped++; x.log(`step ${step}: non-finite loss or gradients, skipped (${skipped} in all)`); }
+      d.opt.zeroGrad();
+      step++;
+      if (step % c.logEvery === 0 || step === c.steps) {
+        const stepMs = performance.now() - ts;
+        const line: MetricsLine = { step, loss: { total: loss, [task]: loss }, lr, logitScale: NaN, temperature: NaN, imagesPerSec: c.batch / (stepMs / 1000), stepMs,
+          rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped };
+        if (Number.isNaN(first)) first = loss;
+        last = loss;
+        metrics.write(line);
+        progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
+      }
+      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps) saveCheckpoint(x.ckptDir, x.trainables, state('periodic'), c.keep);
+    }
+    progress.done();
+    saveCheckpoint(x.ckptDir, x.trainables, state('final'), c.keep);
+  } finally {
+    await loader.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { firstLoss: first, lastLoss: last, imagesPerSec: step > startStep ? ((step - startStep) * c.batch) / seconds : NaN, seconds };
+}
+
+/** Scores the model on the evaluation split, when the world has it. */
+async function evaluate(model: DenseModel, c: ExpertTrainConfig, device: string, log: (s: string) => void): Promise<DenseEvalResult | null> {
+  const shards = c.evalSplit ? tarsIn(join(c.data, c.evalSplit)) : [];
+  if (!shards.length) { if (c.evalSplit) log(`no ${c.evalSplit} split in ${c.data}: not evaluated`); return null; }
+  const set = await readDenseSet(shards, { imageSize: model.imageSize, tasks: [c.task as DenseTask], device, workers: c.workers, limit: c.evalImages || undefined });
+  try {
+    const r = evaluateOnSet(model, set);
+    log(`${c.evalSplit} (${r.images} images, ${r.imagesPerSec.toFixed(0)} img/s): ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+    return r;
+  } finally {
+    set.dispose();
+    model.train();
+  }
+}
+
+function manifest(c: ExpertTrainConfig, built: ReturnType<typeof buildExpertModel>, t: { firstLoss: number; lastLoss: number; imagesPerSec: number }, ev: DenseEvalResult | null): ExpertManifest {
+  return {
+    format: 'zooclip-expert', version: 1, task: c.task as DenseTask, model: built.cfg, modelName: built.modelName, head: built.model.spec, classes: [...WORLD_CLASSES],
+    inputSize: built.model.imageSize, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], depthScale: 1, threshold: c.task === 'det' ? 0.5 : 0,
+    training: { data: c.data, split: c.split, steps: c.steps, batch: c.batch, lr: c.lr, seed: c.seed, init: built.initFrom, firstLoss: t.firstLoss, lastLoss: t.lastLoss,
+      imagesPerSec: t.imagesPerSec, eval: ev ? { split: c.evalSplit, images: ev.images, metrics: ev.metrics } : null },
+  };
+}

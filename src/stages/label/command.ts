@@ -1,0 +1,62 @@
+// The `zooclip label` command: repeated `--expert task=<model>` and `--threshold task=<value>`,
+// experts loaded through src/zoo/load.ts, then the label stage.
+import type { OptionSpec } from '../../cli/args.js';
+import { EXPERT_TASKS, loadExpert } from '../../zoo/load.js';
+import type { Expert, ExpertTask } from '../../zoo/types.js';
+import { runLabel } from './run.js';
+
+/** The command's options (--expert and --threshold repeat; every value is read from argv). */
+export const LABEL_OPTIONS: Record<string, OptionSpec> = {
+  expert: { type: 'string', help: 'task=<model>, repeatable: seg|depth|normals|det = a folder with expert.json, an ONNX spec (*.json), or human (det)' },
+  threshold: { type: 'string', help: 'task=<value>, repeatable: lowest seg probability / det score kept (else ignore 255 / dropped)' },
+  in: { type: 'string', help: 'input shards: a folder, a .txt list, or a brace spec' },
+  out: { type: 'string', help: 'output folder: shards of the same names with the label fields added' },
+  batch: { type: 'number', default: 16, help: 'images per expert call' },
+  replace: { type: 'boolean', default: false, help: 'overwrite existing label fields (default: an error naming the shard and key)' },
+  rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
+  'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
+  device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
+};
+
+/** Every `--<name> a=b` / `--<name>=a=b` of an argument list as [a, b] pairs, checked against the tasks. */
+export function collectTaskPairs(argv: readonly string[], name: string): [ExpertTask, string][] {
+  const values: string[] = [];
+  argv.forEach((a, i) => {
+    if (a === `--${name}` && argv[i + 1] !== undefined) values.push(argv[i + 1]!);
+    else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
+  });
+  return values.map((v) => {
+    const eq = v.indexOf('=');
+    const task = v.slice(0, eq) as ExpertTask;
+    if (eq <= 0 || !EXPERT_TASKS.includes(task)) throw new Error(`label: --${name} '${v}' must be <task>=<value> with task one of ${EXPERT_TASKS.join(', ')}`);
+    return [task, v.slice(eq + 1)];
+  });
+}
+
+/**
+ * Runs `zooclip label` with parsed options; `argv` gives every repeated --expert / --threshold.
+ * @example await labelCommand(opts, ['--expert', 'seg=runs/seg', '--expert', 'det=human', '--threshold', 'det=0.4']);
+ */
+export async function labelCommand(o: Record<string, unknown>, argv: readonly string[]): Promise<void> {
+  if (typeof o.in !== 'string' || typeof o.out !== 'string') throw new Error('label: --in and --out are required');
+  const specs = collectTaskPairs(argv, 'expert');
+  if (specs.length === 0) throw new Error('label: give at least one --expert <task>=<model>');
+  const thresholds: Partial<Record<ExpertTask, number>> = {};
+  for (const [t, v] of collectTaskPairs(argv, 'threshold')) {
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw new Error(`label: --threshold ${t}=${v} is not a number`);
+    thresholds[t] = x;
+  }
+  const experts: Partial<Record<ExpertTask, Expert>> = {};
+  try {
+    for (const [t, spec] of specs) {
+      if (experts[t]) throw new Error(`label: two experts for ${t}`);
+      experts[t] = await loadExpert(t, spec, { device: o.device as string | undefined });
+    }
+    const r = await runLabel(experts, { in: o.in, out: o.out, thresholds, batch: o.batch as number, replace: o.replace as boolean,
+      rank: o.rank as number | undefined, worldSize: o['world-size'] as number | undefined });
+    console.log(`label: ${r.samples} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s), ${specs.map(([t, s]) => `${t}=${s}`).join(' ')}; ${o.out}`);
+  } finally {
+    for (const e of Object.values(experts)) e.dispose();
+  }
+}
