@@ -101,26 +101,7 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
   },
   'train-captioner': {
     help: 'train the CoCa-style captioner on a split\'s quality captions; writes <out>/captioner, captions held-out images',
-    spec: {
-      data: { type: 'string', help: 'synthetic world root (default data/synth)' },
-      split: { type: 'string', help: 'split with syn.json quality captions (default zoo)' },
-      holdout: { type: 'string', help: 'held-out split to caption and grade at the end (default probe-test; else 1 in 20 of the split)' },
-      out: { type: 'string', help: 'output folder (default runs/captioner)' },
-      model: { type: 'string', help: 'captioner-test, captioner-tiny (default), captioner-small, or a config .json' },
-      config: { type: 'string', help: 'same as --model' },
-      vocab: { type: 'string', help: 'output tokens: data (those of the training captions, default) or full (all 49408)' },
-      steps: { type: 'number', help: 'optimizer steps (default 1000)' },
-      batch: { type: 'number', help: 'images per step (default 32)' },
-      lr: { type: 'number', help: 'peak learning rate (default 1e-3)' },
-      warmup: { type: 'number', help: 'warmup steps (default 50)' },
-      seed: { type: 'number', help: 'random seed (default 0)' },
-      device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
-      threads: { type: 'number', help: 'intra-op threads (default: libtorch\'s)' },
-      workers: { type: 'number', help: 'decode worker threads (default 2)' },
-      'checkpoint-every': { type: 'number', help: 'checkpoint every N steps (default 200)' },
-      'eval-images': { type: 'number', help: 'held-out images graded at the end (default 200; 0 skips)' },
-      resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under <out>/checkpoints" },
-    },
+    spec: (await import('../stages/captioner/command.js')).CAPTIONER_OPTIONS,
     run: async (o) => {
       const { trainCaptionerCommand } = await import('../stages/captioner/command.js');
       await trainCaptionerCommand(o);

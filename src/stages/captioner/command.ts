@@ -1,16 +1,28 @@
-// The `zooclip train-captioner` command: options -> config. Its options are declared in
-// src/cli/main.ts without defaults, so a resumed run can tell which were given: --resume continues
+// The `zooclip train-captioner` command: options -> config. Its options are declared
+// without defaults, so a resumed run can tell which were given: --resume continues
 // with the checkpoint's config, the options given on this command line on top (e.g. more --steps).
-import { findCheckpoint, readState } from '../train/checkpoint.js';
+import type { OptionSpec } from '../../cli/args.js';
+import { givenFields, LOOP_OPTIONS } from '../common/loop_config.js';
 import { resolveCaptionerConfig, type CaptionerTrainConfig } from './config.js';
 
-const RENAME: Record<string, keyof CaptionerTrainConfig> = { config: 'model', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
+/** Options of `zooclip train-captioner` (no defaults: see above). */
+export const CAPTIONER_OPTIONS: Record<string, OptionSpec> = {
+  data: { type: 'string', help: 'synthetic world root (default data/synth)' },
+  split: { type: 'string', help: 'split with syn.json quality captions (default zoo)' },
+  holdout: { type: 'string', help: 'held-out split to caption and grade at the end (default probe-test; else 1 in 20 of the split)' },
+  out: { type: 'string', help: 'output folder (default runs/captioner)' },
+  model: { type: 'string', help: 'captioner-test, captioner-tiny (default), captioner-small, or a config .json' },
+  config: { type: 'string', help: 'same as --model' },
+  vocab: { type: 'string', help: 'output tokens: data (those of the training captions, default) or full (all 49408)' },
+  'eval-images': { type: 'number', help: 'held-out images graded at the end (default 200; 0 skips)' },
+  ...LOOP_OPTIONS,
+};
+
+const RENAME: Record<string, string> = { config: 'model', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
 
 /** The config fields given on the command line. */
 export function givenOptions(o: Record<string, unknown>): Partial<CaptionerTrainConfig> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'resume') out[RENAME[k] ?? k] = v;
-  return out as Partial<CaptionerTrainConfig>;
+  return givenFields<CaptionerTrainConfig>(o, RENAME);
 }
 
 /**
@@ -23,6 +35,7 @@ export async function trainCaptionerCommand(o: Record<string, unknown>): Promise
   let cfg = resolveCaptionerConfig(given);
   const resume = o.resume as string | undefined;
   if (resume) {
+    const { findCheckpoint, readState } = await import('../train/checkpoint.js');
     const dir = findCheckpoint(resume, cfg.out);
     cfg = resolveCaptionerConfig({ ...(readState(dir).config as unknown as CaptionerTrainConfig), ...given });
   }

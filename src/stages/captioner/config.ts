@@ -1,6 +1,7 @@
 // Options of `zooclip train-captioner`, their defaults and validation (errors name the option).
+import { checkInt, overlayConfig, type LoopConfig } from '../common/loop_config.js';
 /** Everything a captioner run depends on; written to run.json and every checkpoint. */
-export interface CaptionerTrainConfig {
+export interface CaptionerTrainConfig extends LoopConfig {
   /** Synthetic-world root (what `zooclip synth --out` wrote). */
   data: string;
   /** Split to train on: its samples need syn.json quality captions (the world's `zoo`). */
@@ -13,28 +14,6 @@ export interface CaptionerTrainConfig {
   model: string;
   /** Output vocabulary: 'data' = the ids of the training captions (fast; see vocab.ts), 'full' = all of CLIP's (unless the model config sets output_ids). */
   vocab: 'data' | 'full';
-  steps: number;
-  batch: number;
-  lr: number;
-  minLr: number;
-  warmup: number;
-  weightDecay: number;
-  /** Max global gradient norm (0 = off). */
-  clipGrad: number;
-  seed: number;
-  /** 'cpu', 'cuda:N', or '' for cuda:0 when present. */
-  device: string;
-  /** Intra-op threads (0 = libtorch's default). */
-  threads: number;
-  /** Decode worker threads. */
-  workers: number;
-  /** Smallest crop area fraction of the training RandomResizedCrop. */
-  minCropScale: number;
-  logEvery: number;
-  /** Checkpoint every this many steps (0 = only at the end). */
-  checkpointEvery: number;
-  /** Checkpoints kept. */
-  keep: number;
   /** Held-out images captioned and graded at the end (0 = skip). */
   evalImages: number;
   /** Of those, how many are printed next to their ground truth. */
@@ -47,37 +26,15 @@ export const DEFAULT_CAPTIONER_TRAIN: CaptionerTrainConfig = {
   logEvery: 10, checkpointEvery: 200, keep: 2, evalImages: 200, show: 6,
 };
 
-function int(v: number, key: string, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`train-captioner: ${key} must be an integer >= ${min}, got ${v}`);
-}
 
 /**
  * Defaults overlaid with `o` (unknown keys are errors), validated.
  * @example resolveCaptionerConfig({ data: '/tmp/world', steps: 300 })
  */
 export function resolveCaptionerConfig(o: Partial<CaptionerTrainConfig> = {}): CaptionerTrainConfig {
-  for (const k of Object.keys(o)) if (!(k in DEFAULT_CAPTIONER_TRAIN)) throw new Error(`train-captioner: unknown option '${k}'`);
-  const c: CaptionerTrainConfig = { ...DEFAULT_CAPTIONER_TRAIN, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
-  for (const [k, v] of Object.entries(c)) {
-    const d = (DEFAULT_CAPTIONER_TRAIN as unknown as Record<string, unknown>)[k];
-    if (typeof v !== typeof d) throw new Error(`train-captioner: ${k} must be a ${typeof d}, got ${JSON.stringify(v)}`);
-  }
+  const c = overlayConfig('train-captioner', DEFAULT_CAPTIONER_TRAIN, o);
   if (c.vocab !== 'data' && c.vocab !== 'full') throw new Error(`train-captioner: vocab must be data or full, got '${c.vocab}'`);
-  int(c.steps, 'steps', 1);
-  int(c.batch, 'batch', 2);
-  int(c.warmup, 'warmup', 0);
-  if (c.warmup >= c.steps) throw new Error(`train-captioner: warmup (${c.warmup}) must be below steps (${c.steps})`);
-  int(c.threads, 'threads', 0);
-  int(c.workers, 'workers', 0);
-  int(c.logEvery, 'logEvery', 1);
-  int(c.checkpointEvery, 'checkpointEvery', 0);
-  int(c.keep, 'keep', 0);
-  int(c.evalImages, 'evalImages', 0);
-  int(c.show, 'show', 0);
-  if (!(c.lr > 0)) throw new Error(`train-captioner: lr must be > 0, got ${c.lr}`);
-  if (!(c.minLr >= 0 && c.minLr <= c.lr)) throw new Error(`train-captioner: minLr must be in [0, lr], got ${c.minLr}`);
-  if (!(c.weightDecay >= 0)) throw new Error(`train-captioner: weightDecay must be >= 0, got ${c.weightDecay}`);
-  if (!(c.clipGrad >= 0)) throw new Error(`train-captioner: clipGrad must be >= 0, got ${c.clipGrad}`);
-  if (!(c.minCropScale > 0 && c.minCropScale <= 1)) throw new Error(`train-captioner: minCropScale must be in (0, 1], got ${c.minCropScale}`);
+  checkInt('train-captioner', c.evalImages, 'evalImages', 0);
+  checkInt('train-captioner', c.show, 'show', 0);
   return c;
 }

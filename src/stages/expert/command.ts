@@ -3,6 +3,7 @@
 // config, the options given on this command line on top (e.g. more --steps). Only this file's
 // options are read at CLI start: the engine loads when the command runs.
 import type { OptionSpec } from '../../cli/args.js';
+import { givenFields, LOOP_OPTIONS } from '../common/loop_config.js';
 import { resolveExpertConfig, type ExpertTrainConfig } from './config.js';
 
 /** Options of `zooclip train-expert`. */
@@ -17,26 +18,15 @@ export const EXPERT_OPTIONS: Record<string, OptionSpec> = {
   'seg-head': { type: 'string', help: 'segmentation head: psp (default) or linear' },
   level: { type: 'number', help: 'tower level the head reads (default -1, the last)' },
   channels: { type: 'number', help: 'hidden channels of the head (default 64)' },
-  steps: { type: 'number', help: 'optimizer steps (default 1000)' },
-  batch: { type: 'number', help: 'images per step (default 32)' },
-  lr: { type: 'number', help: 'peak learning rate (default 1e-3)' },
-  warmup: { type: 'number', help: 'warmup steps (default 50)' },
-  seed: { type: 'number', help: 'random seed (default 0)' },
-  device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
-  threads: { type: 'number', help: "intra-op threads (default: libtorch's)" },
-  workers: { type: 'number', help: 'decode worker threads (default 2)' },
-  'checkpoint-every': { type: 'number', help: 'checkpoint every N steps (default 200)' },
+  ...LOOP_OPTIONS,
   'eval-images': { type: 'number', help: 'score at most this many evaluation images (default all)' },
-  resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under <out>/checkpoints" },
 };
 
-const RENAME: Record<string, keyof ExpertTrainConfig> = { 'eval-split': 'evalSplit', 'seg-head': 'segHead', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
+const RENAME: Record<string, string> = { 'eval-split': 'evalSplit', 'seg-head': 'segHead', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
 
 /** The config fields given on the command line. */
 export function givenExpertOptions(o: Record<string, unknown>): Partial<ExpertTrainConfig> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'resume') out[RENAME[k] ?? k] = v;
-  return out as Partial<ExpertTrainConfig>;
+  return givenFields<ExpertTrainConfig>(o, RENAME);
 }
 
 /**
