@@ -29,6 +29,8 @@ export interface DemoConfig {
   captioner: { model: string; steps: number; batch: number; lr: number };
   experts: { model: string; steps: number; batch: number; lr: number };
   caption: { n: number; topP: number; batch: number };
+  /** Confidence thresholds of the hard pseudo-labels: seg max-softmax (0 keeps all) and det box score (CenterNet's usual 0.3). */
+  label: { segThreshold: number; detThreshold: number };
   pretrain: {
     /** CLIP model config (built-in name or JSON path); the train preset supplies the optimiser defaults. */
     model: string;
@@ -66,6 +68,7 @@ export const DEFAULT_DEMO: DemoConfig = {
   captioner: { model: 'captioner-tiny', steps: 300, batch: 32, lr: 1e-3 },
   experts: { model: 'zooclip-tiny', steps: 200, batch: 32, lr: 1e-3 },
   caption: { n: 5, topP: 0.9, batch: 64 },
+  label: { segThreshold: 0, detThreshold: 0.3 },
   pretrain: { model: 'zooclip-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: ['A', 'B', 'C', 'D', 'E'], captions: 'multi', headWeight: 1 },
   eval: { tasks: ['seg', 'depth', 'normals', 'det'], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true },
 };

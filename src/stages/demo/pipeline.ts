@@ -17,7 +17,7 @@ import { evaluateModel, type ModelEval } from './evaluate.js';
 import { pretrainVariant, SPLITS } from './pretrain.js';
 import { demoReport } from './report.js';
 import { stage, stageSeconds } from './stage.js';
-import { captionWeb, labelWeb, splitDir, trainCaptioner, truthLabels, worldDir } from './zoo.js';
+import { captionWeb, labelWeb, splitDir, templateCaptions, trainCaptioner, truthLabels, worldDir } from './zoo.js';
 
 /** What the demo wrote. */
 export interface DemoResult { report: string; json: string; claims: { id: string; verdict: string }[] }
@@ -63,8 +63,10 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
   if (heads) await stage(out, 'label-web', log, () => labelWeb(cfg, experts, device, log));
   else await stage(out, 'label-web', log, async () => ({ samples: 0, imagesPerSecond: 0, note: 'no head variant' }));
   if (cfg.pretrain.variants.includes('D')) await stage(out, 'truth-labels', log, () => truthLabels(cfg, log));
+  if (heads) await stage(out, 'caption-template', log, () => templateCaptions(cfg, experts, device, log));
   const quality = await stage(out, 'zoo-quality', log, async (): Promise<QualityReport> => runQuality({
-    gt: splitDir(cfg, 'web-gt'), captions: [{ name: 'captioner (web-cap syn.json)', spec: splitDir(cfg, SPLITS.captioned) }],
+    gt: splitDir(cfg, 'web-gt'),
+    captions: [{ name: 'captioner (web-cap syn.json)', spec: splitDir(cfg, SPLITS.captioned) }, ...(heads ? [{ name: 'template over experts (web-template)', spec: splitDir(cfg, 'web-template') }] : [])],
     labels: heads ? [{ name: 'experts (web-zoo)', spec: splitDir(cfg, SPLITS.pseudo) }] : [], out: join(out, 'zoo-quality.json'), limit: 1000, log,
   }));
 
@@ -81,7 +83,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
     }
   }
   const claims = evaluateClaims(cfg, evals);
-  const names = ['world', 'captioner', ...(heads ? TASKS.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', 'zoo-quality',
+  const names = ['world', 'captioner', ...(heads ? TASKS.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', ...(heads ? ['caption-template'] : []), 'zoo-quality',
     ...cfg.pretrain.seeds.flatMap((s) => (cfg.pretrain.variants as Variant[]).flatMap((v) => [...(v === 'E' ? [] : [`pretrain-${v}-seed${s}`]), `eval-${v}-seed${s}`]))];
   const stages = Object.fromEntries(names.map((n) => [n, stageSeconds(out, n)]));
   const report = demoReport(cfg, evals, claims, { quality, stages, captionerHeldOut: captioner.heldOut });

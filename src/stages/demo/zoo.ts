@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readShards, type FieldValue } from '../../data/shards/index.js';
 import { mapShards } from '../../zoo/shard_map.js';
 import { loadCaptioner, loadExpert } from '../../zoo/load.js';
+import { TemplateCaptioner } from '../../zoo/captioner_template.js';
 import type { Expert, ExpertTask } from '../../zoo/types.js';
 import { resolveCaptionerConfig } from '../captioner/config.js';
 import { runTrainCaptioner, type CaptionerTrainResult } from '../captioner/run.js';
@@ -49,12 +50,32 @@ export async function captionWeb(cfg: DemoConfig, captioner: string, device: str
   }
 }
 
+/**
+ * Grounded template captions from the experts (det + seg) for the first web shard (web-template):
+ * the third caption source the zoo-quality report compares.
+ */
+export async function templateCaptions(cfg: DemoConfig, experts: Record<string, string>, device: string, log: (s: string) => void): Promise<{ samples: number; imagesPerSecond: number }> {
+  const det = await loadExpert('det', experts.det!, { device }), seg = await loadExpert('seg', experts.seg!, { device });
+  const cap = new TemplateCaptioner({ det, seg, own: true, detThreshold: cfg.label.detThreshold });
+  try {
+    const first = readdirSync(splitDir(cfg, SPLITS.web)).filter((f) => f.endsWith('.tar')).sort()[0]!;
+    const r = await runCaption(cap, {
+      in: [join(splitDir(cfg, SPLITS.web), first)], out: splitDir(cfg, 'web-template'), batch: cfg.caption.batch, log,
+      caption: { n: cfg.caption.n, seed: cfg.seed },
+    });
+    return { samples: r.samples, imagesPerSecond: r.imagesPerSecond };
+  } finally {
+    cap.dispose();
+  }
+}
+
 /** Pseudo-labels the captioned web split with the experts: web-cap -> web-zoo (hard labels, as CLIPTeX). */
 export async function labelWeb(cfg: DemoConfig, experts: Record<string, string>, device: string, log: (s: string) => void): Promise<{ samples: number; imagesPerSecond: number }> {
   const loaded: Partial<Record<ExpertTask, Expert>> = {};
   try {
     for (const [task, dir] of Object.entries(experts)) loaded[task as ExpertTask] = await loadExpert(task as ExpertTask, dir, { device });
-    const r = await runLabel(loaded, { in: splitDir(cfg, SPLITS.captioned), out: splitDir(cfg, SPLITS.pseudo), batch: 64, log });
+    const r = await runLabel(loaded, { in: splitDir(cfg, SPLITS.captioned), out: splitDir(cfg, SPLITS.pseudo), batch: 64, log,
+      thresholds: { seg: cfg.label.segThreshold, det: cfg.label.detThreshold } });
     return { samples: r.samples, imagesPerSecond: r.imagesPerSecond };
   } finally {
     for (const e of Object.values(loaded)) e.dispose();
