@@ -55,6 +55,6 @@ test('runEval writes eval.json and report.html carrying the numbers (zero-shot e
   assert.ok(html.includes('<svg') && html.includes('Zero-shot classification') && html.includes('Image-text retrieval'));
   assert.ok(lines.some((l) => /zeroshot\/shape\s+top-1\s+\d+\.\d%/.test(l)), 'summary table printed');
   assert.deepEqual(readdirSync(dir).sort(), ['eval.json', 'report.html'], 'no temporary files left');
-  await assert.rejects(runEval({ ...o, tasks: ['zeroshot', 'seg'] }), /unknown task\(s\) seg \(known: zeroshot, retrieval/);
+  await assert.rejects(runEval({ ...o, tasks: ['zeroshot', 'segment'] }), /unknown task\(s\) segment \(known: zeroshot, retrieval, seg, depth, normals, det\)/);
   await assert.rejects(runEval({ ...o, data: join(world, 'zoo', 'nope-{0..1}.tar') }), /no shard .*nope-0\.tar/);
 });
