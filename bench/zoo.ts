@@ -27,11 +27,18 @@ async function worldFor(size: number, images: number): Promise<string> {
   return join(root, 'web');
 }
 
-/** An untrained zooclip captioner of the built-in tiny size. */
-async function makeCaptioner(): Promise<Captioner> {
+/**
+ * An untrained zooclip captioner of the built-in tiny size, with the output vocabulary of the
+ * world's captions as `train-captioner` makes it (an untrained model rarely emits the end token, so
+ * every caption runs to the maximum length: a worst case for generation speed).
+ */
+async function makeCaptioner(web: string): Promise<Captioner> {
   const { CoCaCaptioner, getCaptionerConfig } = await import('../src/models/captioner/index.js');
   const { ZooclipCaptioner } = await import('../src/zoo/captioner_zooclip.js');
-  return new ZooclipCaptioner(new CoCaCaptioner(getCaptionerConfig('captioner-tiny')), 'zooclip:untrained captioner-tiny');
+  const { collectOutputIds } = await import('../src/stages/captioner/vocab.js');
+  const cfg = getCaptionerConfig('captioner-tiny');
+  cfg.decoder_cfg.output_ids = await collectOutputIds([join(web, 'web-000000.tar')], null, cfg.decoder_cfg.context_length);
+  return new ZooclipCaptioner(new CoCaCaptioner(cfg), 'zooclip:untrained captioner-tiny');
 }
 
 /** Untrained zooclip experts of every task on the zooclip-tiny tower. */
@@ -59,7 +66,7 @@ export async function benchZoo(args: string[]): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'zooclip-bench-zoo-out-'));
   const quiet = { log: () => {}, tty: false };
   try {
-    const captioner = await makeCaptioner();
+    const captioner = await makeCaptioner(web);
     let caption: number;
     try {
       await runCaption(captioner, { in: join(web, 'web-000000.tar'), out: join(out, 'warm-cap'), caption: { n: 5 }, batch: 32, ...quiet });
