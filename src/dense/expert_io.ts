@@ -3,13 +3,13 @@
 // written under a temporary name and renamed, so a crash leaves the old folder or the new one.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { noGrad } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { saveSafetensors } from '../io/safetensors.js';
 import { parseClipConfig, type ClipCfg } from '../models/config.js';
 import { checkHeadSpec, type HeadSpec } from './heads.js';
 import { DenseModel, towerFromConfig } from './model.js';
 import { parseTask, type DenseTask } from './task.js';
+import { loadModuleWeights } from '../io/module_weights.js';
 
 export const EXPERT_FILE = 'expert.json';
 export const EXPERT_WEIGHTS = 'model.safetensors';
@@ -105,15 +105,7 @@ export function loadExpertModel(dir: string, device = 'cpu'): { model: DenseMode
     model.dispose();
     throw new Error(`${join(dir, EXPERT_FILE)}: inputSize ${manifest.inputSize} differs from the model's ${model.imageSize}`);
   }
-  const st = loadSafetensors(weights);
-  try {
-    noGrad(() => model.loadStateDict(st.tensors, { strict: true }));
-  } catch (e) {
-    model.dispose();
-    throw new Error(`${weights}: ${(e as Error).message}`);
-  } finally {
-    for (const t of st.tensors.values()) t.dispose();
-  }
+  loadModuleWeights(model, weights);
   if (device !== 'cpu') model.to(device);
   return { model: model.eval(), manifest };
 }

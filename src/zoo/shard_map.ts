@@ -15,6 +15,20 @@ import type { RgbImage } from './types.js';
 export { inputShards, planJobs, resolveRank, type ShardJob } from './shard_map/inputs.js';
 export { donePath, readDone, type DoneRecord } from './shard_map/done.js';
 
+/** What every shard-mapping stage (caption, label) takes besides its own settings. */
+export interface StageRunOptions {
+  in: string | readonly string[];
+  out: string;
+  /** Samples per model call. */
+  batch?: number;
+  /** Overwrite the fields the stage adds instead of failing on a sample that has them. */
+  replace?: boolean;
+  rank?: number;
+  worldSize?: number;
+  log?: (line: string) => void;
+  tty?: boolean;
+}
+
 /** A sample handed to the stage: its stored fields and its image decoded at full size (RGB). */
 export interface MapSample {
   key: string;

@@ -2,11 +2,11 @@
 // under a temporary name and renamed, so a crash leaves the old folder or the new one, never half.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { noGrad } from '../../engine/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { loadSafetensors, saveSafetensors } from '../../io/safetensors.js';
+import { saveSafetensors } from '../../io/safetensors.js';
 import { parseCaptionerConfig } from './config.js';
 import { CoCaCaptioner } from './model.js';
+import { loadModuleWeights } from '../../io/module_weights.js';
 
 /** File names inside a captioner folder. */
 export const CAPTIONER_CONFIG_FILE = 'captioner.json';
@@ -44,14 +44,6 @@ export function loadCaptioner(dir: string, device = 'cpu'): CoCaCaptioner {
     throw new Error(`${cfgPath}: not valid JSON (${(e as Error).message})`);
   }
   const model = new CoCaCaptioner(parseCaptionerConfig(raw, cfgPath));
-  const st = loadSafetensors(weights);
-  try {
-    noGrad(() => model.loadStateDict(st.tensors, { strict: true }));
-  } catch (e) {
-    model.dispose();
-    throw new Error(`${weights}: ${(e as Error).message}`);
-  } finally {
-    for (const t of st.tensors.values()) t.dispose();
-  }
+  loadModuleWeights(model, weights);
   return device === 'cpu' ? model : model.to(device);
 }

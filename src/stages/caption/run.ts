@@ -1,22 +1,12 @@
 // The caption stage: every sample of the input shards gets `syn.json` = {"syn_text": [...]},
 // n captions from a captioner plugin, next to its untouched fields (see src/zoo/shard_map.ts).
-import { mapShards, type ShardMapResult } from '../../zoo/shard_map.js';
+import { mapShards, type ShardMapResult, type StageRunOptions } from '../../zoo/shard_map.js';
 import { DEFAULT_CAPTION_OPTIONS, type CaptionOptions, type Captioner } from '../../zoo/types.js';
 
 /** Settings of {@link runCaption}. */
-export interface CaptionRunOptions {
-  in: string | readonly string[];
-  out: string;
+export interface CaptionRunOptions extends StageRunOptions {
   /** Caption generation (defaults: DataCompDR's 5 captions, top-p 0.9). */
   caption?: Partial<CaptionOptions>;
-  /** Images per captioner call. */
-  batch?: number;
-  /** Overwrite an existing syn.json instead of failing. */
-  replace?: boolean;
-  rank?: number;
-  worldSize?: number;
-  log?: (line: string) => void;
-  tty?: boolean;
 }
 
 /** Checks caption options, naming the bad one. */

@@ -1,7 +1,7 @@
 // The label stage: hard pseudo-labels from expert plugins (CLIPTeX), one field per task, added to
 // every sample of the input shards next to its untouched fields (see src/zoo/shard_map.ts).
 import type { FieldValue } from '../../data/shards/index.js';
-import { mapShards, type MapSample, type ShardMapResult } from '../../zoo/shard_map.js';
+import { mapShards, type MapSample, type ShardMapResult, type StageRunOptions } from '../../zoo/shard_map.js';
 import type { Expert, ExpertOutput, ExpertTask } from '../../zoo/types.js';
 import { depthPng, detJson, mergeJson, normalPng, segPng } from './encode.js';
 
@@ -9,19 +9,9 @@ import { depthPng, detJson, mergeJson, normalPng, segPng } from './encode.js';
 export const TASK_FIELD: Record<ExpertTask, string> = { seg: 'seg.png', depth: 'depth.png', normals: 'normal.png', det: 'det.json' };
 
 /** Settings of {@link runLabel}. */
-export interface LabelRunOptions {
-  in: string | readonly string[];
-  out: string;
+export interface LabelRunOptions extends StageRunOptions {
   /** Confidence thresholds by task (seg: max softmax probability, det: box score); default the expert's. */
   thresholds?: Partial<Record<ExpertTask, number>>;
-  /** Images per expert call. */
-  batch?: number;
-  /** Overwrite existing label fields instead of failing. */
-  replace?: boolean;
-  rank?: number;
-  worldSize?: number;
-  log?: (line: string) => void;
-  tty?: boolean;
 }
 
 /** The label fields of one sample from the experts' outputs. */
