@@ -2,7 +2,7 @@
 // set, and writes eval.json (after every task, so finished tasks survive a crash) and report.html.
 // Tasks are entries of EVAL_TASKS: each returns JSON results, summary rows for the printed table
 // and report sections, so dense probes plug in without touching the runner.
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultDevice, getNumThreads, setNumThreads, type Tensor } from '../engine/index.js';
 import type { CLIP } from '../models/clip.js';
@@ -16,6 +16,7 @@ import { writeReport } from './report/html.js';
 import { retrievalSection, zeroShotSection } from './report/sections.js';
 import type { Cell, Report, Section } from './report/types.js';
 import { probeTask, type ProbeSettings } from './probe_tasks.js';
+import { tarsIn } from '../data/shards/folder.js';
 
 /** The splits of a synthetic world, in the order retrieval looks for captioned images. */
 const WORLD_SPLITS = ['probe-test', 'classify', 'probe-train', 'zoo', 'web'];
@@ -31,7 +32,6 @@ export interface EvalData {
   has(split: string): boolean;
 }
 
-const tarsIn = (dir: string): string[] => (existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f)) : []);
 
 /**
  * Resolves --data: a synthetic world (a folder with classify.json or split folders of shards), a

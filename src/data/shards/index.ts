@@ -1,6 +1,7 @@
 // WebDataset shards: read (streaming, rank-split, bad samples skipped and counted), write
 // (atomic, deterministic, size-bounded, with a manifest), and npz teacher embeddings.
 export { expandShardSpec, shardsForRank } from './spec.js';
+export { tarsIn } from './folder.js';
 export { readShards, type RawSample, type ReadShardsOptions } from './reader.js';
 export { validateSample, isJsonField } from './validate.js';
 export { SkipStats, type SkipInfo, type SkipReason } from './skips.js';

@@ -1,7 +1,6 @@
 // Dense probes of an image encoder: per task, a head trained on a (fraction of the) probe-train
 // split with a fixed schedule for each seed, on the frozen encoder (features cached once) or with
 // the encoder finetuned at a lower lr, then scored on probe-test. The encoder comes back unchanged.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { clone, keep, manualSeed, noGrad, type Tensor } from '../../engine/index.js';
 import type { Module } from '../../nn/module.js';
@@ -13,6 +12,7 @@ import {
 } from '../../dense/index.js';
 import { meanStd } from './stats.js';
 import { nestedSubsets } from './subsets.js';
+import { tarsIn } from '../../data/shards/folder.js';
 
 /** An encoder: a CLIP (its `visual` is probed) or an image tower. */
 export type ProbeEncoder = { visual: ImageTower & Module } | (ImageTower & Module);
@@ -70,7 +70,7 @@ export interface DenseProbeResults {
 
 function shardsOf(root: string, split: string): string[] {
   const dir = join(root, split);
-  const tars = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f)) : [];
+  const tars = tarsIn(dir);
   if (!tars.length) throw new Error(`probe: no .tar shards in ${dir} (a synthetic world has ${split}/ when made with zooclip synth --${split} N)`);
   return tars;
 }

@@ -1,7 +1,6 @@
 // Held-out images of a captioner run: a separate labelled split of the world (probe-test) when it
 // exists, else 1 in 20 samples of the training split chosen by key (and kept out of training).
 // At the end they are captioned and graded against their scene descriptions.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../../data/loader/decode.js';
 import { readShards } from '../../data/shards/index.js';
@@ -10,6 +9,7 @@ import type { Captioner, CaptionOptions, RgbImage } from '../../zoo/types.js';
 import { DEFAULT_CAPTION_OPTIONS } from '../../zoo/types.js';
 import { gradeCaption, summarise, type QualitySummary, type SceneTruth } from './quality.js';
 import type { CaptionerTrainConfig } from './config.js';
+import { tarsIn } from '../../data/shards/folder.js';
 
 /** Which samples train and which are held out. */
 export interface HoldoutPlan {
@@ -20,11 +20,6 @@ export interface HoldoutPlan {
   /** Keeps a key of `shards` for evaluation. */
   held: (key: string) => boolean;
   describe: string;
-}
-
-/** The .tar shards of a folder, sorted ([] when there is no folder). */
-export function tarsIn(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f)) : [];
 }
 
 function keyHash(key: string): number {

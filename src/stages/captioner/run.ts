@@ -19,7 +19,8 @@ import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
 import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
 import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { CaptionerTrainConfig } from './config.js';
-import { evaluateHeldOut, planHoldout, readHeldOut, tarsIn, type HeldOutResult, type HoldoutPlan } from './heldout.js';
+import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
+import { tarsIn } from '../../data/shards/folder.js';
 
 /** state.json of a captioner checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
 export interface CaptionerState {

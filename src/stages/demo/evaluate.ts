@@ -1,7 +1,6 @@
 // The demo's evaluation of one pretrained model (a variant and seed): zero-shot on the classify
 // split, retrieval on probe-test's quality captions, and frozen-encoder dense probes on
 // probe-train -> probe-test at every label fraction (the data-efficiency curve).
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenize } from '../../tokenizer/index.js';
 import { loadModelForEval } from '../../eval/load_model.js';
@@ -12,6 +11,7 @@ import type { DenseTask } from '../../models/heads/index.js';
 import type { DemoConfig, Variant } from './config.js';
 import { runDir } from './pretrain.js';
 import { worldDir } from './zoo.js';
+import { tarsIn } from '../../data/shards/folder.js';
 
 /** Everything measured on one pretrained model. */
 export interface ModelEval {
@@ -20,10 +20,6 @@ export interface ModelEval {
   zeroShot: Record<string, ZeroShotResult> | null;
   retrieval: RetrievalResult | null;
   probes: DenseProbeResults;
-}
-
-function tars(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f)) : [];
 }
 
 /** Evaluates one variant's model for one pretraining seed (E: a random init made with that seed). */
@@ -35,8 +31,8 @@ export async function evaluateModel(cfg: DemoConfig, v: Variant, seed: number, d
     const imageSize = model.cfg.vision_cfg.image_size, ctx = model.cfg.text_cfg.context_length;
     const tok = (t: string[]) => tokenize(t, ctx);
     const batching = { batch: 64, imageSize, workers: 2 };
-    const zeroShot = e.zeroShot ? await zeroShotEval(model, tars(join(world, 'classify')), classifyTasks(world), tok, device, batching) : null;
-    const retrieval = e.retrieval ? await retrievalEval(model, tars(join(world, 'probe-test')), tok, device, { ...batching, captions: 'txt' }) : null;
+    const zeroShot = e.zeroShot ? await zeroShotEval(model, tarsIn(join(world, 'classify')), classifyTasks(world), tok, device, batching) : null;
+    const retrieval = e.retrieval ? await retrievalEval(model, tarsIn(join(world, 'probe-test')), tok, device, { ...batching, captions: 'txt' }) : null;
     const probes = await runDenseProbes({
       encoder: model, data: world, tasks: e.tasks as DenseTask[], segHead: e.segHead as 'linear' | 'psp', mode: 'probe', fractions: e.fractions,
       seeds: e.probeSeeds, steps: e.probeSteps, batch: e.probeBatch, lr: e.probeLr, device, log,

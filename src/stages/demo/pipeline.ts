@@ -2,7 +2,6 @@
 // world -> zoo (captioner + experts on `zoo`) -> caption + pseudo-label `web` -> pretrain the
 // variants (A web captions, B quality captions, C B + pseudo-label heads, D B + true-label heads,
 // E no pretraining) -> probes, zero-shot, retrieval -> claims with verdicts -> report.html.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDevice, getNumThreads, setNumThreads } from '../../engine/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -18,6 +17,7 @@ import { pretrainVariant, SPLITS } from './pretrain.js';
 import { demoReport } from './report.js';
 import { stage, stageSeconds } from './stage.js';
 import { captionWeb, labelWeb, splitDir, templateCaptions, trainCaptioner, truthLabels, worldDir } from './zoo.js';
+import { listCheckpoints } from '../train/checkpoint.js';
 
 /** What the demo wrote. */
 export interface DemoResult { report: string; json: string; claims: { id: string; verdict: string }[] }
@@ -52,7 +52,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
         const e = cfg.experts;
         const c = resolveExpertConfig({ task, data: world, split: 'zoo', evalSplit: 'probe-test', out: join(out, 'zoo', `expert-${task}`), model: e.model,
           steps: e.steps, batch: e.batch, lr: e.lr, warmup: Math.min(50, Math.floor(e.steps / 10)), seed: cfg.seed, device: cfg.device, threads, checkpointEvery: Math.max(1, Math.ceil(e.steps / 2)), keep: 1 });
-        const resume = existsSync(join(c.out, 'checkpoints')) && readdirSync(join(c.out, 'checkpoints')).some((d) => d.startsWith('step-')) ? 'latest' : undefined;
+        const resume = listCheckpoints(join(c.out, 'checkpoints')).length ? 'latest' : undefined;
         const res = await runTrainExpert(c, { resume, log });
         return { dir: res.expert, eval: res.eval ?? null };
       });

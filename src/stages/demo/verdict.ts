@@ -1,15 +1,13 @@
 // Plain verdicts on the papers' claims from measured numbers with their spread over seeds: a
 // difference counts only when it is larger than the noise the seeds show.
+import { summarize } from '../../eval/report/format.js';
 
 /** Several runs' values of one metric (one per seed). */
 export interface Sample { values: number[] }
 
-/** Mean and (sample) standard deviation; std 0 for a single value. */
+/** Mean and (sample) standard deviation; std 0 for a single value (the report's summarize). */
 export function meanStd(xs: readonly number[]): { mean: number; std: number; n: number } {
-  const n = xs.length;
-  if (!n) return { mean: NaN, std: NaN, n: 0 };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const { mean, std, n } = summarize(xs);
   return { mean, std, n };
 }
 

@@ -1,7 +1,6 @@
 // The demo's model-zoo stages: train the captioner, caption the web split with it (web-cap),
 // pseudo-label the captioned split with the experts (web-zoo), and, for the reference variant,
 // attach the hidden ground-truth labels to the captioned split instead (web-gtl).
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readShards, type FieldValue } from '../../data/shards/index.js';
 import { mapShards } from '../../zoo/shard_map.js';
@@ -14,6 +13,8 @@ import { runCaption } from '../caption/run.js';
 import { runLabel } from '../label/run.js';
 import type { DemoConfig } from './config.js';
 import { SPLITS } from './pretrain.js';
+import { shardsIn } from '../train/data.js';
+import { listCheckpoints } from '../train/checkpoint.js';
 
 const LABEL_FIELDS = ['seg.png', 'depth.png', 'normal.png', 'det.json'] as const;
 
@@ -29,11 +30,7 @@ export async function trainCaptioner(cfg: DemoConfig, threads: number, log: (s: 
     warmup: Math.min(50, Math.floor(c.steps / 10)), seed: cfg.seed, device: cfg.device, threads, checkpointEvery: Math.max(1, Math.ceil(c.steps / 3)), keep: 1,
     evalImages: Math.min(100, cfg.world.probeTest), show: 3,
   });
-  let resume: string | undefined;
-  try {
-    if (readdirSync(join(out, 'checkpoints')).some((d) => d.startsWith('step-'))) resume = 'latest';
-  } catch { /* a fresh run */ }
-  return runTrainCaptioner(config, { resume, log });
+  return runTrainCaptioner(config, { resume: listCheckpoints(join(out, 'checkpoints')).length ? 'latest' : undefined, log });
 }
 
 /** Captions the web split with the trained captioner: web -> web-cap (syn.json, n per image, top-p). */
@@ -58,9 +55,9 @@ export async function templateCaptions(cfg: DemoConfig, experts: Record<string, 
   const det = await loadExpert('det', experts.det!, { device }), seg = await loadExpert('seg', experts.seg!, { device });
   const cap = new TemplateCaptioner({ det, seg, own: true, detThreshold: cfg.label.detThreshold });
   try {
-    const first = readdirSync(splitDir(cfg, SPLITS.web)).filter((f) => f.endsWith('.tar')).sort()[0]!;
+    const first = shardsIn(splitDir(cfg, SPLITS.web))[0]!;
     const r = await runCaption(cap, {
-      in: [join(splitDir(cfg, SPLITS.web), first)], out: splitDir(cfg, 'web-template'), batch: cfg.caption.batch, log,
+      in: [first], out: splitDir(cfg, 'web-template'), batch: cfg.caption.batch, log,
       caption: { n: cfg.caption.n, seed: cfg.seed },
     });
     return { samples: r.samples, imagesPerSecond: r.imagesPerSecond };
@@ -89,8 +86,7 @@ export async function labelWeb(cfg: DemoConfig, experts: Record<string, string>,
 export async function truthLabels(cfg: DemoConfig, log: (s: string) => void): Promise<{ samples: number }> {
   const gtDir = splitDir(cfg, 'web-gt');
   const gt = new Map<string, Record<string, Buffer>>();
-  const tars = readdirSync(gtDir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(gtDir, f));
-  for await (const s of readShards(tars)) {
+  for await (const s of readShards(shardsIn(gtDir))) {
     const fields: Record<string, Buffer> = {};
     for (const f of [...LABEL_FIELDS, 'json']) {
       const v = s.fields.get(f);

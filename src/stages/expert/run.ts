@@ -1,7 +1,7 @@
 // `zooclip train-expert`: trains a dense expert (an image tower + one task head, supervised) on a
 // labelled split with augmentation, AdamW, warmup + cosine, clipping, atomic resumable
 // checkpoints and metrics.jsonl; scores it on the held-out split; writes the expert folder.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy } from '../../engine/index.js';
 import { Loader, OPENAI_MEAN, OPENAI_STD, shardSource, type Batch, type LoaderState } from '../../data/loader/index.js';
@@ -16,6 +16,7 @@ import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainSt
 import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
+import { tarsIn } from '../../data/shards/folder.js';
 
 /** state.json of an expert checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
 export interface ExpertState {
@@ -41,7 +42,6 @@ export interface ExpertTrainResult {
   eval: { split: string; metrics: Record<string, number>; images: number; imagesPerSec: number } | null;
 }
 
-const tarsIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f)) : []);
 
 function trainLoader(c: ExpertTrainConfig, imageSize: number, resume?: LoaderState): Loader {
   const shards = tarsIn(join(c.data, c.split));

@@ -1,17 +1,18 @@
 // Training and evaluation data of a run: the split's shards through the Loader, with the caption
 // mode of the config, and (multi mode) a synthetic caption per sample beside the real one.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Loader, Rng, shardSource, type LoaderState, type CaptionConfig } from '../../data/loader/index.js';
 import { readShards } from '../../data/shards/index.js';
 import { syntheticCaptions } from '../../data/loader/captions.js';
 import type { TrainConfig } from './config.js';
 import { labelKinds } from './task_heads.js';
+import { tarsIn } from '../../data/shards/folder.js';
 
 /** The .tar shards of a folder, sorted; an error naming the folder when there are none. */
 export function shardsIn(dir: string): string[] {
   if (!existsSync(dir)) throw new Error(`train: no data folder ${dir} (make one with: zooclip synth --out <root>)`);
-  const tars = readdirSync(dir).filter((f) => f.endsWith('.tar')).sort().map((f) => join(dir, f));
+  const tars = tarsIn(dir);
   if (!tars.length) throw new Error(`train: no .tar shards in ${dir}`);
   return tars;
 }
