@@ -13,6 +13,14 @@ const char* format_name(Format f) {
   }
 }
 
+void check_pixels(const char* format, int width, int height, uint64_t max_pixels) {
+  const uint64_t n = static_cast<uint64_t>(width) * static_cast<uint64_t>(height);
+  if (n > max_pixels) {
+    throw ImageError(std::string(format) + ": image too large: " + std::to_string(width) + " x " + std::to_string(height) + " = " +
+                     std::to_string(n) + " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
+  }
+}
+
 Format sniff(const uint8_t* p, size_t n) {
   static const uint8_t kPng[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
   if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) return Format::Jpeg;

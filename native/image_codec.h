@@ -41,8 +41,19 @@ struct Image {
   }
 };
 
+// Pixels an image may declare before it is refused, checked from the header before any pixel
+// memory is allocated: Pillow's decompression-bomb limit (MAX_IMAGE_PIXELS, 2^30 / 4 / 3), about
+// 256 MiB as 8-bit RGB. A tiny file can declare 30000 x 30000 pixels; without a budget, a few of
+// them in flight exhaust memory.
+constexpr uint64_t kDefaultMaxPixels = 89478485;
+
+// Throws ImageError ("<format>: image too large: ...") when width * height exceeds max_pixels.
+void check_pixels(const char* format, int width, int height, uint64_t max_pixels);
+
 // How to decode.
 struct DecodeHint {
+  // Largest width * height accepted (see kDefaultMaxPixels).
+  uint64_t max_pixels = kDefaultMaxPixels;
   // JPEG only: the decoded image must keep at least this many pixels (0 = full size); the
   // smallest DCT scale k/8 that satisfies both is used.
   int min_width = 0, min_height = 0;

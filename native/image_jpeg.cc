@@ -9,23 +9,40 @@ namespace zc::img {
 namespace {
 
 // One TurboJPEG instance per thread and direction: instances are not thread-safe, creating one
-// per call costs allocations, and worker threads decode concurrently.
+// per call costs allocations, and worker threads decode concurrently. After any failure the
+// thread's instance is replaced: a handle that failed inside the header keeps libjpeg's error
+// state, and every later image on that thread would fail with the old error.
 struct TjInstance {
+  bool decompress;
   tjhandle h;
-  explicit TjInstance(bool decompress) : h(decompress ? tjInitDecompress() : tjInitCompress()) {}
+  explicit TjInstance(bool d) : decompress(d), h(d ? tjInitDecompress() : tjInitCompress()) {}
   ~TjInstance() { if (h) tjDestroy(h); }
+  TjInstance(const TjInstance&) = delete;
+  TjInstance& operator=(const TjInstance&) = delete;
+  void reset() {
+    if (h) tjDestroy(h);
+    h = decompress ? tjInitDecompress() : tjInitCompress();
+  }
 };
 
-tjhandle decompressor() {
-  thread_local TjInstance t(true);
-  if (!t.h) throw ImageError("JPEG: could not create a TurboJPEG decompressor");
-  return t.h;
+TjInstance& instance(bool decompress) {
+  thread_local TjInstance d(true), c(false);
+  TjInstance& t = decompress ? d : c;
+  if (!t.h) t.reset();
+  if (!t.h) throw ImageError(decompress ? "JPEG: could not create a TurboJPEG decompressor" : "JPEG: could not create a TurboJPEG compressor");
+  return t;
 }
 
-tjhandle compressor() {
-  thread_local TjInstance t(false);
-  if (!t.h) throw ImageError("JPEG: could not create a TurboJPEG compressor");
-  return t.h;
+// Runs fn with the thread's instance; if anything throws, the instance is replaced first.
+template <class Fn>
+auto with_instance(bool decompress, Fn fn) -> decltype(fn(tjhandle{})) {
+  TjInstance& t = instance(decompress);
+  try {
+    return fn(t.h);
+  } catch (...) {
+    t.reset();
+    throw;
+  }
 }
 
 std::string tj_message(tjhandle h) { return tjGetErrorStr2(h); }
@@ -34,8 +51,7 @@ struct Header {
   int width, height, subsamp, colorspace;
 };
 
-Header read_header(const uint8_t* p, size_t n) {
-  tjhandle h = decompressor();
+Header read_header(tjhandle h, const uint8_t* p, size_t n) {
   Header hd{};
   if (n > 0xffffffffUL) throw ImageError("JPEG: buffer larger than 4 GiB");
   if (tjDecompressHeader3(h, p, static_cast<unsigned long>(n), &hd.width, &hd.height, &hd.subsamp, &hd.colorspace) != 0) {
@@ -56,18 +72,9 @@ int pick_scale(int w, int h, int min_w, int min_h) {
   return 8;
 }
 
-}  // namespace
-
-Info jpeg_probe(const uint8_t* p, size_t n) {
-  Header hd = read_header(p, n);
-  Info info{Format::Jpeg, hd.width, hd.height, 3, 8};
-  if (hd.colorspace == TJCS_GRAY) info.channels = 1;
-  if (hd.colorspace == TJCS_CMYK || hd.colorspace == TJCS_YCCK) info.channels = 4;
-  return info;
-}
-
-void jpeg_decode(const uint8_t* p, size_t n, const DecodeHint& hint, Image& img, int* scale_num) {
-  Header hd = read_header(p, n);
+void decode_with(tjhandle h, const uint8_t* p, size_t n, const DecodeHint& hint, Image& img, int* scale_num) {
+  Header hd = read_header(h, p, n);
+  check_pixels("JPEG", hd.width, hd.height, hint.max_pixels);
   if (hd.colorspace == TJCS_CMYK || hd.colorspace == TJCS_YCCK) throw ImageError("JPEG: CMYK/YCCK colour is not supported");
   int k = (hint.min_width > 0 || hint.min_height > 0) ? pick_scale(hd.width, hd.height, hint.min_width, hint.min_height) : 8;
   tjscalingfactor sf{k, 8};
@@ -76,7 +83,6 @@ void jpeg_decode(const uint8_t* p, size_t n, const DecodeHint& hint, Image& img,
   bool gray_out = hd.colorspace == TJCS_GRAY && hint.mode != DecodeHint::Rgb;
   img.channels = gray_out ? 1 : 3;
   img.bits = 8;
-  tjhandle h = decompressor();
   int rc = tjDecompress2(h, p, static_cast<unsigned long>(n), img.alloc(), img.width, 0, img.height,
                          gray_out ? TJPF_GRAY : TJPF_RGB, 0);
   if (rc != 0) {
@@ -91,10 +97,9 @@ void jpeg_decode(const uint8_t* p, size_t n, const DecodeHint& hint, Image& img,
   if (scale_num) *scale_num = k;
 }
 
-std::vector<uint8_t> jpeg_encode(const uint8_t* px, int w, int h, int channels, int quality) {
+std::vector<uint8_t> encode_with(tjhandle c, const uint8_t* px, int w, int h, int channels, int quality) {
   if (channels != 1 && channels != 3) throw ImageError("JPEG encode: need 1 or 3 channels, got " + std::to_string(channels));
   if (quality < 1 || quality > 100) throw ImageError("JPEG encode: quality must be in 1..100");
-  tjhandle c = compressor();
   unsigned char* out = nullptr;
   unsigned long size = 0;
   int rc = tjCompress2(c, px, w, 0, h, channels == 1 ? TJPF_GRAY : TJPF_RGB, &out, &size,
@@ -106,6 +111,24 @@ std::vector<uint8_t> jpeg_encode(const uint8_t* px, int w, int h, int channels, 
   std::vector<uint8_t> v(out, out + size);
   tjFree(out);
   return v;
+}
+
+}  // namespace
+
+Info jpeg_probe(const uint8_t* p, size_t n) {
+  Header hd = with_instance(true, [&](tjhandle h) { return read_header(h, p, n); });
+  Info info{Format::Jpeg, hd.width, hd.height, 3, 8};
+  if (hd.colorspace == TJCS_GRAY) info.channels = 1;
+  if (hd.colorspace == TJCS_CMYK || hd.colorspace == TJCS_YCCK) info.channels = 4;
+  return info;
+}
+
+void jpeg_decode(const uint8_t* p, size_t n, const DecodeHint& hint, Image& img, int* scale_num) {
+  with_instance(true, [&](tjhandle h) { decode_with(h, p, n, hint, img, scale_num); });
+}
+
+std::vector<uint8_t> jpeg_encode(const uint8_t* px, int w, int h, int channels, int quality) {
+  return with_instance(false, [&](tjhandle c) { return encode_with(c, px, w, h, channels, quality); });
 }
 
 }  // namespace zc::img

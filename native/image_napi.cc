@@ -62,6 +62,15 @@ DecodeHint::Mode parse_mode(napi_env env, napi_value v, DecodeHint::Mode dflt) {
   throw JsError("mode must be 'rgb', 'native' or 'raw', got '" + m + "'");
 }
 
+// opts.maxPixels: the pixel budget (default img::kDefaultMaxPixels).
+uint64_t parse_max_pixels(napi_env env, napi_value opts) {
+  napi_value v = prop(env, opts, "maxPixels");
+  if (!has(env, v)) return img::kDefaultMaxPixels;
+  double d = get_double(env, v, "maxPixels");
+  if (!(d >= 1) || d > 9007199254740991.0 || std::floor(d) != d) throw JsError("maxPixels must be a positive integer, got " + std::to_string(d));
+  return static_cast<uint64_t>(d);
+}
+
 img::Filter parse_filter(napi_env env, napi_value v) {
   if (!has(env, v)) return img::Filter::Bilinear;
   std::string f = get_string(env, v, "filter");
@@ -117,6 +126,7 @@ napi_value decode_image(napi_env env, napi_callback_info info) {
     if (has(env, mw)) hint.min_width = static_cast<int>(get_int(env, mw, "minWidth"));
     if (has(env, mh)) hint.min_height = static_cast<int>(get_int(env, mh, "minHeight"));
     hint.mode = parse_mode(env, prop(env, a[1], "mode"), DecodeHint::Native);
+    hint.max_pixels = parse_max_pixels(env, a[1]);
     int k = 8;
     Image& im = scratch();
     img::decode(b.data, b.len, hint, im, &k);
@@ -140,6 +150,7 @@ napi_value decode_crop_resize(napi_env env, napi_callback_info info) {
     bool nearest = filter == img::Filter::Nearest;
     DecodeHint hint;
     hint.mode = parse_mode(env, prop(env, a[5], "mode"), nearest ? DecodeHint::Raw : DecodeHint::Rgb);
+    hint.max_pixels = parse_max_pixels(env, a[5]);
     napi_value fill_v = prop(env, a[5], "fill"), dct_v = prop(env, a[5], "dctScale");
     bool dct = !has(env, dct_v) || get_bool(env, dct_v, "dctScale");
     img::Info inf = img::probe(b.data, b.len);

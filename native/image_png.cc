@@ -67,6 +67,7 @@ Info png_probe(const uint8_t* p, size_t n) {
 void png_decode(const uint8_t* p, size_t n, const DecodeHint& hint, Image& img) {
   CtxPtr ctx = open_decoder(p, n);
   spng_ihdr h = read_ihdr(ctx.get());
+  check_pixels("PNG", static_cast<int>(h.width), static_cast<int>(h.height), hint.max_pixels);
   img.bits = 8;
   img.width = static_cast<int>(h.width);
   img.height = static_cast<int>(h.height);

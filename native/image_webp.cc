@@ -28,6 +28,7 @@ Info webp_probe(const uint8_t* p, size_t n) {
 
 void webp_decode(const uint8_t* p, size_t n, const DecodeHint& hint, Image& img) {
   WebPBitstreamFeatures f = features(p, n);
+  check_pixels("WebP", f.width, f.height, hint.max_pixels);
   img.bits = 8;
   img.width = f.width;
   img.height = f.height;

@@ -58,6 +58,8 @@ napi_value guarded(napi_env env, const char* what, F&& fn) {
     throw_js(env, e.what());
   } catch (const std::exception& e) {
     throw_js(env, std::string(what) + ": " + describe_exception(e));
+  } catch (...) {
+    throw_js(env, std::string(what) + ": unknown native exception");
   }
   return nullptr;
 }

@@ -163,7 +163,18 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
+// A command whose promise never settles (a lost worker, a callback never called) would let the
+// event loop empty and the process exit 0 with nothing written: report it and exit 1 instead.
+let settled = false;
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  console.error(`zooclip ${process.argv[2] ?? ''}: stopped before the command finished (its work ended without a result: a lost worker or an unanswered job); treat its output as incomplete`);
+  process.exitCode = 1;
+});
+
+main(process.argv.slice(2)).then((code) => { settled = true; process.exitCode = code; }, (e: Error) => {
+  settled = true;
   console.error(`zooclip: ${e.message}`);
   process.exitCode = 1;
 });

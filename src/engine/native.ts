@@ -56,9 +56,9 @@ export interface NativeAddon {
   // Images (native/image_*.cc). All but imagesToTensor/stackToTensor are pure and thread-safe:
   // worker threads may call them; those two make tensor handles (main thread only).
   imageInfo(buf: ArrayBufferView | ArrayBuffer): NativeImageInfo;
-  decodeImage(buf: ArrayBufferView | ArrayBuffer, opts?: { minWidth?: number; minHeight?: number; mode?: 'rgb' | 'native' | 'raw' }): NativeImage;
+  decodeImage(buf: ArrayBufferView | ArrayBuffer, opts?: { minWidth?: number; minHeight?: number; mode?: 'rgb' | 'native' | 'raw'; maxPixels?: number }): NativeImage;
   decodeCropResize(buf: ArrayBufferView | ArrayBuffer, crop: { x: number; y: number; w: number; h: number }, outW: number, outH: number, flip: boolean,
-    opts?: { filter?: 'bilinear' | 'bicubic' | 'nearest'; fill?: number; mode?: 'rgb' | 'native' | 'raw'; dctScale?: boolean }): NativeImage;
+    opts?: { filter?: 'bilinear' | 'bicubic' | 'nearest'; fill?: number; mode?: 'rgb' | 'native' | 'raw'; dctScale?: boolean; maxPixels?: number }): NativeImage;
   colorJitter(rgb: Uint8Array, width: number, height: number, ops: number[]): void;
   encodeJpeg(pixels: Uint8Array, width: number, height: number, channels: number, quality?: number): Buffer;
   encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: number, bits?: number): Buffer;

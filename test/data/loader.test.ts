@@ -106,13 +106,22 @@ test('corrupt samples are skipped, counted and reported with shard and key', asy
   const data = samples(30, [2, 3, 17]);
   data[9]!.fields.delete('jpg');
   const skips: SkipInfo[] = [];
-  const { batches, loader } = await run(base({ source: memorySource(data), workers: 2, onSkip: (s) => skips.push(s) }));
+  const { batches, loader } = await run(base({ source: memorySource(data), workers: 2, onSkip: (s) => skips.push(s), maxSkipRate: 1 }));
   const keys = batches.flatMap((b) => b.keys);
   assert.equal(keys.length, 26);
   assert.equal(loader.stats.skipped, 4);
   assert.deepEqual(skips.map((s) => s.key).sort(), ['k002', 'k003', 'k009', 'k017']);
   assert.ok(skips.every((s) => s.shard && s.error), 'each skip names its shard and why');
   assert.ok(skips.some((s) => /JPEG: truncated/.test(s.error)) && skips.some((s) => /unrecognised image format/.test(s.error)) && skips.some((s) => /no image field/.test(s.error)));
+  assert.deepEqual(loader.skips.byReason, { 'bad-image': 3, 'missing-field': 1 }, 'skips are counted by reason');
+});
+
+test('a skip rate over maxSkipRate (default 5%) fails the pass, naming the counts and reasons', { timeout: 60_000 }, async () => {
+  const data = samples(30, [2, 3, 17]);
+  await assert.rejects(run(base({ source: memorySource(data), workers: 2 })), /Loader: 3 of 30 samples skipped \(10\.0%, over the limit of 5\.0%.*bad-image 3/s);
+  const { batches, loader } = await run(base({ source: memorySource(data), workers: 2, maxSkipRate: 0.1 }));
+  assert.equal(batches.flatMap((b) => b.keys).length, 27, 'at the limit the pass finishes');
+  assert.equal(loader.stats.skipped, 3);
 });
 
 test('batches carry token ids and free every tensor when disposed', async () => {

@@ -42,7 +42,7 @@ test('det boxes through the loader, with presence masks for samples without det.
 test('a malformed det.json skips the sample with a message naming the field', async () => {
   const errors: string[] = [];
   const l = new Loader({ source: memorySource([sample('bad', { det: { boxes: [[1, 2, 3]], labels: [0] } }), sample('ok', { det: { boxes: [], labels: [] } })]),
-    batchSize: 1, imageSize: S, workers: 0, dense: ['det'], onSkip: (s) => errors.push(s.error), shuffle: 0 });
+    batchSize: 1, imageSize: S, workers: 0, dense: ['det'], onSkip: (s) => errors.push(s.error), shuffle: 0, maxSkipRate: 1 });
   let n = 0;
   for await (const b of l) { n++; b.dispose(); }
   await l.close();
@@ -74,7 +74,7 @@ test('teacher embeddings: float16 npz rows, image row cycling with the epoch, te
 
 test('teacher embeddings asked for but missing: the sample is skipped, naming npz', async () => {
   const errors: string[] = [];
-  const l = new Loader({ source: memorySource([sample('none')]), batchSize: 1, imageSize: S, workers: 0, teacher: true, onSkip: (s) => errors.push(s.error) });
+  const l = new Loader({ source: memorySource([sample('none')]), batchSize: 1, imageSize: S, workers: 0, teacher: true, onSkip: (s) => errors.push(s.error), maxSkipRate: 1 });
   for await (const b of l) b.dispose();
   await l.close();
   assert.match(errors[0]!, /no npz field/);

@@ -5,6 +5,13 @@ import { native, type NativeImage, type NativeImageInfo } from '../../engine/nat
 /** Raw bytes as the loader passes them around. */
 export type Bytes = Uint8Array | ArrayBuffer;
 
+/**
+ * The pixel budget: the most pixels (width * height) an image may declare before decoding refuses
+ * it, checked from the header before any memory is allocated. Pillow's decompression-bomb limit
+ * (MAX_IMAGE_PIXELS); the same constant as kDefaultMaxPixels in native/image_codec.h.
+ */
+export const DEFAULT_MAX_PIXELS = 89_478_485;
+
 /** A crop in source pixels (fractional allowed). */
 export interface CropBox {
   x: number;
@@ -38,10 +45,11 @@ export function imageInfo(buf: Bytes): ImageInfo {
 /**
  * Decodes a JPEG (TurboJPEG), PNG (libspng; 8-bit, and 16-bit kept as Uint16Array) or WebP
  * (libwebp). With minWidth/minHeight, a JPEG is decoded at the smallest DCT scale k/8 that keeps
- * at least that many pixels. Throws an Error naming the format and the failure on bad input.
+ * at least that many pixels. Throws an Error naming the format and the failure on bad input, and
+ * ("image too large") on an image that declares more than `maxPixels` (default DEFAULT_MAX_PIXELS).
  * @example decodeImage(depthPng).data  // Uint16Array for a 16-bit depth map
  */
-export function decodeImage(buf: Bytes, opts: { minWidth?: number; minHeight?: number; mode?: DecodeMode } = {}): DecodedImage {
+export function decodeImage(buf: Bytes, opts: { minWidth?: number; minHeight?: number; mode?: DecodeMode; maxPixels?: number } = {}): DecodedImage {
   return native.decodeImage(buf, opts);
 }
 
@@ -49,11 +57,11 @@ export function decodeImage(buf: Bytes, opts: { minWidth?: number; minHeight?: n
  * Decodes, crops `crop` (original pixels), resizes to outW x outH and mirrors when `flip`, in one
  * native call. JPEGs decode at the smallest DCT scale that leaves the crop at least outW x outH
  * pixels. Default filter bilinear with mode 'rgb' (3 x uint8 out); nearest defaults to mode 'raw'
- * and writes `fill` (default 0) where the crop leaves the image.
+ * and writes `fill` (default 0) where the crop leaves the image. `maxPixels` as in decodeImage.
  * @example decodeCropResize(jpg, { x: 10, y: 20, w: 300, h: 200 }, 224, 224, true).data // 224*224*3 bytes
  */
 export function decodeCropResize(buf: Bytes, crop: CropBox, outW: number, outH: number, flip: boolean,
-  opts: { filter?: Filter; fill?: number; mode?: DecodeMode; dctScale?: boolean } = {}): DecodedImage {
+  opts: { filter?: Filter; fill?: number; mode?: DecodeMode; dctScale?: boolean; maxPixels?: number } = {}): DecodedImage {
   return native.decodeCropResize(buf, crop, outW, outH, flip, opts);
 }
 

@@ -9,6 +9,7 @@ import { mixSeed } from './rng.js';
 import { DecodePool } from './pool.js';
 import type { RankSplit, SampleSource } from './stream.js';
 import { type DenseKind, type SampleOk, type TransformConfig, neededFields } from './transform.js';
+import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, SkipStats, type SkipInfo as ShardSkipInfo, type SkipReason } from '../shards/skips.js';
 
 /** Where a loader stands: enough to continue with exactly the batches an uninterrupted run gives. */
 export interface LoaderState {
@@ -22,12 +23,17 @@ export interface LoaderState {
   consumed: number;
 }
 
-/** A skipped sample, as reported to onSkip. */
+/** A skipped sample (or, for a truncated shard, `count` samples), as reported to onSkip. */
 export interface SkipInfo {
   key: string;
   shard?: string;
+  reason: SkipReason;
   error: string;
+  count?: number;
 }
+
+/** Samples seen before the running skip rate is checked mid-pass (a pass's end always checks). */
+const RATE_CHECK_AFTER = 200;
 
 /** Loader settings; only source and batchSize are required. */
 export interface LoaderOptions {
@@ -72,6 +78,14 @@ export interface LoaderOptions {
   resume?: LoaderState;
   /** Called for each corrupt sample (default: a console.warn line naming shard and key). */
   onSkip?: (info: SkipInfo) => void;
+  /**
+   * Fail (throw from the iteration) when more than this share of the samples seen were skipped
+   * (default 0.05; 1 never fails). Checked at the end of every pass and, after 200 samples, at
+   * every skip: a damaged data set must not train or score as if it were whole.
+   */
+  maxSkipRate?: number;
+  /** Pixel budget per image (default DEFAULT_MAX_PIXELS); larger images are skipped as image-too-large. */
+  maxPixels?: number;
 }
 
 /**
@@ -83,14 +97,17 @@ export interface LoaderOptions {
  * await loader.close();
  */
 export class Loader implements AsyncIterable<Batch> {
-  /** Samples delivered, samples skipped as corrupt, batches delivered (this process). */
+  /** Samples delivered, samples skipped (all reasons, = skips.total), batches delivered (this process). */
   readonly stats = { samples: 0, skipped: 0, batches: 0 };
+  /** The skips by reason, read errors of the source (truncated shards) included. */
+  readonly skips = new SkipStats();
   private readonly cfg: TransformConfig;
   private readonly pool: DecodePool;
   private readonly o: LoaderOptions & { seed: number; rank: number; worldSize: number };
   private epoch: number;
   private consumed: number;
   private active = false;
+  private okSamples = 0;
 
   constructor(opts: LoaderOptions) {
     const seed = opts.seed ?? 0, rank = opts.rank ?? 0, worldSize = opts.worldSize ?? 1;
@@ -108,7 +125,7 @@ export class Loader implements AsyncIterable<Batch> {
       imageSize: opts.imageSize ?? 224, train, augment: { ...DEFAULT_AUGMENT, ...opts.augment },
       captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false,
       // Ranks number their samples from 0 each; without the rank in the seed they would share augmentations.
-      seed: worldSize > 1 ? mixSeed(seed, 0x7a4c, rank) : seed,
+      seed: worldSize > 1 ? mixSeed(seed, 0x7a4c, rank) : seed, maxPixels: opts.maxPixels,
     };
     this.pool = new DecodePool(opts.workers ?? 2, this.cfg);
   }
@@ -136,9 +153,9 @@ export class Loader implements AsyncIterable<Batch> {
       source: o.source, pool: this.pool, fields: neededFields(this.cfg), seed: o.seed, rank: o.rank, worldSize: o.worldSize,
       rankSplit: o.rankSplit ?? 'sample', shuffle: o.shuffle ?? (this.cfg.train ? 1000 : 0), endless,
       inFlight: Math.max(1, (o.prefetch ?? 2) * o.batchSize), chunk: 8, start: { epoch: this.epoch, consumed: this.consumed },
+      onSourceSkip: (i) => this.recordSourceSkip(i),
     });
     const collateCfg = { imageSize: this.cfg.imageSize, mean: o.mean ?? OPENAI_MEAN, std: o.std ?? OPENAI_STD, dense: this.cfg.dense, teacher: this.cfg.teacher, tokenize: o.tokenize };
-    const onSkip = o.onSkip ?? ((s: SkipInfo) => console.warn(`[loader] skipped ${s.shard ? `shard ${s.shard} ` : ''}key ${s.key}: ${s.error}`));
     let samples: SampleOk[] = [], keys: string[] = [];
     let position = { epoch: this.epoch, consumed: this.consumed };
     try {
@@ -147,17 +164,19 @@ export class Loader implements AsyncIterable<Batch> {
       for (let d = await pipe.next(); d; d = await pipe.next()) {
         if (d.epoch !== pass.epoch) {
           if (pass.ok === 0 && pass.skipped > 0) throw new Error(`Loader: all ${pass.skipped} samples of pass ${pass.epoch} were skipped (last: ${pass.lastError})`);
+          this.checkSkipRate(true);
           pass = { epoch: d.epoch, ok: 0, skipped: 0, lastError: '' };
         }
         position = { epoch: d.epoch, consumed: d.index + 1 };
         if (!d.result.ok) {
-          this.stats.skipped++;
           pass.skipped++;
           pass.lastError = d.result.error;
-          onSkip({ key: d.key, shard: d.shard, error: d.result.error });
+          this.recordSkip({ key: d.key, shard: d.shard, reason: d.result.reason, error: d.result.error });
+          this.checkSkipRate(false);
           continue;
         }
         pass.ok++;
+        this.okSamples++;
         samples.push(d.result);
         keys.push(d.key);
         if (samples.length === o.batchSize) {
@@ -168,6 +187,7 @@ export class Loader implements AsyncIterable<Batch> {
           yield batch;
         }
       }
+      this.checkSkipRate(true);
       if (samples.length && !o.dropLast) {
         const batch = collate(samples, keys, collateCfg);
         this.delivered(batch, position);
@@ -179,6 +199,32 @@ export class Loader implements AsyncIterable<Batch> {
       pipe.stop();
       this.active = false;
     }
+  }
+
+  /** A sample the workers could not use: counted, reported. */
+  private recordSkip(info: SkipInfo): void {
+    this.skips.add({ reason: info.reason, shard: info.shard ?? '', key: info.key, message: info.error, count: info.count });
+    this.stats.skipped = this.skips.total;
+    this.onSkip(info);
+  }
+
+  /** What the source dropped while reading (a truncated shard counts every sample it lost). */
+  private recordSourceSkip(info: ShardSkipInfo): void {
+    this.skips.add(info);
+    this.stats.skipped = this.skips.total;
+    this.onSkip({ key: info.key ?? '', shard: info.shard, reason: info.reason, error: info.message, count: info.count });
+  }
+
+  private onSkip(info: SkipInfo): void {
+    if (this.o.onSkip) this.o.onSkip(info);
+    else console.warn(`[loader] skipped ${info.shard ? `shard ${info.shard} ` : ''}key ${info.key}: ${info.error}`);
+  }
+
+  /** Throws when the share of skipped samples passes maxSkipRate (mid-pass only after RATE_CHECK_AFTER samples). */
+  private checkSkipRate(passEnd: boolean): void {
+    const seen = this.okSamples + this.skips.total;
+    if (!passEnd && seen < RATE_CHECK_AFTER) return;
+    checkSkipRate(this.skips, seen, this.o.maxSkipRate ?? DEFAULT_MAX_SKIP_RATE, 'Loader');
   }
 
   private delivered(batch: Batch, position: { epoch: number; consumed: number }): void {

@@ -2,7 +2,7 @@
 // of the consumer (up to `inFlight` at once), so workers decode while the training step computes.
 // Results are handed out strictly in stream order, whatever order the workers finish in.
 import type { DecodePool } from './pool.js';
-import { type IndexedSample, indexedStream, type RankSplit, type SampleSource } from './stream.js';
+import { type IndexedSample, indexedStream, type RankSplit, type SampleSource, type SourceContext } from './stream.js';
 import type { SampleResult, SampleTask } from './transform.js';
 
 /** One sample's outcome with its place in the stream. */
@@ -30,6 +30,8 @@ export interface PipelineOptions {
   /** Continue into the next pass when one ends (resampled iteration). */
   endless: boolean;
   start: { epoch: number; consumed: number };
+  /** Passed to the source (SourceContext.onSkip). */
+  onSourceSkip?: SourceContext['onSkip'];
 }
 
 /** A one-shot wake-up: wait() resolves at the next notify(). */
@@ -88,7 +90,7 @@ export class Pipeline {
   /** Dispatches one pass in chunks; returns the number of samples, or -1 when stopped. */
   private async pass(epoch: number, skip: number): Promise<number> {
     const o = this.o, chunk = Math.max(1, Math.min(o.chunk, o.inFlight));
-    const ctx = { epoch, rank: o.rank, worldSize: o.worldSize, seed: o.seed };
+    const ctx: SourceContext = { epoch, rank: o.rank, worldSize: o.worldSize, seed: o.seed, onSkip: o.onSourceSkip };
     const it = indexedStream(o.source, { ctx, rankSplit: o.rankSplit, shuffle: o.shuffle, skip });
     let produced = 0;
     try {

@@ -6,11 +6,12 @@ import { readShards, type ReadShardsOptions } from '../shards/index.js';
 import type { RawSample, SampleSource } from './stream.js';
 
 /**
- * WebDataset shards, split between ranks shard by shard: use with `rankSplit: 'source'`.
+ * WebDataset shards, split between ranks shard by shard: use with `rankSplit: 'source'`. What the
+ * reader drops (truncated shards, bad members) reaches the loader's skip counts.
  * @example new Loader({ source: shardSource('data/web-{000000..000127}.tar'), rankSplit: 'source', rank, worldSize, batchSize: 256 })
  */
 export function shardSource(spec: string | string[], opts: Omit<ReadShardsOptions, 'rank' | 'worldSize'> = {}): SampleSource {
-  return (ctx) => readShards(spec, { ...opts, rank: ctx.rank, worldSize: ctx.worldSize });
+  return (ctx) => readShards(spec, { onSkip: ctx.onSkip, ...opts, rank: ctx.rank, worldSize: ctx.worldSize });
 }
 
 /**

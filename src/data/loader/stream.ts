@@ -2,6 +2,7 @@
 // shuffle buffer, numbered. Replaying it with the same seed gives the same order, which is how a
 // resumed loader finds its place without storing the buffer.
 import { Rng } from './rng.js';
+import type { SkipInfo as ShardSkipInfo } from '../shards/skips.js';
 
 /** A raw sample: its key, the shard it came from (for logs), and its fields by extension. */
 export interface RawSample {
@@ -12,6 +13,8 @@ export interface RawSample {
 
 /** What a source is told about the pass it should produce. */
 export interface SourceContext {
+  /** Where a source reports what it drops while reading (a truncated shard, a bad member); the loader counts it. */
+  onSkip?: (info: ShardSkipInfo) => void;
   epoch: number;
   rank: number;
   worldSize: number;
@@ -21,7 +24,7 @@ export interface SourceContext {
 /**
  * Produces the raw samples of one pass. It must give the same order for the same context (shuffle
  * shards with ctx.seed and ctx.epoch if at all). With rankSplit 'source' it must also give each
- * rank a disjoint part (e.g. `(ctx) => readShards(spec, { rank: ctx.rank, worldSize: ctx.worldSize })`).
+ * rank a disjoint part (e.g. `(ctx) => readShards(spec, { rank: ctx.rank, worldSize: ctx.worldSize, onSkip: ctx.onSkip })`).
  */
 export type SampleSource = (ctx: SourceContext) => AsyncIterable<RawSample> | Iterable<RawSample>;
 

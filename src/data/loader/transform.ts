@@ -6,6 +6,7 @@ import { mapBoxes, parseDetJson, type PackedBoxes } from './det_labels.js';
 import { teacherRows, type TeacherRows } from './teacher.js';
 import { type DecodedImage, type DecodeMode, colorJitter, decodeCropResize, imageInfo } from './decode.js';
 import { Rng } from './rng.js';
+import { imageErrorReason, type SkipReason } from '../shards/skips.js';
 
 /** Labels a sample may carry: `seg.png`, `depth.png` (+ `json` depth_scale), `normal.png`, `det.json` boxes. */
 export type DenseKind = 'seg' | 'depth' | 'normal' | 'det';
@@ -23,6 +24,8 @@ export interface TransformConfig {
   /** Read DataCompDR teacher embeddings from `npz` (a sample without one is an error). */
   teacher?: boolean;
   seed: number;
+  /** Pixel budget per image and label map (default DEFAULT_MAX_PIXELS, see decode.ts). */
+  maxPixels?: number;
 }
 
 /** A raw sample as sent to a worker; (epoch, index) seed its augmentation. */
@@ -52,9 +55,10 @@ export interface SampleOk {
   present?: Partial<Record<DenseKind, boolean>>;
   teacher?: TeacherRows;
 }
-/** Why a sample was skipped. */
+/** Why a sample was skipped: the reason for the tally, and a message naming the field. */
 export interface SampleFailed {
   ok: false;
+  reason: SkipReason;
   error: string;
 }
 /** A worker's answer for one sample. */
@@ -86,12 +90,12 @@ export function transferables(r: SampleResult): ArrayBuffer[] {
   return [r.image, r.seg, r.depth, r.normal, r.det, r.teacher?.image, r.teacher?.text].filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 
-function labelCrop(buf: Uint8Array, name: string, plan: AugmentPlan, imgW: number, imgH: number, size: number, fill: number, mode: DecodeMode): DecodedImage {
+function labelCrop(buf: Uint8Array, name: string, plan: AugmentPlan, imgW: number, imgH: number, size: number, fill: number, mode: DecodeMode, maxPixels?: number): DecodedImage {
   try {
     const info = imageInfo(buf);
     const sx = info.width / imgW, sy = info.height / imgH;
     const box = { x: plan.crop.x * sx, y: plan.crop.y * sy, w: plan.crop.w * sx, h: plan.crop.h * sy };
-    return decodeCropResize(buf, box, size, size, plan.flip, { filter: 'nearest', fill, mode });
+    return decodeCropResize(buf, box, size, size, plan.flip, { filter: 'nearest', fill, mode, maxPixels });
   } catch (e) {
     throw new Error(`${name}: ${(e as Error).message}`);
   }
@@ -121,21 +125,21 @@ function denseTargets(out: SampleOk, task: SampleTask, cfg: TransformConfig, pla
   for (const d of cfg.dense) present[d] = f[d === 'det' ? 'det.json' : `${d}.png`] !== undefined;
   out.present = present;
   if (cfg.dense.includes('seg')) {
-    const seg = f['seg.png'] ? firstChannel(labelCrop(f['seg.png'], 'seg.png', plan, w, h, s, SEG_IGNORE, 'raw')) : null;
+    const seg = f['seg.png'] ? firstChannel(labelCrop(f['seg.png'], 'seg.png', plan, w, h, s, SEG_IGNORE, 'raw', cfg.maxPixels)) : null;
     if (seg instanceof Uint16Array) throw new Error('seg.png: 16-bit masks are not supported (class ids must fit 8 bits)');
     out.seg = seg ?? new Uint8Array(s * s).fill(SEG_IGNORE);
   }
   if (cfg.dense.includes('depth')) {
     const depth = new Float32Array(s * s);
     if (f['depth.png']) {
-      const raw = firstChannel(labelCrop(f['depth.png'], 'depth.png', plan, w, h, s, 0, 'native'));
+      const raw = firstChannel(labelCrop(f['depth.png'], 'depth.png', plan, w, h, s, 0, 'native', cfg.maxPixels));
       const scale = depthScale(f.json);
       for (let i = 0; i < depth.length; i++) depth[i] = raw[i]! * scale;
     }
     out.depth = depth;
   }
   if (cfg.dense.includes('normal')) {
-    const n = f['normal.png'] ? labelCrop(f['normal.png'], 'normal.png', plan, w, h, s, NORMAL_NONE, 'rgb').data as Uint8Array
+    const n = f['normal.png'] ? labelCrop(f['normal.png'], 'normal.png', plan, w, h, s, NORMAL_NONE, 'rgb', cfg.maxPixels).data as Uint8Array
       : new Uint8Array(s * s * 3).fill(NORMAL_NONE);
     // n = rgb / 127.5 - 1, so negating x on a flip is r -> 255 - r (only on real normals: the
     // "no normal" gray stays as it is).
@@ -148,30 +152,47 @@ function denseTargets(out: SampleOk, task: SampleTask, cfg: TransformConfig, pla
   }
 }
 
-/**
- * Decodes and augments one sample; never throws: failures come back as { ok: false, error }.
- * Randomness comes only from Rng(seed, epoch, index), so results do not depend on the worker.
- */
-export function transformSample(task: SampleTask, cfg: TransformConfig): SampleResult {
+/** A sample's skip, as a worker returns it. */
+function failed(reason: SkipReason, error: string): SampleFailed {
+  return { ok: false, reason, error };
+}
+
+/** The image decoded, cropped and augmented, or why it could not be. */
+function transformImage(buf: Uint8Array, ext: string, cfg: TransformConfig, rng: Rng): { image: Uint8Array; plan: AugmentPlan; w: number; h: number } | SampleFailed {
   try {
-    const key = IMAGE_KEYS.find((k) => task.fields[k] !== undefined);
-    if (!key) return { ok: false, error: `no image field (${IMAGE_KEYS.join(', ')})` };
-    const buf = task.fields[key]!;
     const info = imageInfo(buf);
-    const rng = new Rng(cfg.seed, task.epoch, task.index);
     const plan = planAugment(info.width, info.height, cfg.train, cfg.augment, rng);
     const s = cfg.imageSize;
-    const image = decodeCropResize(buf, plan.crop, s, s, plan.flip, { filter: plan.filter }).data as Uint8Array;
+    const image = decodeCropResize(buf, plan.crop, s, s, plan.flip, { filter: plan.filter, maxPixels: cfg.maxPixels }).data as Uint8Array;
     if (plan.jitter.length) colorJitter(image, s, s, plan.jitter);
+    return { image, plan, w: info.width, h: info.height };
+  } catch (e) {
+    const message = (e as Error).message;
+    return failed(imageErrorReason(message), `${ext}: ${message}`);
+  }
+}
+
+/**
+ * Decodes and augments one sample; never throws: failures come back as { ok: false, reason, error }
+ * (the image: bad-image or image-too-large; captions, labels, teacher rows: bad-field; a missing
+ * image or npz: missing-field). Randomness comes only from Rng(seed, epoch, index), so results do
+ * not depend on the worker.
+ */
+export function transformSample(task: SampleTask, cfg: TransformConfig): SampleResult {
+  const key = IMAGE_KEYS.find((k) => task.fields[k] !== undefined);
+  if (!key) return failed('missing-field', `no image field (${IMAGE_KEYS.join(', ')})`);
+  const rng = new Rng(cfg.seed, task.epoch, task.index);
+  const img = transformImage(task.fields[key]!, key, cfg, rng);
+  if ('ok' in img) return img;
+  if (cfg.teacher && !task.fields.npz) return failed('missing-field', 'no npz field (teacher embeddings were asked for)');
+  try {
     const chosen = selectCaptionIndexed(task.fields.txt, task.fields['syn.json'], cfg.captions, task.epoch, rng);
-    const out: SampleOk = { ok: true, image, caption: chosen.text, captionIndex: chosen.index };
-    if (cfg.dense.length) denseTargets(out, task, cfg, plan, info.width, info.height);
-    if (cfg.teacher) {
-      if (!task.fields.npz) return { ok: false, error: 'no npz field (teacher embeddings were asked for)' };
-      out.teacher = teacherRows(task.fields.npz, task.epoch);
-    }
+    const out: SampleOk = { ok: true, image: img.image, caption: chosen.text, captionIndex: chosen.index };
+    if (cfg.dense.length) denseTargets(out, task, cfg, img.plan, img.w, img.h);
+    if (cfg.teacher) out.teacher = teacherRows(task.fields.npz!, task.epoch);
     return out;
   } catch (e) {
-    return { ok: false, error: (e as Error).message };
+    const message = (e as Error).message;
+    return failed(/image too large/.test(message) ? 'image-too-large' : 'bad-field', message);
   }
 }

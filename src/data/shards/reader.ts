@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import tar from 'tar-stream';
 import { isSafeMemberName, splitMemberName } from './names.js';
+import { expectedSamples } from './shard_index.js';
 import { skip, type SkipInfo, type SkipStats } from './skips.js';
 import { expandShardSpec, shardsForRank } from './spec.js';
 import { validateSample } from './validate.js';
@@ -46,6 +47,20 @@ async function drain(entry: AsyncIterable<Buffer>): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
+/**
+ * The skip for a shard that stops early after `read` samples (yielded or skipped): with an index
+ * (manifest or done marker) it counts every sample lost; without one, at least the one cut off.
+ */
+function truncation(path: string, read: number, detail: string, key: string | undefined, reason: 'truncated' | 'read-error' = 'truncated'): SkipInfo {
+  const expected = expectedSamples(path);
+  const info = skip(reason, path, reason === 'truncated' ? `shard ends early after ${read} samples (${detail})` : `${detail} (after ${read} samples)`, key);
+  if (expected !== undefined && expected > read) {
+    return { ...info, count: expected - read, message: `${info.message}; its index records ${expected} samples, so ${expected - read} are lost` };
+  }
+  if (expected !== undefined) return info;
+  return { ...info, lostUnknown: true, message: `${info.message}; stopped after ${read} samples, the number lost is unknown (no manifest or done marker)` };
+}
+
 /** Reads one shard, yielding its samples and reporting the ones it drops. */
 async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadShardsOptions): AsyncGenerator<RawSample> {
   const src = createReadStream(path);
@@ -56,7 +71,9 @@ async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadSh
   src.pipe(extract);
   const seen = new Set<string>();
   let pending: Pending | undefined;
+  let read = 0;  // samples finished (yielded or skipped), for counting what a truncation lost
   const finish = (p: Pending): RawSample | undefined => {
+    read++;
     const bad = p.bad ?? (o.required || o.checkJson !== false ? validateSample(p.sample, o.required, o.checkJson !== false) : undefined);
     if (bad) { report(bad); return undefined; }
     return p.sample;
@@ -92,14 +109,14 @@ async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadSh
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const cut = !err.code && /unexpected end|premature|aborted/i.test(err.message);
-    report(skip(cut ? 'truncated' : 'read-error', path, cut ? `shard ends early, inside a member or header (${err.message})` : err.message, pending?.sample.key));
+    report(cut ? truncation(path, read, `inside a member or header: ${err.message}`, pending?.sample.key) : truncation(path, read, err.message, pending?.sample.key, 'read-error'));
     return;
   } finally {
     src.destroy();
     extract.destroy();
   }
   if (!tail.endsWithMarker()) {
-    report(skip('truncated', path, 'shard ends without the end-of-archive marker', pending?.sample.key));
+    report(truncation(path, read, 'no end-of-archive marker', pending?.sample.key));
     return;
   }
   const last = pending && finish(pending);
