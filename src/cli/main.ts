@@ -50,6 +50,8 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
       captions: { type: 'string', help: 'caption table (.csv, .tsv, .jsonl) with path and caption columns; default: sidecar .txt files' },
       prefix: { type: 'string', default: 'data', help: 'shard name prefix' },
       'shard-size': { type: 'number', default: 1000, help: 'samples per shard' },
+      'max-skip-rate': { type: 'number', default: 0.05, help: 'fail when more than this share of the images are skipped (bad, undecodable, uncaptioned)' },
+      'max-pixels': { type: 'number', default: 89478485, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
     },
     run: async (o) => {
       const { importCommand } = await import('../stages/import/command.js');

@@ -6,15 +6,20 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { damage } from '../helpers/bad_images.js';
 import { readShards, readManifest, verifyShards, type RawSample, type SkipInfo } from '../../src/data/shards/index.js';
 import { runImport, type ImportOptions } from '../../src/stages/import/run.js';
 import { parseDelimited } from '../../src/stages/import/csv.js';
+import { encodeJpeg } from '../../src/data/loader/decode.js';
+import sharp from 'sharp';
 
 const root = mkdtempSync(join(tmpdir(), 'zc-import-'));
-// A real 1x1 PNG; JPEG and WebP stand-ins carry their real signatures (import copies bytes, never decodes).
+// Real images (import decodes each one to check it, then copies its bytes): a 1x1 PNG, and small
+// JPEGs and WebPs that differ per index.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-const jpeg = (i: number): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100 + i, i), Buffer.from([0xff, 0xd9])]);
-const webp = (i: number): Buffer => { const b = Buffer.alloc(40, i); b.write('RIFF', 0, 'latin1'); b.write('WEBP', 8, 'latin1'); return b; };
+const jpeg = (i: number): Buffer => encodeJpeg(new Uint8Array(8 * 8 * 3).fill(i * 8), 8, 8, 3);
+const WEBPS = await Promise.all(Array.from({ length: 30 }, (_, i) => sharp(Buffer.alloc(8 * 8 * 3, i * 8), { raw: { width: 8, height: 8, channels: 3 } }).webp().toBuffer()));
+const webp = (i: number): Buffer => WEBPS[i]!;
 
 /** 30 images in folders: jpg/jpeg/png/webp, sidecar captions; one without caption, one not an image. */
 function makeFolder(): string {
@@ -38,13 +43,14 @@ async function readAll(out: string): Promise<RawSample[]> {
   return got;
 }
 
-const quiet = (o: ImportOptions): Promise<Awaited<ReturnType<typeof runImport>>> => runImport({ onSkip: () => undefined, ...o });
+// The folders have 2 bad files in 30 (and one table 1 missing file in 4): over the default 5% skip limit, which a test below checks.
+const quiet = (o: ImportOptions): Promise<Awaited<ReturnType<typeof runImport>>> => runImport({ onSkip: () => undefined, maxSkipRate: 0.5, ...o });
 
 test('sidecar captions: images copied byte for byte, jpeg -> jpg, bad files skipped, counted and named', async () => {
   const input = makeFolder();
   const out = join(root, 'out-sidecar');
   const skips: SkipInfo[] = [];
-  const r = await runImport({ in: input, out, shardSize: 10, onSkip: (s) => skips.push(s) });
+  const r = await runImport({ in: input, out, shardSize: 10, onSkip: (s) => skips.push(s), maxSkipRate: 0.1 });
   assert.equal(r.items, 30);
   assert.equal(r.written, 28);
   assert.deepEqual(r.skipped.byReason, { 'bad-image': 1, 'missing-caption': 1 });
@@ -89,10 +95,15 @@ test('caption tables: CSV (quotes, commas, newlines), TSV and JSONL give the sam
   await assert.rejects(quiet({ in: input, out: join(root, 'o-bad'), captions: join(root, 'bad.csv') }), /bad\.csv: no path column .*the header has name, words/);
 });
 
+/** Same files, byte for byte; the import record is compared without its last run's counts (a resumed run counts only its own part). */
 function sameFiles(a: string, b: string): void {
   const fa = readdirSync(a).sort();
   assert.deepEqual(fa, readdirSync(b).sort());
-  for (const f of fa) assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), f);
+  const identity = (p: string): string => { const { lastRun: _, ...rest } = JSON.parse(readFileSync(p, 'utf8')) as { lastRun?: unknown }; return JSON.stringify(rest); };
+  for (const f of fa) {
+    if (f.endsWith('-import.json')) assert.equal(identity(join(a, f)), identity(join(b, f)), f);
+    else assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), f);
+  }
 }
 
 test('resume: an interrupted run, a partial temp file, a lost last shard all finish like one clean run', async () => {
@@ -128,11 +139,33 @@ test('resume: an interrupted run, a partial temp file, a lost last shard all fin
 test('the CLI: zooclip import --in --out --prefix --shard-size', () => {
   const input = makeFolder();
   const out = join(root, 'cli');
-  const run = spawnSync(process.execPath, ['dist/src/cli/main.js', 'import', '--in', input, '--out', out, '--prefix', 'web', '--shard-size', '16'], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['dist/src/cli/main.js', 'import', '--in', input, '--out', out, '--prefix', 'web', '--shard-size', '16', '--max-skip-rate', '0.1'], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /imported 28 of 30 images/);
   assert.match(run.stderr, /img007\.webp.*bad-image/);
   assert.deepEqual(readdirSync(out).sort(), ['web-000000.tar', 'web-000001.tar', 'web-import.json', 'web-manifest.json']);
   const again = spawnSync(process.execPath, ['dist/src/cli/main.js', 'import', '--in', input, '--out', out, '--prefix', 'web', '--shard-size', '16'], { encoding: 'utf8' });
   assert.match(again.stdout, /imported 0 of 30 images/);
+  const record = JSON.parse(readFileSync(join(out, 'web-import.json'), 'utf8')) as { lastRun: { read: number; written: number; skipped: { byReason: object } } };
+  assert.deepEqual(record.lastRun.read, 0, 'the record holds the last run\'s counts');
+});
+
+test('import decodes every image: corrupt, truncated, empty and oversized files are refused with their reason; too many fail the run', { timeout: 60_000 }, async () => {
+  const input = join(root, 'damaged');
+  mkdirSync(input, { recursive: true });
+  const good = encodeJpeg(Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => i & 255), 16, 16, 3);
+  const bad: Record<string, Buffer> = {
+    'header.jpg': damage('jpg', good, 'bad-header', 1), 'cut.jpg': damage('jpg', good, 'truncated'), 'empty.jpg': damage('jpg', good, 'empty'),
+    'big.jpg': damage('jpg', good, 'oversized'), 'big.png': damage('png', PNG, 'oversized'),
+  };
+  for (let i = 0; i < 95; i++) { writeFileSync(join(input, `ok${String(i).padStart(3, '0')}.jpg`), good); writeFileSync(join(input, `ok${String(i).padStart(3, '0')}.txt`), 'fine'); }
+  for (const [name, bytes] of Object.entries(bad)) { writeFileSync(join(input, name), bytes); writeFileSync(join(input, name.replace(/\.\w+$/, '.txt')), 'bad'); }
+  const skips: SkipInfo[] = [];
+  const r = await runImport({ in: input, out: join(root, 'damaged-out'), shardSize: 50, onSkip: (s) => skips.push(s), maxSkipRate: 0.05 });
+  assert.equal(r.written, 95, 'every good image is kept');
+  assert.deepEqual(r.skipped.byReason, { 'bad-image': 3, 'image-too-large': 2 });
+  assert.ok(skips.some((s) => /header\.jpg.*does not decode: .*JPEG/.test(s.message)), 'the message names the file and the decoder\'s reason');
+  await assert.rejects(runImport({ in: input, out: join(root, 'damaged-strict'), shardSize: 50, onSkip: () => undefined, maxSkipRate: 0.04 }),
+    /import .*damaged: 5 of 100 samples skipped \(5\.0%, over the limit of 4\.0%/);
+  assert.equal(readManifest(join(root, 'damaged-strict'), 'data')?.complete ?? false, false, 'a failed import does not mark its shards complete');
 });

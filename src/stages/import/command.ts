@@ -14,6 +14,8 @@ export async function importCommand(o: Record<string, unknown>): Promise<void> {
     captions: o.captions as string | undefined,
     prefix: o.prefix as string,
     shardSize: o['shard-size'] as number,
+    maxSkipRate: o['max-skip-rate'] as number | undefined,
+    maxPixels: o['max-pixels'] as number | undefined,
   });
   const s = (performance.now() - t0) / 1000;
   const m = r.manifest.totals;

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readManifest, type ShardEntry } from '../../data/shards/manifest.js';
 import { shardName } from '../../data/shards/writer.js';
+import type { SkipSummary } from '../../data/shards/skips.js';
 
-/** What identifies an import, stored as `${prefix}-import.json` in the output folder. */
-export interface ImportState { version: 1; items: number; fingerprint: string; shardSize: number }
+/** What identifies an import, stored as `${prefix}-import.json` in the output folder, with the last run's counts. */
+export interface ImportState { version: 1; items: number; fingerprint: string; shardSize: number; lastRun?: ImportRunCounts }
+
+/** What a run read, wrote and skipped (by reason). */
+export interface ImportRunCounts { read: number; written: number; skipped: SkipSummary }
 
 /** Where to go on: shards to keep, the first input index not yet in them, files removed. */
 export interface ResumePlan { existing: ShardEntry[]; nextItem: number; removed: string[]; complete: boolean }
@@ -45,4 +49,14 @@ export function planResume(out: string, prefix: string, state: ImportState): Res
   const complete = manifest?.complete === true && existing.length === manifest.shards.length;
   const nextItem = existing.length > 0 ? Number(existing[existing.length - 1].lastKey) + 1 : 0;
   return { existing, nextItem: complete ? state.items : nextItem, removed, complete };
+}
+
+/**
+ * Records a finished run's counts in `${prefix}-import.json` (next to the identity a rerun checks).
+ * @example recordImportRun('shards', 'data', { read: 30, written: 28, skipped: stats.toJSON() });
+ */
+export function recordImportRun(out: string, prefix: string, counts: ImportRunCounts): void {
+  const statePath = join(out, `${prefix}-import.json`);
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as ImportState;
+  writeFileAtomic(statePath, JSON.stringify({ ...state, lastRun: counts }, null, 1) + '\n');
 }

@@ -3,11 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { ShardWriter } from '../../data/shards/writer.js';
-import { skip, SkipStats, type SkipInfo } from '../../data/shards/skips.js';
+import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, imageErrorReason, skip, SkipStats, type SkipInfo } from '../../data/shards/skips.js';
+import { decodeImage } from '../../data/loader/decode.js';
 import type { ShardManifest } from '../../data/shards/manifest.js';
 import { sniffImage } from './images.js';
 import { listFingerprint, listInputs, type ImportItem } from './inputs.js';
-import { planResume } from './resume.js';
+import { planResume, recordImportRun } from './resume.js';
 
 /** Options of {@link runImport}. */
 export interface ImportOptions {
@@ -29,6 +30,10 @@ export interface ImportOptions {
   onProgress?: (written: number) => void;
   /** Stops the run as a crash would (the partial shard is dropped); for tests and Ctrl-C. */
   signal?: AbortSignal;
+  /** Fail when more than this share of the images read this run are skipped (default 0.05). */
+  maxSkipRate?: number;
+  /** Pixel budget per image (default DEFAULT_MAX_PIXELS): larger images are skipped as image-too-large. */
+  maxPixels?: number;
 }
 
 /** What a run did. */
@@ -36,8 +41,24 @@ export interface ImportReport { items: number; written: number; keptShards: numb
 
 type Loaded = { fields: Record<string, Buffer | string> } | { skip: SkipInfo };
 
-/** Reads one input: image bytes checked by signature, caption from the table or the sidecar. */
-async function load(it: ImportItem, key: string): Promise<Loaded> {
+/**
+ * Why an image would not decode, or undefined when it does: the whole image is decoded (at the
+ * smallest JPEG DCT scale, which still reads every coefficient), so a corrupt header, truncated
+ * data or an oversized image is refused here rather than lost in every later stage.
+ */
+function undecodable(img: Buffer, file: string, key: string, maxPixels: number | undefined): SkipInfo | undefined {
+  if (!sniffImage(img)) return skip('bad-image', file, 'contents are not a JPEG, PNG or WebP image', key);
+  try {
+    decodeImage(img, { mode: 'rgb', minWidth: 1, minHeight: 1, maxPixels });
+    return undefined;
+  } catch (e) {
+    const message = (e as Error).message;
+    return skip(imageErrorReason(message), file, `does not decode: ${message}`, key);
+  }
+}
+
+/** Reads one input: image bytes decoded once to check them, caption from the table or the sidecar. */
+async function load(it: ImportItem, key: string, maxPixels: number | undefined): Promise<Loaded> {
   if (!it.field) return { skip: skip('bad-image', it.file, 'not a .jpg/.jpeg/.png/.webp file', key) };
   let img: Buffer;
   try {
@@ -45,7 +66,8 @@ async function load(it: ImportItem, key: string): Promise<Loaded> {
   } catch (e) {
     return { skip: skip('missing-file', it.file, (e as Error).message, key) };
   }
-  if (!sniffImage(img)) return { skip: skip('bad-image', it.file, 'contents are not a JPEG, PNG or WebP image', key) };
+  const bad = undecodable(img, it.file, key, maxPixels);
+  if (bad) return { skip: bad };
   let caption = it.caption;
   if (it.sidecar) caption = await readFile(it.sidecar, 'utf8').then((t) => t.trim(), () => undefined);
   if (!caption) return { skip: skip('missing-caption', it.sidecar ?? it.file, 'no caption', key) };
@@ -59,13 +81,13 @@ export function itemKey(i: number): string {
 }
 
 /** Loads items from `start` in order, `ahead` at a time. */
-async function* loadAll(items: ImportItem[], start: number, ahead: number): AsyncGenerator<[string, Loaded]> {
+async function* loadAll(items: ImportItem[], start: number, ahead: number, maxPixels: number | undefined): AsyncGenerator<[string, Loaded]> {
   const queue: Promise<[string, Loaded]>[] = [];
   let next = start;
   const fill = (): void => {
     while (queue.length < ahead && next < items.length) {
       const key = itemKey(next);
-      queue.push(load(items[next++], key).then((l) => [key, l]));
+      queue.push(load(items[next++], key, maxPixels).then((l) => [key, l]));
     }
   };
   for (fill(); queue.length > 0; fill()) yield await queue.shift()!;
@@ -87,18 +109,26 @@ export async function runImport(o: ImportOptions): Promise<ImportReport> {
   const warn = o.onSkip ?? ((i: SkipInfo) => console.warn(`zooclip import: ${i.message}`));
   const writer = new ShardWriter({ dir: o.out, prefix, maxSamples: shardSize, existing: plan.existing });
   let written = 0;
+  const rate = (): void => checkSkipRate(skipped, written + skipped.total, o.maxSkipRate ?? DEFAULT_MAX_SKIP_RATE, `import ${o.in}`);
   try {
-    for await (const [key, l] of loadAll(items, plan.nextItem, o.readAhead ?? 16)) {
+    for await (const [key, l] of loadAll(items, plan.nextItem, o.readAhead ?? 16, o.maxPixels)) {
       if (o.signal?.aborted) throw new Error(`import into ${o.out} interrupted`);
-      if ('skip' in l) { skipped.add(l.skip); warn(l.skip); continue; }
+      if ('skip' in l) {
+        skipped.add(l.skip);
+        warn(l.skip);
+        if (written + skipped.total >= 200) rate();
+        continue;
+      }
       await writer.write(key, l.fields);
       written++;
       o.onProgress?.(written);
     }
+    rate();  // before the last shard is finished and the manifest marked complete
   } catch (e) {
     await writer.abort();
     throw e;
   }
   const manifest = await writer.close();
+  recordImportRun(o.out, prefix, { read: written + skipped.total, written, skipped: skipped.toJSON() });
   return { items: items.length, written, keptShards: plan.existing.length, removed: plan.removed, skipped, manifest };
 }
