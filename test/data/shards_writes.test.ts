@@ -69,6 +69,22 @@ test('a disk that fills up: the shard that does not fit rejects naming it and it
   assert.deepEqual(readManifest(dir, 'data')?.shards.map((s) => s.name), ['data-000000.tar']);
 });
 
+test('a disk that fills up mid-shard (past the 1 MiB flush): the next write() rejects, and the temp file is already gone', { timeout: 30_000 }, async () => {
+  const dir = fresh();
+  const w = new ShardWriter({ dir, prefix: 'big', write: fillingDisk(1536 * 1024) });
+  let failed: (Error & { code?: string }) | undefined;
+  for (let i = 0; i < 40 && !failed; i++) {
+    await w.write(String(i).padStart(6, '0'), { bin: bytes(i, 200 * 1024) }).catch((e: Error) => { failed = e; });
+    await new Promise((r) => setImmediate(r)); // let the tar stream drain, as real sample production would
+  }
+  assert.ok(failed, 'no write() rejected');
+  assert.ok(failed.message.startsWith(`shard ${join(dir, 'big-000000.tar')}: write failed (temp file ${join(dir, '.big-000000.tar.')}`), failed.message);
+  assert.equal(failed.code, 'ENOSPC');
+  assert.deepEqual(readdirSync(dir), [], 'no temp file even before abort() or close()');
+  await assert.rejects(w.close(), (e: Error) => e === failed);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
 test('a write of 0 bytes and a write that reports more than it wrote are errors, not shards', { timeout: 30_000 }, async () => {
   const zero = fresh();
   await assert.rejects(writeSet(zero, 3, async () => 0), (e: Error) => e.message.includes(join(zero, 'data-000000.tar')) && /write returned 0/.test(e.message));

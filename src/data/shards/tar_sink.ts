@@ -8,8 +8,6 @@ import { dirname } from 'node:path';
 import tar from 'tar-stream';
 import { fileError, syncDir, tempPathFor, writeAllAsync, type AsyncWriteFn } from '../../io/atomic.js';
 
-export { tempPathFor };
-
 /** Fixed member metadata, so the same samples always give the same bytes. */
 const MTIME = new Date(Date.UTC(2020, 0, 1));
 const BLOCK = 512;
@@ -116,8 +114,12 @@ export class TarSink {
   add(name: string, data: Buffer): Promise<void> {
     const header = { name, size: data.length, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: MTIME, type: 'file' as const };
     return new Promise((resolve, reject) => {
-      // A write failure is the cause of any entry error after it; it names the temp file too.
-      const fail = (err: Error): void => reject(this.failure ?? new Error(`${this.path}: writing member '${name}': ${err.message}`));
+      // A write failure is the cause of any entry error after it (it names the temp file too); it is
+      // reported once the pump has removed the temp file, so a caller that exits at once leaves none.
+      const fail = (err: Error): void => {
+        if (this.failure) void this.done.catch(() => undefined).then(() => reject(this.failure));
+        else reject(new Error(`${this.path}: writing member '${name}': ${err.message}`));
+      };
       try {
         // The callback carries the error; the member stream's own 'error' event is silenced.
         this.pack.entry(header, data, (err) => (err ? fail(err) : resolve())).on('error', () => undefined);
@@ -129,6 +131,7 @@ export class TarSink {
 
   /** Ends the archive, fsyncs, checks the size, renames into place; returns the final size and sha256. */
   async finish(): Promise<{ bytes: number; sha256: string }> {
+    if (this.failure) throw this.failure;
     this.pack.finalize();
     await this.done; // rejects with the failure, its temp file already removed
     try {
