@@ -135,7 +135,10 @@ export function removeStaleTemps(dir: string, o: StaleTempOptions = {}): string[
   return removed;
 }
 
-/** fsyncs a folder so a rename in it survives a crash; some filesystems refuse, the rename is still atomic. */
+/**
+ * fsyncs a folder so a rename in it survives a crash; some filesystems refuse, the rename is still atomic.
+ * @example renameSync(tmp, path); syncDir(dirname(path));
+ */
 export function syncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
