@@ -9,6 +9,7 @@ import { cat, keep, noGrad, tidy, topk, type Tensor } from '../engine/index.js';
 import { Loader, shardSource } from '../data/loader/index.js';
 import { readShards } from '../data/shards/index.js';
 import type { ClassifyFile } from '../stages/synth/classify.js';
+import { readJsonFile } from '../config/json_file.js';
 
 /** What zero-shot evaluation needs of a model (CLIP has it; tests can hand-build one). */
 export interface DualEncoder {
@@ -155,7 +156,7 @@ export async function zeroShotEval(model: DualEncoder, shards: string | string[]
 export function classifyTasks(root: string): Record<string, ZeroShotTask> {
   const file = join(root, 'classify.json');
   if (!existsSync(file)) throw new Error(`zero-shot: no ${file} (make one with: zooclip synth --classify N)`);
-  const cls = JSON.parse(readFileSync(file, 'utf8')) as ClassifyFile;
+  const cls = readJsonFile(file, 'zero-shot tasks') as ClassifyFile;
   const out: Record<string, ZeroShotTask> = {};
   for (const [name, t] of Object.entries(cls.tasks)) {
     if (t.labels.length !== cls.keys.length) throw new Error(`${file}: task '${name}' has ${t.labels.length} labels for ${cls.keys.length} keys`);

@@ -1,36 +1,197 @@
 // Atomic file writes: write a temporary file beside the target, fsync it, rename over the
-// target, fsync the folder. A crash leaves either the old file or the new one, never half.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+// target, fsync the folder. A crash leaves either the old file or the new one, never half; a
+// failed write (full disk, I/O error) leaves the old file, no temp file, and an error naming both.
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
-/** Writes through `write(fd)` into a temp file, then renames it to `path`. */
-export function writeAtomic(path: string, write: (fd: number) => void): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    write(fd);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
+/** A positional-less write as `fs.writeSync` does it: returns the bytes written, possibly fewer than asked. */
+export type WriteFn = (fd: number, buf: Uint8Array, offset: number, length: number) => number;
+/** The same for a FileHandle (`fh.write(...).bytesWritten`). */
+export type AsyncWriteFn = (fh: FileHandle, buf: Uint8Array, offset: number, length: number) => Promise<number>;
+
+const handleWrite: AsyncWriteFn = async (fh, buf, offset, length) => (await fh.write(buf, offset, length)).bytesWritten;
+
+/**
+ * An Error saying `what` failed with `e`'s message, keeping its `code` (ENOSPC, EIO...) so callers
+ * can still branch on it, and `e` as cause. System errors name the syscall but not the file.
+ * @example throw fileError(e, `${path}: write failed`); // "out.json: write failed: ENOSPC: no space left on device, write"
+ */
+export function fileError(e: unknown, what: string): Error & { code?: string } {
+  const err: Error & { code?: string } = new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') err.code = code;
+  return err;
+}
+
+/**
+ * Writes all of `buf` to `fd`. write(2) may write fewer bytes than asked (a nearly full disk does),
+ * so this loops; a write of 0 bytes would loop forever and is an error. Returns `buf.length`.
+ * @example writeAll(fd, Buffer.from('hello')); // 5
+ */
+export function writeAll(fd: number, buf: Uint8Array, write: WriteFn = writeSync): number {
+  let off = 0;
+  while (off < buf.length) {
+    const n = write(fd, buf, off, buf.length - off);
+    if (!(n > 0)) throw new Error(`write returned ${n} with ${buf.length - off} of ${buf.length} bytes still to write`);
+    off += n;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  return off;
+}
+
+/**
+ * {@link writeAll} for a FileHandle.
+ * @example await writeAllAsync(fh, chunk);
+ */
+export async function writeAllAsync(fh: FileHandle, buf: Uint8Array, write: AsyncWriteFn = handleWrite): Promise<number> {
+  let off = 0;
+  while (off < buf.length) {
+    const n = await write(fh, buf, off, buf.length - off);
+    if (!(n > 0)) throw new Error(`write returned ${n} with ${buf.length - off} of ${buf.length} bytes still to write`);
+    off += n;
+  }
+  return off;
+}
+
+/**
+ * Temp name for `path`: `.<name>.<pid>.<tag>.tmp` beside it, hidden, unique (the tag is time and
+ * random, without dots), so {@link removeStaleTemps} can read the writer's pid back.
+ * @example tempPathFor('out/data-000000.tar') // 'out/.data-000000.tar.4242.lq3k2a-9f1c2b3a.tmp'
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+const TEMP_NAME = /^\.(.+)\.(\d+)\.([^./]+)\.tmp$/;
+
+/**
+ * The target name and writer pid of a temp file name made by {@link tempPathFor}, else undefined.
+ * @example parseTempName('.data-000000.tar.4242.lq3k2a-9f1c2b3a.tmp') // { name: 'data-000000.tar', pid: 4242 }
+ */
+export function parseTempName(file: string): { name: string; pid: number } | undefined {
+  const m = TEMP_NAME.exec(file);
+  return m ? { name: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+/** Whether `pid` is a running process on this host (EPERM: it exists, owned by someone else). */
+function pidAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
-    const dfd = openSync(dirname(path), 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    // Some filesystems refuse fsync on folders; the rename itself is still atomic.
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
   }
 }
 
-/** Writes a whole buffer or string atomically. */
+/** Options of {@link removeStaleTemps}. */
+export interface StaleTempOptions {
+  /** Only temp files whose target name passes (a shard set's names), so writers sharing a folder leave each other alone. */
+  match?: (name: string) => boolean;
+  /** A temp file unmodified this long is stale even when its pid is alive (pid reuse, a hung writer). Default 24 h. */
+  maxAgeMs?: number;
+}
+
+/** Default of {@link StaleTempOptions.maxAgeMs}: far longer than any single write takes between flushes. */
+export const STALE_TEMP_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes the temp files (`.<name>.<pid>.<tag>.tmp`) that crashed or killed writers left in `dir`
+ * (not below it), and returns the paths removed. A temp file is stale when its pid is not a live
+ * process on this host, or when it was not modified for `maxAgeMs` (default 24 h). Live writers
+ * of this host are thus safe; pids are per host (and per pid namespace), so a folder written by
+ * several hosts or containers at once must be cleaned with a `match` that picks only this writer's
+ * names. Call it where a stage (re)starts writing into a folder.
+ * @example const removed = removeStaleTemps('data/synth/zoo', { match: (n) => n.startsWith('zoo-') });
+ */
+export function removeStaleTemps(dir: string, o: StaleTempOptions = {}): string[] {
+  const maxAge = o.maxAgeMs ?? STALE_TEMP_AGE_MS;
+  const removed: string[] = [];
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return removed;
+    throw fileError(e, `${dir}: cannot list the folder to remove stale temp files`);
+  }
+  const now = Date.now();
+  for (const f of files) {
+    const t = parseTempName(f);
+    if (!t || (o.match && !o.match(t.name))) continue;
+    const p = join(dir, f);
+    let mtime: number;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) continue;
+      mtime = st.mtimeMs;
+    } catch {
+      continue; // gone meanwhile (its writer renamed or removed it)
+    }
+    if (pidAlive(t.pid) && now - mtime < maxAge) continue;
+    rmSync(p, { force: true });
+    removed.push(p);
+  }
+  return removed;
+}
+
+/**
+ * fsyncs a folder so a rename in it survives a crash; some filesystems refuse, the rename is still atomic.
+ * @example renameSync(tmp, path); syncDir(dirname(path));
+ */
+export function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch {
+    // Folders that refuse fsync (some network and FUSE filesystems) still rename atomically.
+  }
+}
+
+/** Throws unless the open file `fd` is `bytes` long: catches writes that reported more than they did. */
+function checkSize(fd: number, bytes: number): void {
+  const size = fstatSync(fd).size;
+  if (size !== bytes) throw new Error(`the temp file holds ${size} bytes after ${bytes} were written`);
+}
+
+/**
+ * Writes through `write(fd)` into a temp file beside `path`, fsyncs it, then renames it to `path`.
+ * When `write` returns the byte count, the temp file's size is checked against it before the
+ * rename. Any failure (open, write, fsync, close, rename: ENOSPC, EIO, EDQUOT...) removes the temp
+ * file, leaves an older `path` untouched, and throws an error naming `path` and the temp file.
+ * @example writeAtomic('w.bin', (fd) => writeAll(fd, bytes));
+ */
+export function writeAtomic(path: string, write: (fd: number) => number | void): void {
+  const tmp = tempPathFor(path);
+  let step = 'open';
+  let fd = -1;
+  try {
+    fd = openSync(tmp, 'wx');
+    step = 'write';
+    const bytes = write(fd);
+    step = 'fsync';
+    fsyncSync(fd);
+    step = 'size check';
+    if (typeof bytes === 'number') checkSize(fd, bytes);
+    step = 'close';
+    const f = fd;
+    fd = -1;
+    closeSync(f);
+    step = 'rename';
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd >= 0) try { closeSync(fd); } catch { /* the write's error is the one to report */ }
+    try { rmSync(tmp, { force: true }); } catch { /* idem; a leftover is removed by removeStaleTemps */ }
+    throw fileError(e, `${path}: ${step} failed (temp file ${tmp}, removed)`);
+  }
+  syncDir(dirname(path));
+}
+
+/**
+ * Writes a whole buffer or string atomically (see {@link writeAtomic}).
+ * @example writeFileAtomic('run/result.json', JSON.stringify(result) + '\n');
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  writeAtomic(path, (fd) => {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-  });
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  writeAtomic(path, (fd) => writeAll(fd, buf));
 }

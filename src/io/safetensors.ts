@@ -1,10 +1,10 @@
 // safetensors: read (streaming, one tensor at a time, header bounded and validated) and write
 // (atomic). The format: u64 little-endian header length, a JSON header, then the raw data.
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { native } from '../engine/native.js';
 import { type DType, DTYPE_SIZE, dtypeCode } from '../engine/dtype.js';
 import { Tensor } from '../engine/tensor.js';
-import { writeAtomic } from './atomic.js';
+import { writeAll, writeAtomic } from './atomic.js';
 
 const TO_ST: Record<DType, string> = {
   float32: 'F32', float16: 'F16', bfloat16: 'BF16', float64: 'F64', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
@@ -144,7 +144,8 @@ export function loadSafetensors(path: string, device?: string): { tensors: Map<s
 }
 
 /**
- * Writes tensors (in the given order) atomically, streaming one tensor at a time.
+ * Writes tensors (in the given order) atomically, streaming one tensor at a time. A failed write
+ * (full disk, I/O error) throws naming `path`, leaves no temp file and an older `path` untouched.
  * @example saveSafetensors('model.safetensors', model.stateDict(), { format: 'pt' });
  */
 export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
@@ -163,14 +164,10 @@ export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Rec
   const hbuf = Buffer.from(json, 'utf8');
   const lenBuf = Buffer.alloc(8);
   lenBuf.writeBigUInt64LE(BigInt(hbuf.length));
+  // Returning the byte count makes writeAtomic check the file's size before the rename; its errors name `path`.
   writeAtomic(path, (fd) => {
-    writeAll(fd, lenBuf);
-    writeAll(fd, hbuf);
-    for (const [, t] of entries) writeAll(fd, new Uint8Array(native.toBuffer(t.id)));
+    let n = writeAll(fd, lenBuf) + writeAll(fd, hbuf);
+    for (const [, t] of entries) n += writeAll(fd, new Uint8Array(native.toBuffer(t.id)));
+    return n;
   });
-}
-
-function writeAll(fd: number, buf: Uint8Array): void {
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }

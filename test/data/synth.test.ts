@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -126,5 +127,25 @@ test('shards: worker threads and the same seed give byte-identical tars, another
     assert.ok(log.filter((m) => m.includes('already complete')).length === 5, 'a rerun keeps finished splits');
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('a rerun removes the hidden temp files a killed run left, and says which', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'zc-synth-'));
+  try {
+    // What `kill -9` mid-run leaves: zero-byte temps of a shard, its manifest and synth.json, from a pid now gone.
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    mkdirSync(join(out, 'zoo'));
+    const left = [join(out, 'zoo', `.zoo-000001.tar.${dead}.k1-aa.tmp`), join(out, 'zoo', `.zoo-manifest.json.${dead}.k1-bb.tmp`), join(out, `.synth.json.${dead}.k1-cc.tmp`)];
+    for (const f of left) writeFileSync(f, '');
+    const log: string[] = [];
+    await runSynth({ ...small, out, workers: 0, zoo: 2, web: 0, probeTrain: 0, probeTest: 0, classify: 0, log: (m) => log.push(m) });
+    for (const f of left) assert.equal(existsSync(f), false, f);
+    const named = log.filter((m) => /removed \d+ (stale )?temp file/.test(m));
+    assert.equal(named.length, 2, log.join('\n'));
+    assert.ok(named.some((m) => m.includes(left[2]!)) && named.some((m) => m.includes(left[0]!) && m.includes(left[1]!)), named.join('\n'));
+    assert.deepEqual(readdirSync(join(out, 'zoo')).filter((f) => f.endsWith('.tmp')), []);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });

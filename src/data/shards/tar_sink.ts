@@ -1,10 +1,12 @@
 // One shard being written: a tar stream hashed on its way into a temp file beside the target,
-// fsynced and renamed into place when finished (a crash leaves only a `.tmp` file behind).
-import { openSync, fsyncSync, closeSync, renameSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+// fsynced, size-checked and renamed into place when finished (a crash leaves only a `.tmp` file
+// behind; a failed write leaves nothing, and its error names the shard and the temp file).
+import { renameSync, rmSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import tar from 'tar-stream';
+import { fileError, syncDir, tempPathFor, writeAllAsync, type AsyncWriteFn } from '../../io/atomic.js';
 
 /** Fixed member metadata, so the same samples always give the same bytes. */
 const MTIME = new Date(Date.UTC(2020, 0, 1));
@@ -34,30 +36,53 @@ function fitsUstar(name: string): boolean {
   return prefix <= 155;
 }
 
-/** Temp name for `path`: hidden, unique, ending in `.tmp`. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+/** Options of {@link TarSink}. */
+export interface TarSinkOptions {
+  /** The write call (tests inject short or failing writes); default `fh.write`. */
+  write?: AsyncWriteFn;
 }
 
-/** A tar file under construction. */
+/**
+ * A tar file under construction. Every failure (open, write, fsync, size check, rename: ENOSPC,
+ * EIO, EDQUOT...) removes the temp file and rejects add()/finish() with an error naming the shard
+ * and the temp file; the final name only ever holds a complete, fsynced archive.
+ * @example
+ * const sink = new TarSink('out/data-000000.tar');
+ * await sink.add('000000000.txt', Buffer.from('a red cube'));
+ * const { bytes, sha256 } = await sink.finish();
+ */
 export class TarSink {
   readonly tmp: string;
   private readonly pack = tar.pack();
   private readonly hash = createHash('sha256');
   private bytes = 0;
   private readonly done: Promise<void>;
+  /** The write failure, set before the pack is destroyed so pending add()s reject with it. */
+  private failure?: Error;
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string, o: TarSinkOptions = {}) {
     this.tmp = tempPathFor(path);
     this.pack.on('error', () => undefined); // a destroyed pack's error reaches callers through done
-    this.done = this.pump();
+    this.done = this.pump(o.write);
     this.done.catch(() => undefined); // surfaced by finish() or abort()
   }
 
-  /** Drains the tar stream into the temp file in ~1 MiB writes, hashing on the way, then fsyncs. */
-  private async pump(): Promise<void> {
-    const fh = await open(this.tmp, 'wx').catch((e: Error) => { this.pack.destroy(e); throw e; });
+  /** Records a failure naming the shard and its temp file (the first one wins). */
+  private fail(e: unknown, step: string): Error {
+    this.failure ??= fileError(e, `shard ${this.path}: ${step} failed (temp file ${this.tmp}, removed)`);
+    return this.failure;
+  }
+
+  /** Drains the tar stream into the temp file in ~1 MiB writes, hashing on the way, then fsyncs and checks the size. */
+  private async pump(write?: AsyncWriteFn): Promise<void> {
+    let fh: FileHandle | undefined;
+    let step = 'open';
     try {
+      fh = await open(this.tmp, 'wx');
+      const file = fh;
+      // Recorded inside flush, before for-await destroys the pack and fails pending entries, so they get this error.
+      const flush = (buf: Buffer): Promise<number> => writeAllAsync(file, buf, write).catch((e: unknown) => { throw this.fail(e, 'write'); });
+      step = 'write';
       let batch: Buffer[] = [];
       let n = 0;
       for await (const c of this.pack) {
@@ -65,15 +90,23 @@ export class TarSink {
         this.bytes += c.length;
         batch.push(c);
         n += c.length;
-        if (n >= FLUSH_BYTES) { await fh.write(Buffer.concat(batch, n)); batch = []; n = 0; }
+        if (n >= FLUSH_BYTES) { await flush(Buffer.concat(batch, n)); batch = []; n = 0; }
       }
-      if (n > 0) await fh.write(Buffer.concat(batch, n));
+      if (n > 0) await flush(Buffer.concat(batch, n));
+      step = 'fsync';
       await fh.sync();
+      step = 'size check';
+      const size = (await fh.stat()).size;
+      if (size !== this.bytes) throw new Error(`the temp file holds ${size} bytes, the tar stream gave ${this.bytes}`);
+      step = 'close';
+      fh = undefined;
+      await file.close();
     } catch (e) {
-      this.pack.destroy(e as Error);
-      throw e;
-    } finally {
-      await fh.close();
+      const err = this.fail(e, step);
+      this.pack.destroy(err);
+      await fh?.close().catch(() => undefined);
+      await rm(this.tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
   }
 
@@ -81,7 +114,12 @@ export class TarSink {
   add(name: string, data: Buffer): Promise<void> {
     const header = { name, size: data.length, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: MTIME, type: 'file' as const };
     return new Promise((resolve, reject) => {
-      const fail = (err: Error): void => reject(new Error(`${this.path}: writing member '${name}': ${err.message}`));
+      // A write failure is the cause of any entry error after it (it names the temp file too); it is
+      // reported once the pump has removed the temp file, so a caller that exits at once leaves none.
+      const fail = (err: Error): void => {
+        if (this.failure) void this.done.catch(() => undefined).then(() => reject(this.failure));
+        else reject(new Error(`${this.path}: writing member '${name}': ${err.message}`));
+      };
       try {
         // The callback carries the error; the member stream's own 'error' event is silenced.
         this.pack.entry(header, data, (err) => (err ? fail(err) : resolve())).on('error', () => undefined);
@@ -91,15 +129,16 @@ export class TarSink {
     });
   }
 
-  /** Ends the archive, fsyncs, renames into place; returns the final size and sha256. */
+  /** Ends the archive, fsyncs, checks the size, renames into place; returns the final size and sha256. */
   async finish(): Promise<{ bytes: number; sha256: string }> {
+    if (this.failure) throw this.failure;
     this.pack.finalize();
+    await this.done; // rejects with the failure, its temp file already removed
     try {
-      await this.done;
       renameSync(this.tmp, this.path);
     } catch (e) {
       rmSync(this.tmp, { force: true });
-      throw new Error(`${this.path}: could not finish the shard (${(e as Error).message})`);
+      throw this.fail(e, 'rename');
     }
     syncDir(dirname(this.path));
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
@@ -110,14 +149,5 @@ export class TarSink {
     this.pack.destroy();
     await this.done.catch(() => undefined);
     rmSync(this.tmp, { force: true });
-  }
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-  } catch {
-    // Some filesystems refuse fsync on folders; the rename is still atomic.
   }
 }

@@ -2,6 +2,7 @@
 // written atomically, plus `${prefix}-manifest.json` after every shard. Same input, same bytes.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleTemps, type AsyncWriteFn } from '../../io/atomic.js';
 import { makeManifest, writeManifest, type ShardEntry, type ShardManifest } from './manifest.js';
 import { checkExt, checkKey } from './names.js';
 import { memberBytes, TarSink } from './tar_sink.js';
@@ -20,6 +21,10 @@ export interface ShardWriterOptions {
   startIndex?: number;
   /** Shards already complete (from a manifest), kept at the head of the new manifest. */
   existing?: ShardEntry[];
+  /** Told (one line) which stale temp files of this shard set an earlier run left and the writer removed. */
+  log?: (line: string) => void;
+  /** The shard files' write call (tests inject short or failing writes); default `fh.write`. */
+  write?: AsyncWriteFn;
 }
 
 /** A field value: bytes, or text written as UTF-8. */
@@ -59,6 +64,8 @@ export class ShardWriter {
   private closed = false;
   private buffered = 0;
   private failure?: Error;
+  /** Stale temp files of this shard set removed when the writer opened its folder. */
+  readonly removedTemps: string[];
 
   constructor(private readonly o: ShardWriterOptions) {
     if (!o.prefix || o.prefix.includes('/')) throw new Error(`shard writer: prefix '${o.prefix}' must be a non-empty file name prefix`);
@@ -68,6 +75,10 @@ export class ShardWriter {
     this.entries = [...(o.existing ?? [])];
     this.index = o.startIndex ?? this.entries.length;
     mkdirSync(o.dir, { recursive: true });
+    // A killed run leaves hidden `.tmp` shards nothing else names; only this set's names are touched.
+    const own = (name: string): boolean => name.startsWith(`${o.prefix}-`) && /^(\d{6}\.tar|manifest\.json)$/.test(name.slice(o.prefix.length + 1));
+    this.removedTemps = removeStaleTemps(o.dir, { match: own });
+    if (this.removedTemps.length) o.log?.(`shard writer ${join(o.dir, o.prefix)}: removed ${this.removedTemps.length} stale temp file(s): ${this.removedTemps.join(', ')}`);
   }
 
   /**
@@ -107,7 +118,7 @@ export class ShardWriter {
     const full = this.shard.samples + 1 > this.maxSamples || this.shard.bytes + bytes + END_OF_ARCHIVE > this.maxBytes;
     if (this.sink && full) await this.finishShard();
     if (!this.sink) {
-      this.sink = new TarSink(join(this.o.dir, shardName(this.o.prefix, this.index)));
+      this.sink = new TarSink(join(this.o.dir, shardName(this.o.prefix, this.index)), { write: this.o.write });
       this.shard = { samples: 0, bytes: 0, firstKey: key, lastKey: key };
     }
     const sink = this.sink;
@@ -127,11 +138,20 @@ export class ShardWriter {
     writeManifest(this.o.dir, makeManifest(this.o.prefix, this.entries, false));
   }
 
-  /** Finishes the last shard and writes the complete manifest, which it returns. */
+  /**
+   * Finishes the last shard and writes the complete manifest, which it returns. On a failed write
+   * it rejects with that error (naming the shard) after removing the unfinished shard's temp file.
+   */
   async close(): Promise<ShardManifest> {
     this.closed = true;
-    await this.queue;
-    if (this.sink) await this.finishShard();
+    try {
+      await this.queue;
+      if (this.sink) await this.finishShard();
+    } catch (e) {
+      await this.sink?.abort();
+      this.sink = undefined;
+      throw e;
+    }
     const m = makeManifest(this.o.prefix, this.entries, true);
     writeManifest(this.o.dir, m);
     return m;

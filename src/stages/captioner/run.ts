@@ -2,7 +2,7 @@
 // Loader's `syn` mode draws one of each sample's syn.json captions per pass), with AdamW,
 // warmup + cosine, clipping, atomic resumable checkpoints and metrics.jsonl; then writes the
 // final captioner folder (out/captioner) and captions held-out images next to their truth.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy, type Tensor } from '../../engine/index.js';
 import { Loader, type Batch, type LoaderState } from '../../data/loader/index.js';
@@ -21,6 +21,7 @@ import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
+import { readJsonFile } from '../../config/json_file.js';
 
 /** state.json of a captioner checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
 export interface CaptionerState {
@@ -69,7 +70,7 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
  */
 async function architecture(c: CaptionerTrainConfig, plan: HoldoutPlan, resuming: boolean): Promise<CaptionerCfg> {
   const path = join(c.out, 'captioner.json');
-  if (resuming && existsSync(path)) return parseCaptionerConfig(JSON.parse(readFileSync(path, 'utf8')), path);
+  if (resuming && existsSync(path)) return parseCaptionerConfig(readJsonFile(path, 'captioner config'), path);
   const arch = getCaptionerConfig(c.model);
   if (c.vocab === 'data' && !arch.decoder_cfg.output_ids) {
     arch.decoder_cfg.output_ids = await collectOutputIds(tarsIn(join(c.data, c.split)), plan.trains, arch.decoder_cfg.context_length);

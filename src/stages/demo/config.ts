@@ -1,10 +1,11 @@
 // The demo's typed configuration: the world, the zoo (captioner + experts), the pretraining
 // variants and the evaluation, with presets (micro for CI, quick for the README, full for a long
 // run) and strict dotted overrides.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
+import { readJsonFile } from '../../config/json_file.js';
 
 /** The pretraining variants of the papers' comparison. */
 export const VARIANTS = ['A', 'B', 'C', 'D', 'E'] as const;
@@ -102,7 +103,7 @@ function check(c: DemoConfig): DemoConfig {
 export function resolveDemoConfig(preset: string, sets: readonly string[] = []): DemoConfig {
   const path = preset.endsWith('.json') ? preset : join(presetDir(), `${preset}.json`);
   if (!existsSync(path)) throw new Error(`demo: no preset '${preset}' (looked for ${path}; bundled: micro, quick, full)`);
-  let c = mergeStrict(DEFAULT_DEMO as unknown as JsonObject, JSON.parse(readFileSync(path, 'utf8')) as unknown, `preset ${path}`);
+  let c = mergeStrict(DEFAULT_DEMO as unknown as JsonObject, readJsonFile(path, 'demo preset'), `preset ${path}`);
   if (sets.length) c = mergeStrict(c, dottedLayer(DEFAULT_DEMO as unknown as JsonObject, sets), '--set');
   return check(c as unknown as DemoConfig);
 }

@@ -1,8 +1,9 @@
 // Resumable demo stages: a finished stage leaves out/stages/<name>.json with its result, so a rerun
 // skips it; an unfinished one runs again (and resumes inside, where the stage itself can).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { readJsonFile } from '../../config/json_file.js';
 
 /** Where a stage's result lives. */
 export function stageFile(out: string, name: string): string {
@@ -17,7 +18,7 @@ export async function stage<T>(out: string, name: string, log: (s: string) => vo
   const file = stageFile(out, name);
   if (existsSync(file)) {
     log(`[${name}] done before, skipped (${file})`);
-    return (JSON.parse(readFileSync(file, 'utf8')) as { result: T }).result;
+    return (readJsonFile(file, 'demo stage record') as { result: T }).result;
   }
   const t0 = performance.now();
   log(`[${name}] ...`);
@@ -32,5 +33,5 @@ export async function stage<T>(out: string, name: string, log: (s: string) => vo
 /** Seconds each finished stage took (from its file). */
 export function stageSeconds(out: string, name: string): number {
   const file = stageFile(out, name);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { seconds: number }).seconds : NaN;
+  return existsSync(file) ? (readJsonFile(file, 'demo stage record') as { seconds: number }).seconds : NaN;
 }

@@ -1,11 +1,12 @@
 // Where an import restarts: the shards its manifest lists as complete (and present at their
 // recorded size) are kept; everything after them, and any leftover temp file, is removed.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readManifest, type ShardEntry } from '../../data/shards/manifest.js';
 import { shardName } from '../../data/shards/writer.js';
 import type { SkipSummary } from '../../data/shards/skips.js';
+import { readJsonFile } from '../../config/json_file.js';
 
 /** What identifies an import, stored as `${prefix}-import.json` in the output folder, with the last run's counts. */
 export interface ImportState { version: 1; items: number; fingerprint: string; shardSize: number; lastRun?: ImportRunCounts }
@@ -27,7 +28,7 @@ export function planResume(out: string, prefix: string, state: ImportState): Res
   const statePath = join(out, `${prefix}-import.json`);
   const manifest = readManifest(out, prefix);
   if (existsSync(statePath)) {
-    const old = JSON.parse(readFileSync(statePath, 'utf8')) as ImportState;
+    const old = readJsonFile(statePath, 'import state') as ImportState;
     if (old.items !== state.items || old.fingerprint !== state.fingerprint || old.shardSize !== state.shardSize) {
       throw new Error(`${statePath}: this folder holds an import of a different input or shard size (${old.items} images, shard size ${old.shardSize}; now ${state.items}, ${state.shardSize}); use another --out or --prefix, or delete it`);
     }
@@ -57,6 +58,6 @@ export function planResume(out: string, prefix: string, state: ImportState): Res
  */
 export function recordImportRun(out: string, prefix: string, counts: ImportRunCounts): void {
   const statePath = join(out, `${prefix}-import.json`);
-  const state = JSON.parse(readFileSync(statePath, 'utf8')) as ImportState;
+  const state = readJsonFile(statePath, 'import state') as ImportState;
   writeFileAtomic(statePath, JSON.stringify({ ...state, lastRun: counts }, null, 1) + '\n');
 }

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../../io/atomic.js';
 import { readManifest } from '../../data/shards/manifest.js';
 import { makeSample } from '../../data/synth/make_sample.js';
 import { SynthPool } from '../../data/synth/pool.js';
@@ -106,6 +106,9 @@ export async function runSynth(o: SynthOptions): Promise<SynthReport> {
   const plans = planSplits(o);
   const sink = o.sink ?? shardSink;
   mkdirSync(o.out, { recursive: true });
+  // synth.json / classify.json temps of a killed run; the split folders are cleaned by writeSplit.
+  const stale = removeStaleTemps(o.out);
+  if (stale.length) log(`zooclip synth: removed ${stale.length} stale temp file(s): ${stale.join(', ')}`);
   const record: RunRecord = { settings, done: finishedSplits(o.out, settings, plans, sink), layout: LAYOUT };
   const saveRecord = (): void => writeFileAtomic(join(o.out, 'synth.json'), JSON.stringify(record, null, 1) + '\n');
   const workers = o.workers ?? Math.min(8, availableParallelism());

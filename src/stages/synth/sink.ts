@@ -6,6 +6,8 @@ import type { Fields } from '../../data/synth/encode.js';
 export interface SampleSink {
   write(key: string, fields: Fields): Promise<void>;
   close(): Promise<unknown>;
+  /** Stops after a failure, removing what is unfinished (the shard writer's temp file). */
+  abort?(): Promise<void>;
 }
 
 /** Opens the sink of one shard set: folder, file prefix, samples per shard. */

@@ -1,8 +1,9 @@
 // The typed configuration of a training run, its defaults, presets and strict validation.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
+import { readJsonFile } from '../../config/json_file.js';
 
 /** Everything a run depends on; written to run.json and every checkpoint. */
 export interface TrainConfig {
@@ -152,7 +153,7 @@ export function presetDir(): string {
 export function readPreset(nameOrPath: string): { layer: unknown; source: string } {
   const path = nameOrPath.endsWith('.json') ? nameOrPath : join(presetDir(), `${nameOrPath}.json`);
   if (!existsSync(path)) throw new Error(`train: no preset '${nameOrPath}' (looked for ${path})`);
-  return { layer: JSON.parse(readFileSync(path, 'utf8')) as unknown, source: `preset ${path}` };
+  return { layer: readJsonFile(path, 'train preset'), source: `preset ${path}` };
 }
 
 function checkInt(v: number, key: string, min: number): void {

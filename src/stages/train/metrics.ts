@@ -1,6 +1,7 @@
 // Run metrics: one JSON line per logged step in metrics.jsonl, and a progress line for people
 // (rewritten in place on a TTY, plain lines otherwise).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { parseJsonText } from '../../config/json_file.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 
 /** One metrics.jsonl line. */
@@ -21,10 +22,24 @@ export interface MetricsLine {
   skipped: number;
 }
 
-/** Reads metrics.jsonl (missing file = no lines). */
+/**
+ * Reads metrics.jsonl (missing file = no lines); a bad line is an error naming the file and line.
+ * A last line without its newline that does not parse is an append a crash cut short, and dropped.
+ * @example readMetrics('runs/tiny/metrics.jsonl').at(-1)?.step
+ */
 export function readMetrics(path: string): MetricsLine[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as MetricsLine);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out: MetricsLine[] = [];
+  lines.forEach((l, i) => {
+    if (!l.trim()) return;
+    try {
+      out.push(parseJsonText(l, `metrics ${path} line ${i + 1}`) as MetricsLine);
+    } catch (e) {
+      if (i < lines.length - 1) throw e;
+    }
+  });
+  return out;
 }
 
 /** Appends metrics lines; on resume, first drops the lines after the checkpoint's step (written after it, before a crash). */
