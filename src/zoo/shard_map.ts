@@ -3,9 +3,13 @@
 // byte, plus the fields the stage adds. Ranks split the shards; finished shards carry a done
 // marker, so a rerun skips them and redoes (from scratch) any shard an interrupted run left.
 import { mkdirSync } from 'node:fs';
-import { decodeImage } from '../data/loader/decode.js';
+import { join } from 'node:path';
+import type { OptionSpec } from '../cli/args.js';
+import { decodeImage, DEFAULT_MAX_PIXELS } from '../data/loader/decode.js';
 import { IMAGE_KEYS } from '../data/loader/transform.js';
 import { readShards, type FieldValue, type RawSample, type SkipInfo } from '../data/shards/index.js';
+import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, imageErrorReason, skip, SkipStats, type SkipSummary } from '../data/shards/skips.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { TarSink } from '../data/shards/tar_sink.js';
 import { clearUnfinished, readDone, stableJson, writeDone } from './shard_map/done.js';
 import { planJobs, resolveRank, type ShardJob } from './shard_map/inputs.js';
@@ -27,6 +31,24 @@ export interface StageRunOptions {
   worldSize?: number;
   log?: (line: string) => void;
   tty?: boolean;
+  /** Fail a shard (and the stage; the shard is not marked done) when more than this share of its samples is skipped (default 0.05). */
+  maxSkipRate?: number;
+  /** Pixel budget per image (default DEFAULT_MAX_PIXELS): larger images are skipped as image-too-large. */
+  maxPixels?: number;
+}
+
+/** The CLI options every shard-mapping stage shares (see StageRunOptions). */
+export const STAGE_DATA_OPTIONS: Record<string, OptionSpec> = {
+  'max-skip-rate': { type: 'number', default: DEFAULT_MAX_SKIP_RATE, help: 'fail a shard (not marked done, the stage exits 1) when more than this share of its samples is skipped' },
+  'max-pixels': { type: 'number', default: DEFAULT_MAX_PIXELS, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
+};
+
+/**
+ * The StageRunOptions fields that mapShards takes as they are, from a stage's options.
+ * @example mapShards({ stage: 'caption', ...stageRunFields(o), batch: 32, adds: ['syn.json'], settings, map })
+ */
+export function stageRunFields(o: StageRunOptions): Pick<ShardMapOptions, 'in' | 'out' | 'replace' | 'rank' | 'worldSize' | 'log' | 'tty' | 'maxSkipRate' | 'maxPixels'> {
+  return { in: o.in, out: o.out, replace: o.replace, rank: o.rank, worldSize: o.worldSize, log: o.log, tty: o.tty, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels };
 }
 
 /** A sample handed to the stage: its stored fields and its image decoded at full size (RGB). */
@@ -64,29 +86,39 @@ export interface ShardMapOptions {
   log?: (line: string) => void;
   /** Progress line rewritten in place (default: stdout is a TTY). */
   tty?: boolean;
+  /** See StageRunOptions. */
+  maxSkipRate?: number;
+  maxPixels?: number;
 }
 
-/** What a run did (this rank). */
+/** What a run did (this rank); also written as `<out>/<stage>.json` (`<stage>-rank<R>-of-<N>.json` with several ranks). */
 export interface ShardMapResult {
+  stage: string;
   /** Shards written now, and shards found finished and skipped. */
   written: string[];
   kept: string[];
-  /** Samples written now; input samples dropped (unreadable, no image, undecodable). */
+  /** Input samples of the shards written now: read (kept + skipped, lost ones of a truncated shard included), written, skipped. */
+  read: number;
   samples: number;
   skipped: number;
+  /** The skips by reason. */
+  skips: SkipSummary;
+  /** Samples in the shards found finished (from their done markers). */
+  keptSamples: number;
   seconds: number;
   imagesPerSecond: number;
 }
 
-/** The first image field of a sample decoded to RGB; throws naming the field. */
-function decodeSampleImage(s: RawSample): RgbImage {
+/** The first image field of a sample decoded to RGB, or why not (a skip naming the shard, key and field). */
+function decodeSampleImage(s: RawSample, maxPixels: number | undefined): RgbImage | SkipInfo {
   const ext = IMAGE_KEYS.find((k) => s.fields.has(k));
-  if (!ext) throw new Error(`no image field (${IMAGE_KEYS.join(', ')})`);
+  if (!ext) return skip('missing-field', s.shard, `no image field (${IMAGE_KEYS.join(', ')})`, s.key);
   try {
-    const d = decodeImage(s.fields.get(ext)!, { mode: 'rgb' });
+    const d = decodeImage(s.fields.get(ext)!, { mode: 'rgb', maxPixels });
     return { data: d.data as Uint8Array, width: d.width, height: d.height };
   } catch (e) {
-    throw new Error(`${ext}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    return skip(imageErrorReason(message), s.shard, message, s.key, ext);
   }
 }
 
@@ -100,13 +132,16 @@ function outputMembers(s: MapSample, added: Record<string, FieldValue>, o: Shard
   return [...fields.keys()].sort().map((ext) => ({ name: `${s.key}.${ext}`, data: fields.get(ext)! }));
 }
 
-interface ShardCounts { samples: number; skipped: number }
+interface ShardCounts { samples: number; skips: SkipStats }
 
-/** Maps one shard into its temp file, renames it into place and marks it done. */
+/**
+ * Maps one shard into its temp file, renames it into place and marks it done; a shard that skips
+ * more than maxSkipRate of its samples is dropped and fails the stage.
+ */
 async function mapOneShard(job: ShardJob, o: ShardMapOptions, progress: RateProgress, warn: (m: string) => void): Promise<ShardCounts> {
   const sink = new TarSink(job.output);
-  const counts = { samples: 0, skipped: 0 };
-  const onSkip = (i: SkipInfo): void => { counts.skipped++; warn(`${o.stage}: skipped ${i.message}`); };
+  const counts: ShardCounts = { samples: 0, skips: new SkipStats() };
+  const onSkip = (i: SkipInfo): void => { counts.skips.add(i); warn(`${o.stage}: skipped ${i.message}`); };
   let batch: MapSample[] = [];
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
@@ -123,24 +158,19 @@ async function mapOneShard(job: ShardJob, o: ShardMapOptions, progress: RateProg
         const has = o.adds.find((f) => raw.fields.has(f));
         if (has) throw new Error(`${o.stage}: shard ${job.input} key ${raw.key} already has ${has} (use --replace to overwrite it)`);
       }
-      let image: RgbImage;
-      try {
-        image = decodeSampleImage(raw);
-      } catch (e) {
-        counts.skipped++;
-        warn(`${o.stage}: skipped shard ${job.input} key ${raw.key}: ${(e as Error).message}`);
-        continue;
-      }
+      const image = decodeSampleImage(raw, o.maxPixels);
+      if ('reason' in image) { onSkip(image); continue; }
       batch.push({ key: raw.key, shard: job.input, fields: raw.fields, image });
       if (batch.length >= o.batch) await flush();
     }
     await flush();
+    checkSkipRate(counts.skips, counts.samples + counts.skips.total, o.maxSkipRate ?? DEFAULT_MAX_SKIP_RATE, `${o.stage}: shard ${job.input} (not marked done)`);
   } catch (e) {
     await sink.abort();
     throw e;
   }
   const { bytes, sha256 } = await sink.finish();
-  writeDone(job.output, { stage: o.stage, input: job.input, samples: counts.samples, skipped: counts.skipped, bytes, sha256, settings: o.settings });
+  writeDone(job.output, { stage: o.stage, input: job.input, samples: counts.samples, skipped: counts.skips.total, skips: counts.skips.toJSON(), bytes, sha256, settings: o.settings });
   return counts;
 }
 
@@ -161,7 +191,8 @@ export async function mapShards(o: ShardMapOptions): Promise<ShardMapResult> {
   const known = jobs.every((j) => j.samples !== undefined);
   const total = known ? jobs.reduce((a, j) => a + j.samples!, 0) : undefined;
   const progress = new RateProgress({ unit: 'img', total, label: `${o.stage}${worldSize > 1 ? ` [rank ${rank}/${worldSize}]` : ''}`, log, tty: o.tty });
-  const result: ShardMapResult = { written: [], kept: [], samples: 0, skipped: 0, seconds: 0, imagesPerSecond: 0 };
+  const result: ShardMapResult = { stage: o.stage, written: [], kept: [], read: 0, samples: 0, skipped: 0, skips: new SkipStats().toJSON(), keptSamples: 0, seconds: 0, imagesPerSecond: 0 };
+  const skips = new SkipStats();
   const want = stableJson(o.settings);
   const t0 = performance.now();
   for (const job of jobs) {
@@ -173,16 +204,18 @@ export async function mapShards(o: ShardMapOptions): Promise<ShardMapResult> {
         throw new Error(`${o.stage}: ${job.output} was finished with other settings (${stableJson(done.settings)}, now ${want}); use another --out or remove it`);
       }
       result.kept.push(job.output);
+      result.keptSamples += done.samples;
       progress.drop(done.samples);
       continue;
     }
     const c = await mapOneShard(job, o, progress, (m) => log(m));
     result.written.push(job.output);
     result.samples += c.samples;
-    result.skipped += c.skipped;
+    skips.merge(c.skips);
   }
-  result.seconds = (performance.now() - t0) / 1000;
+  Object.assign(result, { skipped: skips.total, skips: skips.toJSON(), read: result.samples + skips.total, seconds: (performance.now() - t0) / 1000 });
   result.imagesPerSecond = result.seconds > 0 ? result.samples / result.seconds : 0;
-  progress.done(`${result.written.length} shard(s) written, ${result.kept.length} already finished${result.skipped ? `, ${result.skipped} sample(s) skipped` : ''}`);
+  writeFileAtomic(join(o.out, worldSize > 1 ? `${o.stage}-rank${rank}-of-${worldSize}.json` : `${o.stage}.json`), JSON.stringify(result, null, 1) + '\n');
+  progress.done(`${result.written.length} shard(s) written, ${result.kept.length} already finished; read ${result.read}, wrote ${result.samples}, ${skips.summary()}`);
   return result;
 }

@@ -3,6 +3,7 @@ import type { OptionSpec } from '../../cli/args.js';
 import { loadCaptioner } from '../../zoo/load.js';
 import type { CaptionOptions } from '../../zoo/types.js';
 import { runCaption } from './run.js';
+import { STAGE_DATA_OPTIONS } from '../../zoo/shard_map.js';
 
 /** The command's options. */
 export const CAPTION_OPTIONS: Record<string, OptionSpec> = {
@@ -21,6 +22,7 @@ export const CAPTION_OPTIONS: Record<string, OptionSpec> = {
   rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
   'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
   device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
+  ...STAGE_DATA_OPTIONS,
 };
 
 /**
@@ -36,8 +38,9 @@ export async function captionCommand(o: Record<string, unknown>): Promise<void> 
   const captioner = await loadCaptioner(o.model, { device: o.device as string | undefined });
   try {
     const r = await runCaption(captioner, { in: o.in, out: o.out, caption, batch: o.batch as number, replace: o.replace as boolean,
-      rank: o.rank as number | undefined, worldSize: o['world-size'] as number | undefined });
-    console.log(`caption: ${r.samples} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s) with ${captioner.name}; ${o.out}`);
+      rank: o.rank as number | undefined, worldSize: o['world-size'] as number | undefined,
+      maxSkipRate: o['max-skip-rate'] as number, maxPixels: o['max-pixels'] as number });
+    console.log(`caption: ${r.samples} of ${r.read} images (${r.skipped} skipped) in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s) with ${captioner.name}; ${o.out}`);
   } finally {
     captioner.dispose();
   }

@@ -1,6 +1,6 @@
 // The caption stage: every sample of the input shards gets `syn.json` = {"syn_text": [...]},
 // n captions from a captioner plugin, next to its untouched fields (see src/zoo/shard_map.ts).
-import { mapShards, type ShardMapResult, type StageRunOptions } from '../../zoo/shard_map.js';
+import { mapShards, stageRunFields, type ShardMapResult, type StageRunOptions } from '../../zoo/shard_map.js';
 import { DEFAULT_CAPTION_OPTIONS, type CaptionOptions, type Captioner } from '../../zoo/types.js';
 
 /** Settings of {@link runCaption}. */
@@ -31,8 +31,7 @@ export async function runCaption(captioner: Captioner, o: CaptionRunOptions): Pr
   const opts: CaptionOptions = { ...DEFAULT_CAPTION_OPTIONS, ...o.caption };
   checkCaptionOptions(opts);
   return mapShards({
-    stage: 'caption', in: o.in, out: o.out, batch: o.batch ?? 32, adds: ['syn.json'], replace: o.replace, rank: o.rank, worldSize: o.worldSize,
-    log: o.log, tty: o.tty, settings: { model: captioner.name, ...opts },
+    stage: 'caption', ...stageRunFields(o), batch: o.batch ?? 32, adds: ['syn.json'], settings: { model: captioner.name, ...opts },
     map: async (batch) => {
       const texts = await captioner.caption(batch.map((s) => s.image), batch.map((s) => s.key), opts);
       if (texts.length !== batch.length) throw new Error(`caption: ${captioner.name} returned ${texts.length} caption lists for ${batch.length} images`);

@@ -4,6 +4,7 @@ import type { OptionSpec } from '../../cli/args.js';
 import { EXPERT_TASKS, loadExpert } from '../../zoo/load.js';
 import type { Expert, ExpertTask } from '../../zoo/types.js';
 import { runLabel } from './run.js';
+import { STAGE_DATA_OPTIONS } from '../../zoo/shard_map.js';
 
 /** The command's options (--expert and --threshold repeat; every value is read from argv). */
 export const LABEL_OPTIONS: Record<string, OptionSpec> = {
@@ -16,6 +17,7 @@ export const LABEL_OPTIONS: Record<string, OptionSpec> = {
   rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
   'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
   device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
+  ...STAGE_DATA_OPTIONS,
 };
 
 /** Every `--<name> a=b` / `--<name>=a=b` of an argument list as [a, b] pairs, checked against the tasks. */
@@ -54,8 +56,9 @@ export async function labelCommand(o: Record<string, unknown>, argv: readonly st
       experts[t] = await loadExpert(t, spec, { device: o.device as string | undefined });
     }
     const r = await runLabel(experts, { in: o.in, out: o.out, thresholds, batch: o.batch as number, replace: o.replace as boolean,
-      rank: o.rank as number | undefined, worldSize: o['world-size'] as number | undefined });
-    console.log(`label: ${r.samples} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s), ${specs.map(([t, s]) => `${t}=${s}`).join(' ')}; ${o.out}`);
+      rank: o.rank as number | undefined, worldSize: o['world-size'] as number | undefined,
+      maxSkipRate: o['max-skip-rate'] as number, maxPixels: o['max-pixels'] as number });
+    console.log(`label: ${r.samples} of ${r.read} images (${r.skipped} skipped) in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s), ${specs.map(([t, s]) => `${t}=${s}`).join(' ')}; ${o.out}`);
   } finally {
     for (const e of Object.values(experts)) e.dispose();
   }

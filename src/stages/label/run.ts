@@ -1,7 +1,7 @@
 // The label stage: hard pseudo-labels from expert plugins (CLIPTeX), one field per task, added to
 // every sample of the input shards next to its untouched fields (see src/zoo/shard_map.ts).
 import type { FieldValue } from '../../data/shards/index.js';
-import { mapShards, type MapSample, type ShardMapResult, type StageRunOptions } from '../../zoo/shard_map.js';
+import { mapShards, stageRunFields, type MapSample, type ShardMapResult, type StageRunOptions } from '../../zoo/shard_map.js';
 import type { Expert, ExpertOutput, ExpertTask } from '../../zoo/types.js';
 import { depthPng, detJson, mergeJson, normalPng, segPng } from './encode.js';
 
@@ -45,8 +45,7 @@ export async function runLabel(experts: Partial<Record<ExpertTask, Expert>>, o: 
   for (const t of tasks) if (experts[t]!.task !== t) throw new Error(`label: expert ${experts[t]!.name} serves '${experts[t]!.task}', given as ${t}`);
   const settings = { experts: Object.fromEntries(tasks.map((t) => [t, experts[t]!.name])), thresholds: o.thresholds ?? {} };
   return mapShards({
-    stage: 'label', in: o.in, out: o.out, batch: o.batch ?? 16, adds: tasks.map((t) => TASK_FIELD[t]), updates: experts.depth ? ['json'] : [],
-    replace: o.replace, rank: o.rank, worldSize: o.worldSize, log: o.log, tty: o.tty, settings,
+    stage: 'label', ...stageRunFields(o), batch: o.batch ?? 16, adds: tasks.map((t) => TASK_FIELD[t]), updates: experts.depth ? ['json'] : [], settings,
     map: async (batch) => {
       const images = batch.map((s) => s.image);
       const outs: Partial<Record<ExpertTask, ExpertOutput[]>> = {};

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
+import type { SkipSummary } from '../../data/shards/skips.js';
 
 /** What a marker records. */
 export interface DoneRecord {
@@ -16,6 +17,8 @@ export interface DoneRecord {
   /** Samples written, samples of the input skipped (unreadable or undecodable). */
   samples: number;
   skipped: number;
+  /** The skips by reason (markers before this field was added lack it). */
+  skips?: SkipSummary;
   bytes: number;
   sha256: string;
   /** The stage's settings that shape the output (model, options); a rerun must match them. */
