@@ -16,13 +16,13 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
 import { collectOutputIds } from './vocab.js';
 import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
-import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
+import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
 import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
-/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
+/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
 export interface CaptionerState {
   step: number;
   scheduler: { kind: 'warmup-cosine'; step: number };
@@ -67,9 +67,18 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
  * The run's architecture: on resume the one it started with (out/captioner.json), else the preset
  * or file, with output_ids collected from the training captions when vocab is 'data'.
  */
+/** A JSON file's contents; a parse error names the file. */
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 async function architecture(c: CaptionerTrainConfig, plan: HoldoutPlan, resuming: boolean): Promise<CaptionerCfg> {
   const path = join(c.out, 'captioner.json');
-  if (resuming && existsSync(path)) return parseCaptionerConfig(JSON.parse(readFileSync(path, 'utf8')), path);
+  if (resuming && existsSync(path)) return parseCaptionerConfig(readJson(path), path);
   const arch = getCaptionerConfig(c.model);
   if (c.vocab === 'data' && !arch.decoder_cfg.output_ids) {
     arch.decoder_cfg.output_ids = await collectOutputIds(tarsIn(join(c.data, c.split)), plan.trains, arch.decoder_cfg.context_length);
@@ -114,6 +123,7 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   const device = c.device || defaultDevice();
   if (c.threads) setNumThreads(c.threads);
   mkdirSync(c.out, { recursive: true });
+  clearInterruptedSaves(join(c.out, 'checkpoints'), log);
   const plan = planHoldout(c);
   const arch = await architecture(c, plan, o.resume !== undefined);
   manualSeed(c.seed);
@@ -124,7 +134,7 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   let resumed: CaptionerState | undefined;
   if (o.resume) {
     const dir = findCheckpoint(o.resume, c.out);
-    resumed = readState(dir) as unknown as CaptionerState;
+    resumed = readStageState(dir) as unknown as CaptionerState;
     loadCheckpoint(dir, trainables, device);
     log(`resumed from ${dir} at step ${resumed.step}`);
   }
