@@ -21,7 +21,10 @@ export { readStageState, readState, type StageState, type TrainState } from './s
 /** What a training loop hands to saveCheckpoint. */
 export interface Trainables { model: Module; opt: Optimizer<unknown>; ema: EMA | null }
 
-/** The folder name of a step's checkpoint. */
+/**
+ * The folder name of a step's checkpoint.
+ * @example checkpointName(40); // 'step-000040'
+ */
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
