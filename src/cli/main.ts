@@ -87,7 +87,7 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
     spec: {
       preset: { type: 'string', default: 'tiny-synth', help: 'preset name (src/stages/train/presets) or a JSON file' },
       set: { type: 'string', help: 'override a config key, repeatable: --set optim.lr=1e-3 --set data.captions=synthetic' },
-      resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under run.out/checkpoints" },
+      resume: { type: 'string', help: (await import('../stages/train/command.js')).RESUME_HELP },
       'print-config': { type: 'boolean', default: false, help: 'print the resolved config and exit' },
       nproc: { type: 'number', default: 1, help: 'data parallel: local processes (data.batch is split across them); torchrun variables also work' },
     },

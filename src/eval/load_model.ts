@@ -9,7 +9,7 @@ import { createModel, type CLIP } from '../models/clip.js';
 import { listModels } from '../models/config.js';
 import { loadSafetensors } from '../io/safetensors.js';
 import { CONFIG_FILE, DENSE_PREFIX, loadOpenClip } from '../io/checkpoint.js';
-import { listCheckpoints, readState } from '../stages/train/checkpoint.js';
+import { listCheckpoints, readStageState } from '../stages/train/checkpoint.js';
 
 /** What was loaded, for the report's setup table. */
 export interface LoadedModel {
@@ -37,17 +37,19 @@ export interface LoadModelOptions {
   ema?: boolean;
   /** Seed of a random init (default 0). */
   seed?: number;
+  /** Load weights holding NaN/Inf (default false: an error naming the tensor and the file). */
+  allowNonFinite?: boolean;
 }
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 
-/** Loads `file`'s tensors into model, dropping dense-head keys; strict on the rest. */
-function loadWeights(model: CLIP, file: string, device: string): string[] {
+/** Loads `file`'s tensors into model, dropping dense-head keys; strict (keys, shapes, dtypes, finiteness) on the rest. */
+function loadWeights(model: CLIP, file: string, device: string, allowNonFinite = false): string[] {
   const { tensors } = loadSafetensors(file, device);
   const dropped = [...tensors.keys()].filter((k) => k.startsWith(DENSE_PREFIX));
   try {
     const sd = new Map([...tensors].filter(([k]) => !k.startsWith(DENSE_PREFIX))) as Map<string, Tensor>;
-    noGrad(() => model.loadStateDict(sd, { strict: true }));
+    noGrad(() => model.loadStateDict(sd, { strict: true, allowNonFinite }));
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   } finally {
@@ -59,8 +61,8 @@ function loadWeights(model: CLIP, file: string, device: string): string[] {
 /** A training checkpoint folder (state.json + model.safetensors). */
 function fromCheckpoint(spec: string, dir: string, o: LoadModelOptions): LoadedModel {
   const device = o.device ?? 'cpu';
-  const state = readState(dir);
-  const name = state.config?.model?.name;
+  const state = readStageState(dir);
+  const name = (state.config as { model?: { name?: unknown } }).model?.name;
   if (typeof name !== 'string') throw new Error(`${join(dir, 'state.json')}: no config.model.name`);
   let model: CLIP;
   try {
@@ -73,7 +75,7 @@ function fromCheckpoint(spec: string, dir: string, o: LoadModelOptions): LoadedM
   const file = useEma ? ema : join(dir, 'model.safetensors');
   if (!existsSync(file)) throw new Error(`${dir}: no model.safetensors`);
   try {
-    const droppedKeys = loadWeights(model, file, device);
+    const droppedKeys = loadWeights(model, file, device, o.allowNonFinite);
     return { model: model.eval(), spec, kind: 'checkpoint', path: dir, weights: useEma ? 'ema' : 'model', modelName: name, step: state.step, droppedKeys };
   } catch (e) {
     model.dispose();
@@ -91,7 +93,7 @@ export function loadModelForEval(spec: string, o: LoadModelOptions = {}): Loaded
   if (isDir(p)) {
     if (existsSync(join(p, 'state.json'))) return fromCheckpoint(spec, p, o);
     if (existsSync(join(p, CONFIG_FILE))) {
-      const model = loadOpenClip(p, { device: o.device ?? 'cpu' }).eval();
+      const model = loadOpenClip(p, { device: o.device ?? 'cpu', allowNonFinite: o.allowNonFinite }).eval();
       return { model, spec, kind: 'open_clip', path: p, weights: 'open_clip', modelName: CONFIG_FILE, droppedKeys: [] };
     }
     const ckpts = join(p, 'checkpoints');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { cat, interpolate, noGrad, type Tensor } from '../engine/index.js';
 import { CLIP } from '../models/clip.js';
 import { type ClipCfg, parseClipConfig, toOpenClipJson } from '../models/config.js';
-import type { LoadReport, Module } from '../nn/module.js';
+import type { LoadOptions, LoadReport, Module } from '../nn/module.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { convertMobileClipStateDict, isMobileClipStateDict } from './mobileclip_keys.js';
@@ -74,8 +74,13 @@ export function normalizeStateDict(sd: Map<string, Tensor>, model: CLIP): Map<st
   return out;
 }
 
-/** Loads safetensors weights into a model (normalised, strict unless told otherwise). */
-export function loadWeightsInto(model: CLIP, file: string, opts: { strict?: boolean } = {}): LoadReport {
+/**
+ * Loads safetensors weights into a model (normalised; strict about keys unless told otherwise;
+ * always strict about dtypes and, unless `allowNonFinite`, finiteness: see Module.loadStateDict).
+ * Errors name the file.
+ * @example const report = loadWeightsInto(model, 'open_clip_model.safetensors', { strict: false });
+ */
+export function loadWeightsInto(model: CLIP, file: string, opts: LoadOptions = {}): LoadReport {
   const { tensors } = loadSafetensors(file);
   const sd = normalizeStateDict(tensors, model);
   try {
@@ -91,13 +96,13 @@ export function loadWeightsInto(model: CLIP, file: string, opts: { strict?: bool
  * Loads a checkpoint folder (or a folder's weights into a given architecture).
  * @example const model = loadOpenClip('runs/demo/export');
  */
-export function loadOpenClip(dir: string, opts: { strict?: boolean; device?: string } = {}): CLIP {
+export function loadOpenClip(dir: string, opts: LoadOptions & { device?: string } = {}): CLIP {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a checkpoint folder`);
   const model = new CLIP(readCheckpointConfig(dir));
   const weights = join(dir, WEIGHTS_FILE);
   if (!existsSync(weights)) throw new Error(`${dir}: no ${WEIGHTS_FILE}`);
   try {
-    loadWeightsInto(model, weights, opts);
+    loadWeightsInto(model, weights, { strict: opts.strict, allowNonFinite: opts.allowNonFinite });
   } catch (e) {
     model.dispose();
     throw e;

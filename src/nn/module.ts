@@ -1,8 +1,15 @@
 // Module: parameters, buffers and children registered in declaration order, so state-dict keys
 // and their order follow PyTorch's (own parameters, own buffers, then children, recursively).
 import { keep, noGrad, type DType, type Tensor } from '../engine/index.js';
+import { loadProblems, type FiniteOptions } from './load_check.js';
 
 export interface LoadReport { missing: string[]; unexpected: string[]; mismatched: string[] }
+
+/** Options of Module.loadStateDict. */
+export interface LoadOptions extends FiniteOptions {
+  /** Missing, unexpected and mis-shaped keys are an error (default true); otherwise reported and skipped. */
+  strict?: boolean;
+}
 
 export abstract class Module {
   training = true;
@@ -75,30 +82,34 @@ export abstract class Module {
 
   /**
    * Copies values from a state dict. With strict (default) any missing, unexpected or
-   * mis-shaped key is an error naming them all; otherwise they are reported.
+   * mis-shaped key is an error naming them all; otherwise they are reported and skipped.
+   * Whatever `strict`, a stored dtype that does not equal the parameter's/buffer's (or widen to it
+   * losslessly: F16/BF16 -> F32/F64, F32 -> F64, narrower -> wider ints; see LOSSLESS_CASTS) is an
+   * error, and so are NaN/Inf in a float tensor unless `allowNonFinite`. Errors name the keys;
+   * callers that read a file prefix its path. Nothing is copied when any check fails.
+   * @example model.loadStateDict(loadSafetensors('model.safetensors').tensors); // throws on 'w' stored as int32
    */
-  loadStateDict(sd: Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadReport {
+  loadStateDict(sd: Map<string, Tensor>, opts: LoadOptions = {}): LoadReport {
     const own = this.stateDict();
     const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
     for (const k of own.keys()) if (!sd.has(k)) report.missing.push(k);
     for (const k of sd.keys()) if (!own.has(k)) report.unexpected.push(k);
+    const loadable: [string, Tensor, Tensor][] = [];
     for (const [k, t] of own) {
       const src = sd.get(k);
-      if (src && src.shape.join(',') !== t.shape.join(',')) report.mismatched.push(`${k}: checkpoint [${src.shape}] vs model [${t.shape}]`);
+      if (!src) continue;
+      if (src.shape.join(',') !== t.shape.join(',')) report.mismatched.push(`${k}: checkpoint [${src.shape}] vs model [${t.shape}]`);
+      else loadable.push([`'${k}'`, src, t]);
     }
-    if ((opts.strict ?? true) && (report.missing.length || report.unexpected.length || report.mismatched.length)) {
-      const parts = [
-        report.missing.length ? `missing keys: ${report.missing.join(', ')}` : '',
-        report.unexpected.length ? `unexpected keys: ${report.unexpected.join(', ')}` : '',
-        report.mismatched.length ? `shape mismatches: ${report.mismatched.join('; ')}` : '',
-      ].filter(Boolean);
-      throw new Error(`loadStateDict(${this.constructor.name}): ${parts.join('; ')}`);
-    }
+    const parts = (opts.strict ?? true) ? [
+      report.missing.length ? `missing keys: ${report.missing.join(', ')}` : '',
+      report.unexpected.length ? `unexpected keys: ${report.unexpected.join(', ')}` : '',
+      report.mismatched.length ? `shape mismatches: ${report.mismatched.join('; ')}` : '',
+    ].filter(Boolean) : [];
+    parts.push(...loadProblems(loadable, opts));
+    if (parts.length) throw new Error(`loadStateDict(${this.constructor.name}): ${parts.join('; ')}`);
     noGrad(() => {
-      for (const [k, t] of own) {
-        const src = sd.get(k);
-        if (src && !report.mismatched.some((m) => m.startsWith(k + ':'))) t.copy_(src);
-      }
+      for (const [, src, t] of loadable) t.copy_(src);
     });
     return report;
   }

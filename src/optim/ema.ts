@@ -2,6 +2,7 @@
 // place after each optimizer step, swapped into the module for evaluation without copies.
 import { isFloating, keep, noGrad, type Tensor } from '../engine/index.js';
 import type { Module } from '../nn/module.js';
+import { loadProblems, type FiniteOptions } from '../nn/load_check.js';
 
 export interface EMAOptions {
   /**
@@ -109,16 +110,26 @@ export class EMA {
     return { tensors: new Map(this.keys.map((k, i) => [k, this.shadow[i]!])), meta: { updates: this.updates, decay: this.decay, warmup: this.warmup } };
   }
 
-  /** Restores state saved by stateDict() (copies into the existing tensors; every key must be present). */
-  loadStateDict(sd: EMAStateDict): void {
+  /**
+   * Restores state saved by stateDict() (copies into the existing tensors). Every key must be
+   * present with the module's shape and dtype (or a lossless cast, see LOSSLESS_CASTS) and, unless
+   * `allowNonFinite`, hold no NaN/Inf; errors name the key, and nothing changes when a check fails.
+   * @example ema.loadStateDict({ tensors: st.tensors, meta: JSON.parse(st.metadata.ema!) });
+   */
+  loadStateDict(sd: EMAStateDict, o: FiniteOptions = {}): void {
     if (this.swapped) throw new Error('EMA.loadStateDict: the average is swapped into the module; swapOut() first');
-    noGrad(() => this.keys.forEach((k, i) => {
+    const pairs: [string, Tensor, Tensor][] = this.keys.map((k, i) => {
       const src = sd.tensors.get(k);
       if (!src) throw new Error(`EMA state is missing '${k}'`);
       const dst = this.shadow[i]!;
       if (src.shape.join() !== dst.shape.join()) throw new Error(`EMA state '${k}' is [${src.shape}] but the module's is [${dst.shape}]`);
-      dst.copy_(src);
-    }));
+      return [`'${k}'`, src, dst];
+    });
+    const problems = loadProblems(pairs, o);
+    if (problems.length) throw new Error(`EMA state: ${problems.join('; ')}`);
+    noGrad(() => {
+      for (const [, src, dst] of pairs) dst.copy_(src);
+    });
     this.updates = sd.meta.updates;
   }
 

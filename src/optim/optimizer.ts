@@ -5,6 +5,7 @@ import { zerosLike } from '../engine/creation.js';
 import { keep } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { noGrad } from '../engine/autograd.js';
+import { loadProblems, type FiniteOptions } from '../nn/load_check.js';
 
 export interface GroupInput<H> { params: Tensor[]; names?: string[]; hyper?: Partial<H> }
 
@@ -62,24 +63,38 @@ export abstract class Optimizer<H> {
     return { tensors, meta: { steps: this.groups.map((g) => g.step), hyper: this.groups.map((g) => g.hyper) } };
   }
 
-  /** Restores state saved by stateDict() (copies into the existing state tensors). */
-  loadStateDict(sd: OptimStateDict): void {
+  /**
+   * Restores state saved by stateDict() (copies into the existing state tensors). Every tensor must
+   * be present with the state's shape and dtype (or a lossless cast, see LOSSLESS_CASTS) and, unless
+   * `allowNonFinite`, hold no NaN/Inf; errors name the state key and its parameter, and nothing is
+   * changed when any check fails.
+   * @example opt.loadStateDict({ tensors: st.tensors, meta: JSON.parse(st.metadata.optimizer!) });
+   */
+  loadStateDict(sd: OptimStateDict, o: FiniteOptions = {}): void {
     if (sd.meta.steps.length !== this.groups.length) {
       throw new Error(`optimizer state has ${sd.meta.steps.length} groups, this optimizer ${this.groups.length}`);
     }
-    noGrad(() => this.groups.forEach((g, gi) => {
-      g.step = sd.meta.steps[gi] as number;
-      g.hyper = { ...g.hyper, ...(sd.meta.hyper[gi] as object) };
+    const pairs: [string, Tensor, Tensor][] = [];
+    this.groups.forEach((g, gi) => {
       for (const [kind, list] of Object.entries(g.state)) {
         list.forEach((t, pi) => {
           const key = `${gi}.${pi}.${kind}`;
           const src = sd.tensors.get(key);
           if (!src) throw new Error(`optimizer state is missing '${key}' (${g.names[pi]})`);
           if (src.shape.join() !== t.shape.join()) throw new Error(`optimizer state '${key}' has shape [${src.shape}] but ${g.names[pi]} is [${t.shape}]`);
-          t.copy_(src);
+          pairs.push([`'${key}' (${g.names[pi]})`, src, t]);
         });
       }
-    }));
+    });
+    const problems = loadProblems(pairs, o);
+    if (problems.length) throw new Error(`optimizer state: ${problems.join('; ')}`);
+    noGrad(() => {
+      this.groups.forEach((g, gi) => {
+        g.step = sd.meta.steps[gi] as number;
+        g.hyper = { ...g.hyper, ...(sd.meta.hyper[gi] as object) };
+      });
+      for (const [, src, t] of pairs) t.copy_(src);
+    });
   }
 
   dispose(): void {

@@ -33,11 +33,14 @@ export async function trainCaptionerCommand(o: Record<string, unknown>): Promise
   if (o.model !== undefined && o.config !== undefined && o.model !== o.config) throw new Error('train-captioner: give --model or --config, not both');
   const given = givenOptions(o);
   let cfg = resolveCaptionerConfig(given);
-  const resume = o.resume as string | undefined;
+  let resume = o.resume as string | undefined;
   if (resume) {
-    const { findCheckpoint, readState } = await import('../train/checkpoint.js');
-    const dir = findCheckpoint(resume, cfg.out);
-    cfg = resolveCaptionerConfig({ ...(readState(dir).config as unknown as CaptionerTrainConfig), ...given });
+    // As `zooclip train --resume` (resumeTarget): the checkpoint's config with this command's
+    // options on top, writing into --out or the run the checkpoint sits in, never the recorded out.
+    const { readStageState, resumeTarget } = await import('../train/checkpoint.js');
+    const target = resumeTarget(resume, { out: cfg.out, explicitOut: given.out, flag: '--out DIR' });
+    cfg = resolveCaptionerConfig({ ...(readStageState(target.checkpoint).config as CaptionerTrainConfig), ...given, out: target.out });
+    resume = target.checkpoint;
   }
   const { runTrainCaptioner } = await import('./run.js');
   await runTrainCaptioner(cfg, { resume });

@@ -16,14 +16,14 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
 import { collectOutputIds } from './vocab.js';
 import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
-import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
+import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
 import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
 import { readJsonFile } from '../../config/json_file.js';
 
-/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
+/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
 export interface CaptionerState {
   step: number;
   scheduler: { kind: 'warmup-cosine'; step: number };
@@ -115,6 +115,7 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   const device = c.device || defaultDevice();
   if (c.threads) setNumThreads(c.threads);
   mkdirSync(c.out, { recursive: true });
+  clearInterruptedSaves(join(c.out, 'checkpoints'), log);
   const plan = planHoldout(c);
   const arch = await architecture(c, plan, o.resume !== undefined);
   manualSeed(c.seed);
@@ -125,7 +126,7 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   let resumed: CaptionerState | undefined;
   if (o.resume) {
     const dir = findCheckpoint(o.resume, c.out);
-    resumed = readState(dir) as unknown as CaptionerState;
+    resumed = readStageState(dir) as unknown as CaptionerState;
     loadCheckpoint(dir, trainables, device);
     log(`resumed from ${dir} at step ${resumed.step}`);
   }

@@ -75,7 +75,11 @@ export const LOOP_OPTIONS: Record<string, OptionSpec> = {
   threads: { type: 'number', help: "intra-op threads (default: libtorch's)" },
   workers: { type: 'number', help: 'decode worker threads (default 2)' },
   'checkpoint-every': { type: 'number', help: 'checkpoint every N steps (default 200)' },
-  resume: { type: 'string', help: "continue from a checkpoint folder, or 'latest' under <out>/checkpoints" },
+  resume: {
+    type: 'string',
+    help: "continue from a checkpoint folder, or 'latest' under <out>/checkpoints; writes into --out when given, else into the run " +
+      'the checkpoint sits in (<run>/checkpoints/step-N -> <run>); a checkpoint copied elsewhere needs --out. The out recorded in the checkpoint is never used',
+  },
 };
 
 /** The config fields given on a command line (kebab-case options renamed by `rename`; --resume left out). */

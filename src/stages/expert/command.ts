@@ -35,13 +35,16 @@ export function givenExpertOptions(o: Record<string, unknown>): Partial<ExpertTr
  */
 export async function trainExpertCommand(o: Record<string, unknown>): Promise<void> {
   const given = givenExpertOptions(o);
-  const resume = o.resume as string | undefined;
+  let resume = o.resume as string | undefined;
   let cfg: ExpertTrainConfig;
   if (resume) {
-    const { findCheckpoint, readState } = await import('../train/checkpoint.js');
-    if (!given.out && !given.task) throw new Error('train-expert: --resume needs --out (or --task, for the default runs/expert-<task>)');
-    const dir = findCheckpoint(resume, given.out || `runs/expert-${given.task}`);
-    cfg = resolveExpertConfig({ ...(readState(dir).config as unknown as ExpertTrainConfig), ...given });
+    // As `zooclip train --resume` (resumeTarget): the checkpoint's config with this command's
+    // options on top, writing into --out or the run the checkpoint sits in, never the recorded out.
+    const { readStageState, resumeTarget } = await import('../train/checkpoint.js');
+    if (resume === 'latest' && !given.out && !given.task) throw new Error('train-expert: --resume latest needs --out (or --task, for the default runs/expert-<task>)');
+    const target = resumeTarget(resume, { out: given.out || `runs/expert-${given.task}`, explicitOut: given.out || undefined, flag: '--out DIR' });
+    cfg = resolveExpertConfig({ ...(readStageState(target.checkpoint).config as ExpertTrainConfig), ...given, out: target.out });
+    resume = target.checkpoint;
   } else {
     cfg = resolveExpertConfig(given);
   }

@@ -12,13 +12,13 @@ import {
   denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
   type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
 } from '../../dense/index.js';
-import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
+import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
 import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
-/** state.json of an expert checkpoint (train/checkpoint.ts writes it; it reads only `step`). */
+/** state.json of an expert checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
 export interface ExpertState {
   step: number;
   scheduler: { kind: 'warmup-cosine'; step: number };
@@ -67,6 +67,7 @@ export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string;
   const device = c.device || defaultDevice();
   if (c.threads) setNumThreads(c.threads);
   mkdirSync(c.out, { recursive: true });
+  clearInterruptedSaves(join(c.out, 'checkpoints'), log);
   manualSeed(c.seed);
   const built = buildExpertModel(c), model = built.model.to(device).train();
   const d = denseOptimizer(model, 'expert', { lr: c.lr, weightDecay: c.weightDecay });
@@ -76,7 +77,7 @@ export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string;
   try {
     if (o.resume) {
       const dir = findCheckpoint(o.resume, c.out);
-      resumed = readState(dir) as unknown as ExpertState;
+      resumed = readStageState(dir) as unknown as ExpertState;
       loadCheckpoint(dir, trainables, device);
       log(`resumed from ${dir} at step ${resumed.step}`);
     }

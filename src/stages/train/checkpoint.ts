@@ -1,40 +1,30 @@
 // Training checkpoints: a folder per save (checkpoints/step-NNNNNN) with model.safetensors,
 // optimizer.safetensors, rng.safetensors (the CPU generator state), ema.safetensors (with EMA) and
 // state.json (step, scheduler, loader position, counters, config). The folder is written under a
-// temporary name and renamed, so a crash leaves either a whole checkpoint or none.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// temporary name and renamed, so a crash leaves either a whole checkpoint or none (and a
+// .tmp-step-* folder, removed by the next save or run in that folder). Only finite weights are
+// saved, and loading is strict about keys, shapes, dtypes and finiteness.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { noGrad, wrap, type Tensor } from '../../engine/index.js';
 import { native } from '../../engine/native.js';
 import { loadSafetensors, saveSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { LoaderState } from '../../data/loader/index.js';
 import type { Module } from '../../nn/module.js';
+import { firstNonFinite, type FiniteOptions } from '../../nn/load_check.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import type { EMA } from '../../optim/ema.js';
-import type { TrainConfig } from './config.js';
+import type { StageState } from './state.js';
 
-/** state.json of a checkpoint. */
-export interface TrainState {
-  /** Optimizer steps taken (the next step is this one, 0-based). */
-  step: number;
-  /** Scheduler: its kind and the step it resumes at. */
-  scheduler: { kind: 'warmup-cosine'; step: number };
-  loader: LoaderState;
-  /** Non-finite steps skipped so far and in a row at save time. */
-  skipped: number;
-  badInARow: number;
-  /** Samples trained on so far. */
-  samples: number;
-  /** Why this checkpoint was written: periodic, final, or a non-finite stop. */
-  reason: 'periodic' | 'final' | 'non-finite';
-  config: TrainConfig;
-}
+export { readStageState, readState, type StageState, type TrainState } from './state.js';
 
 /** What a training loop hands to saveCheckpoint. */
 export interface Trainables { model: Module; opt: Optimizer<unknown>; ema: EMA | null }
 
-/** The folder name of a step's checkpoint. */
+/**
+ * The folder name of a step's checkpoint.
+ * @example checkpointName(40); // 'step-000040'
+ */
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
@@ -43,14 +33,69 @@ function rngState(): Tensor {
   return wrap(native.getRngState());
 }
 
-/** Writes a checkpoint atomically and deletes the oldest beyond `keep`; returns its folder. */
-export function saveCheckpoint(dir: string, t: Trainables, state: TrainState, keep: number): string {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Where a tensor of the checkpoint `t` would write holds NaN/Inf ("model.safetensors 'w'"), or
+ * null when all are finite. One isfinite-all reduction per tensor.
+ * @example const bad = nonFiniteState({ model, opt, ema: null }); // null, or "model.safetensors 'logit_scale'"
+ */
+export function nonFiniteState(t: Trainables): string | null {
+  const model = firstNonFinite(t.model.stateDict());
+  if (model) return `model.safetensors '${model}'`;
+  const ema = t.ema ? firstNonFinite(t.ema.stateDict().tensors) : null;
+  if (ema) return `ema.safetensors '${ema}'`;
+  const opt = firstNonFinite(t.opt.stateDict().tensors);
+  return opt ? `optimizer.safetensors '${opt}'` : null;
+}
+
+/** Leftovers of interrupted saves (saveCheckpoint's temporary folders). */
+const STALE = /^\.tmp-step-\d+-\d+$/;
+
+/**
+ * Removes the `.tmp-step-*` folders an interrupted saveCheckpoint left in `dir` (each one a whole
+ * model, optimiser and EMA: tens of MB); returns their names. A missing `dir` has none.
+ * @example for (const n of removeStaleTemps('runs/train/checkpoints')) console.log(`removed ${n}`);
+ */
+export function removeStaleTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const stale = readdirSync(dir).filter((n) => STALE.test(n)).sort();
+  for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
+  return stale;
+}
+
+/**
+ * At the start of a run or resume: removes leftovers of interrupted saves under the run's
+ * checkpoints/ folder and says so in one line.
+ * @example clearInterruptedSaves(join(out, 'checkpoints'), console.log);
+ */
+export function clearInterruptedSaves(dir: string, log: (s: string) => void): void {
+  const stale = removeStaleTemps(dir);
+  if (stale.length) log(`removed ${stale.length} unfinished checkpoint folder(s) of an interrupted save in ${dir}: ${stale.join(', ')}`);
+}
+
+/**
+ * Writes a checkpoint atomically and deletes the oldest beyond `keep`; returns its folder.
+ * Refuses (throws, writing nothing) when a tensor holds NaN/Inf, so every checkpoint is one to
+ * resume from; removes leftovers of interrupted saves first.
+ * @example const at = saveCheckpoint('runs/train/checkpoints', { model, opt, ema }, state, 3);
+ */
+export function saveCheckpoint(dir: string, t: Trainables, state: StageState, keep: number): string {
   const final = join(dir, checkpointName(state.step));
+  const bad = nonFiniteState(t);
+  if (bad) throw new Error(`saveCheckpoint ${final}: not written, ${bad} holds NaN/Inf`);
+  mkdirSync(dir, { recursive: true });
+  removeStaleTemps(dir);
   const tmp = join(dir, `.tmp-${checkpointName(state.step)}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  const meta = { format: 'pt', step: String(state.step) };
+  writeTensors(tmp, t, { format: 'pt', step: String(state.step) });
+  writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+  if (keep > 0) for (const old of listCheckpoints(dir).slice(0, -keep)) rmSync(join(dir, old), { recursive: true, force: true });
+  return final;
+}
+
+/** The safetensors files of a checkpoint: model, optimizer, EMA (if any) and the CPU generator state. */
+function writeTensors(tmp: string, t: Trainables, meta: Record<string, string>): void {
   saveSafetensors(join(tmp, 'model.safetensors'), t.model.stateDict(), meta);
   const o = t.opt.stateDict();
   saveSafetensors(join(tmp, 'optimizer.safetensors'), o.tensors, { ...meta, optimizer: JSON.stringify(o.meta) });
@@ -64,20 +109,41 @@ export function saveCheckpoint(dir: string, t: Trainables, state: TrainState, ke
   } finally {
     rng.dispose();
   }
-  writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  if (keep > 0) for (const old of listCheckpoints(dir).slice(0, -keep)) rmSync(join(dir, old), { recursive: true, force: true });
-  return final;
 }
 
-/** Finished checkpoint folders under dir, oldest first. */
+/**
+ * Saves like saveCheckpoint when every tensor is finite; otherwise writes nothing and says which
+ * tensor is not, for the loop to report (a non-finite stop, a periodic save mid-divergence).
+ * @example const r = saveIfFinite(dir, t, state, 3); if ('bad' in r) log(`not saved: ${r.bad}`);
+ */
+export function saveIfFinite(dir: string, t: Trainables, state: StageState, keep: number): { at: string } | { bad: string } {
+  const bad = nonFiniteState(t);
+  return bad ? { bad } : { at: saveCheckpoint(dir, t, state, keep) };
+}
+
+/**
+ * The newest finished checkpoint under `dir` as a sentence for errors ("the newest checkpoint is
+ * .../step-000040"); every checkpoint holds finite weights, since saveCheckpoint writes no others.
+ * @example throw new Error(`weights went NaN; ${newestCheckpointNote('runs/train/checkpoints')}`);
+ */
+export function newestCheckpointNote(dir: string): string {
+  const all = listCheckpoints(dir);
+  return all.length ? `the newest (finite) checkpoint is ${join(dir, all[all.length - 1]!)}` : `no checkpoint was saved in ${dir} before`;
+}
+
+/**
+ * Finished checkpoint folders under dir, oldest first.
+ * @example const [oldest] = listCheckpoints('runs/train/checkpoints'); // 'step-000020'
+ */
 export function listCheckpoints(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((n) => /^step-\d{6,}$/.test(n) && existsSync(join(dir, n, 'state.json'))).sort();
 }
 
-/** A checkpoint folder from `--resume`: a path, or `latest` (the newest under the run's checkpoints/). */
+/**
+ * A checkpoint folder from `--resume`: a path, or `latest` (the newest under the run's checkpoints/).
+ * @example const dir = findCheckpoint('latest', 'runs/train'); // runs/train/checkpoints/step-000300
+ */
 export function findCheckpoint(spec: string, runOut: string): string {
   if (spec === 'latest') {
     const dir = join(runOut, 'checkpoints');
@@ -90,37 +156,71 @@ export function findCheckpoint(spec: string, runOut: string): string {
   return p;
 }
 
-/** Reads a checkpoint's state.json. */
-export function readState(dir: string): TrainState {
-  return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
+/**
+ * How --resume picks the folder a resumed run writes into (metrics.jsonl, run.json, new
+ * checkpoints, checkpoint.keep's deletions), as open_clip takes its log folder from the command
+ * line, never from the checkpoint:
+ * - `--resume latest`: the run folder given (`out`: the preset's or the command line's), whose
+ *   newest checkpoint is resumed;
+ * - `--resume PATH` with an output folder given explicitly on the command line (`explicitOut`):
+ *   that folder;
+ * - `--resume PATH` to `<run>/checkpoints/step-N`: `<run>`, the run the checkpoint belongs to;
+ * - otherwise (a checkpoint copied somewhere else) an error asking for the output folder.
+ * The output folder recorded in the checkpoint's config is never used: a copied checkpoint would
+ * otherwise rewrite (and prune) the run it was copied from. `flag` names the option in errors.
+ * @example resumeTarget('runs/a/checkpoints/step-000100', { out: 'runs/train', flag: '--set run.out=DIR' }) // { checkpoint: '/abs/runs/a/checkpoints/step-000100', out: '/abs/runs/a' }
+ */
+export function resumeTarget(spec: string, o: { out: string; explicitOut?: string; flag: string }): { checkpoint: string; out: string } {
+  if (spec === 'latest') {
+    const out = o.explicitOut ?? o.out;
+    return { checkpoint: findCheckpoint(spec, out), out };
+  }
+  const checkpoint = findCheckpoint(spec, o.out);
+  if (o.explicitOut !== undefined) return { checkpoint, out: o.explicitOut };
+  if (basename(dirname(checkpoint)) === 'checkpoints') return { checkpoint, out: dirname(dirname(checkpoint)) };
+  throw new Error(`--resume ${spec}: the checkpoint is not in a run's checkpoints/ folder, so there is no run folder to continue; say where to write with ${o.flag}`);
 }
 
-/** Loads weights, optimizer, EMA and the CPU generator state of a checkpoint into a run's objects. */
-export function loadCheckpoint(dir: string, t: Trainables, device: string): void {
-  const m = loadSafetensors(join(dir, 'model.safetensors'), device);
+/** Parses a checkpoint file's JSON metadata entry; errors name the file and the entry. */
+function metaJson<T>(file: string, metadata: Record<string, string>, key: string): T {
+  const text = metadata[key];
+  if (text === undefined) throw new Error(`${file}: no '${key}' entry in the safetensors metadata`);
   try {
-    noGrad(() => t.model.loadStateDict(m.tensors, { strict: true }));
-  } finally {
-    for (const x of m.tensors.values()) x.dispose();
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${file}: metadata '${key}' is not valid JSON (${(e as Error).message})`);
   }
-  const o = loadSafetensors(join(dir, 'optimizer.safetensors'), device);
+}
+
+/** Loads `file` and hands its tensors to `use`; errors name the file; the tensors are freed either way. */
+function withFile(file: string, device: string | undefined, use: (tensors: Map<string, Tensor>, metadata: Record<string, string>) => void): void {
+  const st = loadSafetensors(file, device);
   try {
-    t.opt.loadStateDict({ tensors: o.tensors, meta: JSON.parse(o.metadata.optimizer!) as { steps: number[]; hyper: unknown[] } });
+    noGrad(() => use(st.tensors, st.metadata));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
   } finally {
-    for (const x of o.tensors.values()) x.dispose();
+    for (const x of st.tensors.values()) x.dispose();
   }
+}
+
+/**
+ * Loads weights, optimizer, EMA and the CPU generator state of a checkpoint into a run's objects.
+ * Strict: every key, shape and dtype must match (lossless casts aside, see LOSSLESS_CASTS) and
+ * floats must be finite unless `allowNonFinite`; errors name the file and the tensor.
+ * @example loadCheckpoint('runs/train/checkpoints/step-000100', { model, opt, ema }, 'cpu');
+ */
+export function loadCheckpoint(dir: string, t: Trainables, device: string, o: FiniteOptions = {}): void {
+  withFile(join(dir, 'model.safetensors'), device, (tensors) => t.model.loadStateDict(tensors, { strict: true, allowNonFinite: o.allowNonFinite }));
+  const optFile = join(dir, 'optimizer.safetensors');
+  withFile(optFile, device, (tensors, metadata) => t.opt.loadStateDict({ tensors, meta: metaJson(optFile, metadata, 'optimizer') }, o));
   if (t.ema) {
-    const e = loadSafetensors(join(dir, 'ema.safetensors'), device);
-    try {
-      t.ema.loadStateDict({ tensors: e.tensors, meta: JSON.parse(e.metadata.ema!) as { updates: number; decay: number; warmup: number } });
-    } finally {
-      for (const x of e.tensors.values()) x.dispose();
-    }
+    const emaFile = join(dir, 'ema.safetensors');
+    withFile(emaFile, device, (tensors, metadata) => t.ema!.loadStateDict({ tensors, meta: metaJson(emaFile, metadata, 'ema') }, o));
   }
-  const r = loadSafetensors(join(dir, 'rng.safetensors'));
-  try {
-    native.setRngState(r.tensors.get('cpu')!.id);
-  } finally {
-    for (const x of r.tensors.values()) x.dispose();
-  }
+  withFile(join(dir, 'rng.safetensors'), undefined, (tensors) => {
+    const cpu = tensors.get('cpu');
+    if (!cpu) throw new Error("no tensor 'cpu' (the CPU generator state)");
+    native.setRngState(cpu.id);
+  });
 }

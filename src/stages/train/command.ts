@@ -2,7 +2,7 @@
 // parallel: `--nproc N` starts N local ranks (launchLocal), and a process started with torchrun's
 // variables (WORLD_SIZE > 1: torchrun, Slurm wrappers, launchLocal) trains as one rank of the job.
 import { resolveConfig, type TrainConfig } from './config.js';
-import { findCheckpoint, readState } from './checkpoint.js';
+import { readState, resumeTarget } from './checkpoint.js';
 import type { TrainHooks } from './run.js';
 
 /** Every `--set` value of an argument list (`--set a=1`, `--set=a=1`), in order. */
@@ -26,19 +26,44 @@ export function withoutNproc(argv: readonly string[]): string[] {
 }
 
 /**
- * Runs `zooclip train` with parsed options; `argv` gives every repeated --set. `cli` is the
+ * Help of `zooclip train --resume` (src/cli/main.ts shows the train options): the rule of
+ * resumeTarget (src/stages/train/checkpoint.ts) for where a resumed run writes.
+ */
+export const RESUME_HELP = "continue from a checkpoint folder, or 'latest' (the newest under run.out/checkpoints). " +
+  'A resumed run writes into --set run.out=DIR when given, else into the run the checkpoint sits in ' +
+  '(<run>/checkpoints/step-N -> <run>); a checkpoint copied elsewhere needs --set run.out=DIR. ' +
+  'The output folder recorded in the checkpoint is never used';
+
+/** The command line's own `run.out`, if a --set gives it (the last one wins, as in resolveConfig). */
+function explicitRunOut(sets: readonly string[]): string | undefined {
+  const outs = sets.filter((s) => s.trim().startsWith('run.out='));
+  return outs.length ? resolveConfig({ sets: outs }).run.out : undefined;
+}
+
+/**
+ * Runs `zooclip train` with parsed options; `argv` gives every repeated --set. With --resume the
+ * checkpoint's config is used (this command's --set on top) and run.out follows RESUME_HELP's
+ * rule (resumeTarget), never the run.out recorded in the checkpoint. `cli` is the
  * command line to start ranks with ([script, 'train', ...]; default this process's).
+ * @example await trainCommand({ resume: 'runs/a/checkpoints/step-000100' }, ['--set', 'run.steps=400']); // writes into runs/a
  */
 export async function trainCommand(o: Record<string, unknown>, argv: readonly string[], cli: readonly string[] = process.argv.slice(1)): Promise<void> {
   const nproc = (o.nproc as number | undefined) ?? 1;
   if (!Number.isInteger(nproc) || nproc < 1) throw new Error(`train: --nproc must be a positive integer, got ${nproc}`);
   const sets = collectSets(argv);
-  let cfg = resolveConfig({ preset: o.preset as string, sets });
-  const resume = o.resume as string | undefined;
+  let resume = o.resume as string | undefined;
+  let cfg: TrainConfig;
   if (resume) {
-    // The checkpoint's config wins (so the run continues as it was), with this command's --set on top.
-    const dir = findCheckpoint(resume, cfg.run.out);
-    cfg = resolveConfig({ base: readState(dir).config, sets });
+    // The checkpoint's config wins (so the run continues as it was), with this command's --set on
+    // top, except for where it writes: a copied checkpoint must not write into the run it came from.
+    // The --set apply to the checkpoint's config only (e.g. run.steps beyond the preset's warmup).
+    const out = resolveConfig({ preset: o.preset as string }).run.out;
+    const target = resumeTarget(resume, { out, explicitOut: explicitRunOut(sets), flag: '--set run.out=DIR' });
+    cfg = resolveConfig({ base: readState(target.checkpoint).config, sets });
+    cfg = { ...cfg, run: { ...cfg.run, out: target.out } };
+    resume = target.checkpoint;
+  } else {
+    cfg = resolveConfig({ preset: o.preset as string, sets });
   }
   if (o['print-config']) { console.log(JSON.stringify(cfg, null, 2)); return; }
   if (nproc > 1 && !(Number(process.env.WORLD_SIZE) > 1)) return launchRanks(nproc, cfg, cli);

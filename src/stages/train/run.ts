@@ -15,7 +15,7 @@ import { clampLogitScale } from '../../losses/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { teacherText, type Batch, type LoaderState } from '../../data/loader/index.js';
 import type { TrainConfig } from './config.js';
-import { findCheckpoint, loadCheckpoint, readState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, readState, saveIfFinite, type TrainState } from './checkpoint.js';
 import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
 import { MetricsLog, Progress, type MetricsLine } from './metrics.js';
 import { microLoss, type GatherFeatures } from './step.js';
@@ -99,7 +99,10 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
   const device = cfg.run.device || defaultDevice();
   if (cfg.run.threads) setNumThreads(cfg.run.threads);
   const out = cfg.run.out, ckptDir = join(out, 'checkpoints');
-  if (main) mkdirSync(out, { recursive: true });
+  if (main) {
+    mkdirSync(out, { recursive: true });
+    clearInterruptedSaves(ckptDir, log);
+  }
   manualSeed(cfg.run.seed);
   const model = createModel(cfg.model.name);
   const tasks = attachTaskHeads(model, cfg);
@@ -122,7 +125,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     const dir = findCheckpoint(o.resume, out);
     resumed = readState(dir);
     loadCheckpoint(dir, trainables, device);
-    log(`resumed from ${dir} at step ${resumed.step}`);
+    log(`resumed from ${dir} at step ${resumed.step}, writing into ${out}`);
   }
   let step = resumed?.step ?? 0, skipped = resumed?.skipped ?? 0, badInARow = resumed?.badInARow ?? 0, samples = resumed?.samples ?? 0;
   if (main) writeFileAtomic(join(out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
@@ -139,6 +142,8 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
   const state = (reason: TrainState['reason']): TrainState => ({
     step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, badInARow, samples, reason, config: cfg,
   });
+  // Only finite weights become checkpoints: resuming from one must not resume a divergence.
+  const save = (reason: TrainState['reason']): { at: string } | { bad: string } => saveIfFinite(ckptDir, trainables, state(reason), cfg.checkpoint.keep);
   let first = NaN, last = NaN, checkpoint = '';
   const t0 = performance.now(), startStep = step;
   try {
@@ -195,8 +200,9 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
       step++;
       samples += cfg.data.batch;
       if (badInARow >= cfg.guard.maxBadSteps) {
-        const at = main ? saveCheckpoint(ckptDir, trainables, state('non-finite'), cfg.checkpoint.keep) : '(rank 0)';
-        throw new Error(`train: ${badInARow} non-finite steps in a row (guard.maxBadSteps ${cfg.guard.maxBadSteps}); stopped at step ${step}, last good weights saved in ${at}`);
+        const s = main ? save('non-finite') : { at: '(rank 0)' };
+        const where = 'at' in s ? `last good weights saved in ${s.at}` : `the weights are not finite (${s.bad}), not saved; ${newestCheckpointNote(ckptDir)}`;
+        throw new Error(`train: ${badInARow} non-finite steps in a row (guard.maxBadSteps ${cfg.guard.maxBadSteps}); stopped at step ${step}, ${where}`);
       }
       if (step % cfg.run.logEvery === 0 || step === cfg.run.steps) {
         const { logitScale, ...rest } = sums;
@@ -213,12 +219,16 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
         if (main) progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
       }
       if (main && cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0 && step < cfg.run.steps) {
-        checkpoint = saveCheckpoint(ckptDir, trainables, state('periodic'), cfg.checkpoint.keep);
+        const s = save('periodic');
+        if ('at' in s) checkpoint = s.at;
+        else log(`step ${step}: the weights are not finite (${s.bad}); no checkpoint written`);
       }
     }
     if (main) {
       progress.done();
-      checkpoint = saveCheckpoint(ckptDir, trainables, state('final'), cfg.checkpoint.keep);
+      const s = save('final');
+      if (!('at' in s)) throw new Error(`train: the weights are not finite at the end (${s.bad}), not saved; ${newestCheckpointNote(ckptDir)}`);
+      checkpoint = s.at;
     }
   } finally {
     await loader.close();
