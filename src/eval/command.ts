@@ -24,6 +24,8 @@ export const EVAL_SPEC: Record<string, OptionSpec> = {
   fractions: { type: 'string', default: '1', help: 'dense probes: shares of probe-train labels, comma-separated (the data-efficiency curve), e.g. 0.01,0.1,1' },
   'probe-seeds': { type: 'number', default: 1, help: 'dense probes: seeds per fraction (mean and spread)' },
   'probe-steps': { type: 'number', default: 300, help: 'dense probes: optimizer steps per probe' },
+  'max-skip-rate': { type: 'number', default: 0.05, help: 'fail a task when more than this share of its images is skipped (corrupt, oversized): a score on the rest is not the data set\'s' },
+  'max-pixels': { type: 'number', default: 89478485, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
 };
 
 const CAPTION_SETS: readonly string[] = ['txt', 'syn', 'all'];
@@ -56,6 +58,7 @@ export function evalOptions(o: Record<string, unknown>): EvalOptions {
     device: o.device as string | undefined, batch: (o.batch as number | undefined) ?? 64, workers: (o.workers as number | undefined) ?? 2,
     threads: (o.threads as number | undefined) ?? 0, ema: !o['no-ema'], seed: (o.seed as number | undefined) ?? 0,
     classes: o.classes as string | undefined, labelField: o['label-field'] as string | undefined, split: o.split as string | undefined, captions: captions as CaptionSet,
+    maxSkipRate: o['max-skip-rate'] as number | undefined, maxPixels: o['max-pixels'] as number | undefined,
   };
 }
 

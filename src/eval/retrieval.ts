@@ -3,10 +3,9 @@
 // of its captions and a caption retrieves its own image, as COCO's 5-captions protocol.
 // The metric math works on similarity matrices and is pure, so it can be checked by hand.
 import { any, arange, cat, keep, logicalAnd, logicalNot, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
-import { Loader, shardSource } from '../data/loader/index.js';
 import { syntheticCaptions } from '../data/loader/captions.js';
 import { readShards } from '../data/shards/index.js';
-import type { DualEncoder, EvalBatching } from './zero_shot.js';
+import { evalLoader, type DualEncoder, type EvalBatching } from './zero_shot.js';
 
 /** Which captions are the texts: `txt`, every `syn.json` caption, or both (duplicates removed). */
 export type CaptionSet = 'txt' | 'syn' | 'all';
@@ -125,7 +124,7 @@ export async function retrievalEval(model: DualEncoder, shards: string | string[
   model.train(false);
   const parts: Tensor[] = [], texts: string[] = [], owner: number[] = [];
   let images = 0, skipped = 0;
-  const loader = new Loader({ source: shardSource(shards), batchSize: o.batch, imageSize: o.imageSize, train: false, workers: o.workers, shuffle: 0 });
+  const loader = evalLoader(shards, o);
   try {
     for await (const batch of loader) {
       try {
@@ -141,6 +140,7 @@ export async function retrievalEval(model: DualEncoder, shards: string | string[
         batch.dispose();
       }
     }
+    o.onData?.(loader.counts());
     if (images === 0) throw new Error(`retrieval: no image with a '${set}' caption in ${Array.isArray(shards) ? shards.join(', ') : shards}`);
     const r = tidy(() => retrievalRanks(cat(parts, 0), encodeTexts(model, texts, tokenize, device, o.batch), owner));
     const imageToText = recallAtK(r.imageToText), textToImage = recallAtK(r.textToImage);

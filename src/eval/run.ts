@@ -10,7 +10,8 @@ import { tokenize } from '../tokenizer/index.js';
 import { expandShardSpec } from '../data/shards/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModelForEval, type LoadedModel } from './load_model.js';
-import { classifyTasks, userTasks, zeroShotEval } from './zero_shot.js';
+import { classifyTasks, userTasks, zeroShotEval, type EvalBatching } from './zero_shot.js';
+import type { DataCounts } from '../data/loader/index.js';
 import { retrievalEval, type CaptionSet } from './retrieval.js';
 import { writeReport } from './report/html.js';
 import { retrievalSection, zeroShotSection } from './report/sections.js';
@@ -86,6 +87,10 @@ export interface EvalOptions {
   captions: CaptionSet;
   /** Dense probe settings (tasks seg, depth, normals, det). */
   probe?: Partial<ProbeSettings>;
+  /** Fail a task when more than this share of its images is skipped (default 0.05). */
+  maxSkipRate?: number;
+  /** Pixel budget per image (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
   log?: (s: string) => void;
 }
 
@@ -104,8 +109,14 @@ export interface EvalContext {
 /** One row of the printed summary table. */
 export interface SummaryRow { task: string; metric: string; value: number; percent?: boolean }
 
-/** What a task returns: its JSON result, summary rows, and report sections. */
-export interface TaskOutput { result: unknown; summary: SummaryRow[]; sections: Section[] }
+/** What a task returns: its JSON result, summary rows, report sections, and what its pass read. */
+export interface TaskOutput { result: unknown; summary: SummaryRow[]; sections: Section[]; read?: DataCounts }
+
+/** The loader settings of a zero-shot or retrieval pass, with a place for what it read. */
+function batching(ctx: EvalContext): EvalBatching & { read: DataCounts[] } {
+  const o = ctx.options, read: DataCounts[] = [];
+  return { batch: o.batch, imageSize: ctx.imageSize, workers: o.workers, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels, read, onData: (c) => read.push(c) };
+}
 
 /** An evaluation task of `zooclip eval --tasks`. */
 export interface EvalTask { description: string; run(ctx: EvalContext): Promise<TaskOutput> }
@@ -121,20 +132,22 @@ async function zeroShotTask(ctx: EvalContext): Promise<TaskOutput> {
     shards = data.shards('classify');
     tasks = classifyTasks(data.root);
   }
-  const r = await zeroShotEval(ctx.model, shards, tasks, ctx.tokenize, ctx.device, { batch: o.batch, imageSize: ctx.imageSize, workers: o.workers });
+  const b = batching(ctx);
+  const r = await zeroShotEval(ctx.model, shards, tasks, ctx.tokenize, ctx.device, b);
   const summary = Object.entries(r).flatMap(([name, t]) => [
     { task: `zeroshot/${name}`, metric: 'top-1', value: t.top1, percent: true }, { task: `zeroshot/${name}`, metric: 'top-5', value: t.top5, percent: true },
     { task: `zeroshot/${name}`, metric: 'chance', value: t.chance, percent: true },
   ]);
-  return { result: r, summary, sections: [zeroShotSection(r)] };
+  return { result: r, summary, sections: [zeroShotSection(r)], read: b.read[0] };
 }
 
 async function retrievalTask(ctx: EvalContext): Promise<TaskOutput> {
   const { data, options: o } = ctx;
   const split = data.kind === 'world' ? o.split ?? WORLD_SPLITS.find((s) => data.has(s)) : undefined;
-  const r = await retrievalEval(ctx.model, data.shards(split), ctx.tokenize, ctx.device, { batch: o.batch, imageSize: ctx.imageSize, workers: o.workers, captions: o.captions });
+  const b = batching(ctx);
+  const r = await retrievalEval(ctx.model, data.shards(split), ctx.tokenize, ctx.device, { ...b, captions: o.captions });
   const rows = (dir: string, v: typeof r.imageToText): SummaryRow[] => (['r1', 'r5', 'r10'] as const).map((k) => ({ task: `retrieval/${dir}`, metric: `R@${k.slice(1)}`, value: v[k], percent: true }));
-  return { result: { ...r, split: split ?? null }, summary: [...rows('i2t', r.imageToText), ...rows('t2i', r.textToImage)], sections: [retrievalSection(r)] };
+  return { result: { ...r, split: split ?? null }, summary: [...rows('i2t', r.imageToText), ...rows('t2i', r.textToImage)], sections: [retrievalSection(r)], read: b.read[0] };
 }
 
 /** The tasks `--tasks` can name. */
@@ -149,7 +162,8 @@ export interface EvalResult {
   version: 1;
   created: string;
   model: Omit<LoadedModel, 'model'> & { params: number; imageSize: number };
-  data: { kind: EvalData['kind']; root: string };
+  /** The data, and what each task's pass read: images used and skipped (by reason). */
+  data: { kind: EvalData['kind']; root: string; read: Record<string, DataCounts> };
   device: string;
   /** Results by task name (finished tasks only while running). */
   tasks: Record<string, unknown>;
@@ -193,7 +207,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const imageSize = model.cfg.vision_cfg.image_size, ctxLen = model.cfg.text_cfg.context_length;
   mkdirSync(o.out, { recursive: true });
   const result: EvalResult = {
-    version: 1, created: new Date().toISOString(), model: { ...about, params: model.numParams(), imageSize }, data: { kind: data.kind, root: data.root },
+    version: 1, created: new Date().toISOString(), model: { ...about, params: model.numParams(), imageSize }, data: { kind: data.kind, root: data.root, read: {} },
     device, tasks: {}, summary: [], seconds: {},
   };
   log(`zooclip eval: ${o.model} (${about.kind}, ${about.weights} weights${about.step !== undefined ? `, step ${about.step}` : ''}) on ${data.root}, device ${device}, ${getNumThreads()} threads`);
@@ -207,6 +221,10 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       result.tasks[name] = out.result;
       result.summary.push(...out.summary);
       result.seconds[name] = (performance.now() - t0) / 1000;
+      if (out.read) {
+        result.data.read[name] = out.read;
+        log(`[${name}] read ${out.read.samples + out.read.skipped.total} images: ${out.read.samples} used, ${out.read.skipped.total} skipped${out.read.skipped.total ? ` (${Object.entries(out.read.skipped.byReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+      }
       sections.push(...out.sections);
       writeFileAtomic(join(o.out, 'eval.json'), JSON.stringify(result, null, 2) + '\n');
     }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cat, keep, noGrad, tidy, topk, type Tensor } from '../engine/index.js';
-import { Loader, shardSource } from '../data/loader/index.js';
+import { Loader, shardSource, type DataCounts } from '../data/loader/index.js';
 import { readShards } from '../data/shards/index.js';
 import type { ClassifyFile } from '../stages/synth/classify.js';
 import { readJsonFile } from '../config/json_file.js';
@@ -109,7 +109,22 @@ export function rankClasses(imageFeatures: Tensor, classEmb: Tensor, k: number):
 }
 
 /** Loader settings of an evaluation pass. */
-export interface EvalBatching { batch: number; imageSize: number; workers: number }
+export interface EvalBatching {
+  batch: number;
+  imageSize: number;
+  workers: number;
+  /** Fail the pass when more than this share of the images is skipped (default 0.05): a score on what is left would not be the data set's. */
+  maxSkipRate?: number;
+  /** Pixel budget per image (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /** Told what the pass read: images scored and skipped, by reason. */
+  onData?: (counts: DataCounts) => void;
+}
+
+/** The Loader of an evaluation pass over `shards` (in order, eval transform). */
+export function evalLoader(shards: string | string[], o: EvalBatching): Loader {
+  return new Loader({ source: shardSource(shards), batchSize: o.batch, imageSize: o.imageSize, train: false, workers: o.workers, shuffle: 0, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels });
+}
 
 /**
  * Zero-shot accuracy of every task over the images of `shards` (a list or spec of .tar files).
@@ -123,7 +138,7 @@ export async function zeroShotEval(model: DualEncoder, shards: string | string[]
   model.train(false);
   const text: Tensor[] = [];
   const ranked = entries.map(() => [] as number[][]), labels = entries.map(() => [] as number[]);
-  const loader = new Loader({ source: shardSource(shards), batchSize: o.batch, imageSize: o.imageSize, train: false, workers: o.workers, shuffle: 0 });
+  const loader = evalLoader(shards, o);
   try {
     for (const [, t] of entries) text.push(keep(classEmbeddings(model, t.classes, t.templates, tokenize, device)));
     for await (const batch of loader) {
@@ -141,6 +156,7 @@ export async function zeroShotEval(model: DualEncoder, shards: string | string[]
         batch.dispose();
       }
     }
+    o.onData?.(loader.counts());
   } finally {
     await loader.close();
     for (const t of text) t.dispose();

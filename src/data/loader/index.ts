@@ -1,5 +1,5 @@
 // The data loader: native decode (JPEG/PNG/WebP), augmentation in worker threads, batches as tensors.
-export { Loader, type LoaderOptions, type LoaderState, type SkipInfo } from './loader.js';
+export { Loader, type DataCounts, type LoaderOptions, type LoaderState, type SkipInfo } from './loader.js';
 export { type Batch, teacherText } from './collate.js';
 export { mapBoxes, parseDetJson, unpackBoxes, type PackedBoxes } from './det_labels.js';
 export { teacherRows, type TeacherRows } from './teacher.js';
@@ -9,4 +9,4 @@ export { type DenseKind, SEG_IGNORE } from './transform.js';
 export { type AugmentConfig, type JitterConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD, randomResizedCrop, centerCropBox } from './augment.js';
 export type { CaptionConfig, CaptionMode } from './captions.js';
 export { Rng, mixSeed } from './rng.js';
-export { decodeImage, decodeCropResize, imageInfo, colorJitter, encodeJpeg, encodePng, type CropBox, type DecodedImage, type Filter } from './decode.js';
+export { decodeImage, decodeCropResize, imageInfo, colorJitter, encodeJpeg, encodePng, DEFAULT_MAX_PIXELS, type CropBox, type DecodedImage, type Filter } from './decode.js';

@@ -9,7 +9,7 @@ import { mixSeed } from './rng.js';
 import { DecodePool } from './pool.js';
 import type { RankSplit, SampleSource } from './stream.js';
 import { type DenseKind, type SampleOk, type TransformConfig, neededFields } from './transform.js';
-import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, SkipStats, type SkipInfo as ShardSkipInfo, type SkipReason } from '../shards/skips.js';
+import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, SkipStats, type SkipInfo as ShardSkipInfo, type SkipReason, type SkipSummary } from '../shards/skips.js';
 
 /** Where a loader stands: enough to continue with exactly the batches an uninterrupted run gives. */
 export interface LoaderState {
@@ -31,6 +31,9 @@ export interface SkipInfo {
   error: string;
   count?: number;
 }
+
+/** What a loader delivered and skipped, for a stage's result file. */
+export interface DataCounts { samples: number; skipped: SkipSummary }
 
 /** Samples seen before the running skip rate is checked mid-pass (a pass's end always checks). */
 const RATE_CHECK_AFTER = 200;
@@ -128,6 +131,11 @@ export class Loader implements AsyncIterable<Batch> {
       seed: worldSize > 1 ? mixSeed(seed, 0x7a4c, rank) : seed, maxPixels: opts.maxPixels,
     };
     this.pool = new DecodePool(opts.workers ?? 2, this.cfg);
+  }
+
+  /** Samples delivered and skipped (by reason) so far, as result files record them. */
+  counts(): DataCounts {
+    return { samples: this.stats.samples, skipped: this.skips.toJSON() };
   }
 
   /** The position after the last batch handed out; pass it as `resume` to continue from there. */

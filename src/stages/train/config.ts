@@ -46,6 +46,10 @@ export interface TrainConfig {
     shuffle: number;
     /** Smallest crop area fraction of RandomResizedCrop. */
     minCropScale: number;
+    /** Stop the run when more than this share of the samples seen is skipped (corrupt, oversized, unreadable). */
+    maxSkipRate: number;
+    /** Pixel budget per image: larger images are skipped as image-too-large (Pillow's limit). */
+    maxPixels: number;
   };
   loss: {
     /** Contrastive loss: clip (InfoNCE) or siglip. */
@@ -124,7 +128,7 @@ export interface TrainConfig {
 export const DEFAULT_CONFIG: TrainConfig = {
   run: { out: 'runs/train', seed: 0, steps: 300, device: '', threads: 0, logEvery: 10 },
   model: { name: 'zooclip-tiny', gradCheckpointing: false },
-  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5 },
+  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, maxSkipRate: 0.05, maxPixels: 89478485 },
   loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1, contrastive: 1, distill: 0, numTeachers: 1, teacherScale: 100 },
   heads: { seg: 0, depth: 0, normals: 0, det: 0, segClasses: 7, segHead: 'linear', detClasses: 7, level: -1 },
   optim: { lr: 1e-3, weightDecay: 0.1, beta1: 0.9, beta2: 0.98, eps: 1e-6, warmup: 20, minLr: 0, clipGrad: 1 },

@@ -45,10 +45,11 @@ export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: s
   const shards = shardsIn(join(d.root, d.split));
   const byShard = share.worldSize === 1 || shards.length % share.worldSize === 0;
   return new Loader({
-    source: byShard ? shardSource(shards) : () => readShards(shards), rankSplit: byShard ? 'source' : 'sample',
+    source: byShard ? shardSource(shards) : (ctx) => readShards(shards, { onSkip: ctx.onSkip }), rankSplit: byShard ? 'source' : 'sample',
     batchSize: d.batch / d.accum / share.worldSize, imageSize, train: true, rank: share.rank, worldSize: share.worldSize,
     augment: { scale: [d.minCropScale, 1] }, captions: captionConfig(d), tokenize, workers: d.workers, shuffle: d.shuffle,
     seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume, dense: labelKinds(cfg), teacher: cfg.loss.distill > 0,
+    maxSkipRate: d.maxSkipRate, maxPixels: d.maxPixels,
   });
 }
 

@@ -14,6 +14,7 @@ import { EMA } from '../../optim/ema.js';
 import { clampLogitScale } from '../../losses/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { teacherText, type Batch, type LoaderState } from '../../data/loader/index.js';
+import { SkipStats, type SkipSummary } from '../../data/shards/skips.js';
 import type { TrainConfig } from './config.js';
 import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, readState, saveIfFinite, type TrainState } from './checkpoint.js';
 import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
@@ -48,7 +49,10 @@ export interface TrainHooks {
 /** What a finished run reports (also result.json). */
 export interface TrainResult {
   steps: number;
+  /** Optimizer steps skipped as non-finite. */
   skipped: number;
+  /** Training samples this process used since it started (or resumed), and the ones it skipped, by reason. */
+  data: { samples: number; skipped: SkipSummary };
   /** Total loss of the first and last logged steps. */
   firstLoss: number;
   lastLoss: number;
@@ -69,6 +73,14 @@ function setGradCheckpointing(model: CLIP): void {
 export interface TrainLoader extends AsyncIterable<Batch> {
   state(): LoaderState;
   close(): Promise<void>;
+  /** Samples delivered and the skips by reason (the Loader's; a test loader may have none). */
+  readonly stats?: { samples: number };
+  readonly skips?: SkipStats;
+}
+
+/** The data counts of result.json. */
+function dataCounts(loader: TrainLoader): TrainResult['data'] {
+  return { samples: loader.stats?.samples ?? 0, skipped: (loader.skips ?? new SkipStats()).toJSON() };
 }
 
 /** A checkpoint's loader position, for this rank (ranks of a split advance in step). */
@@ -241,7 +253,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     ema?.dispose();
     opt.dispose();
     model.dispose();
-    return { steps: step, skipped, firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: null, checkpoint: '' };
+    return { steps: step, skipped, data: dataCounts(loader), firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: null, checkpoint: '' };
   }
   if (cfg.eval.zeroShot) {
     ema?.swapIn();
@@ -254,7 +266,8 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
       log(`zero-shot ${task.padEnd(7)} top-1 ${(r.top1 * 100).toFixed(1)}%  (chance ${(r.chance * 100).toFixed(1)}%, ${r.classes} classes, ${r.images} images)`);
     }
   }
-  const result: TrainResult = { steps: step, skipped, firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: zs, checkpoint };
+  const result: TrainResult = { steps: step, skipped, data: dataCounts(loader), firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: zs, checkpoint };
+  log(`data: ${result.data.samples} samples used, ${loader.skips?.summary() ?? '0 skipped'}`);
   writeFileAtomic(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   log(`done: ${step} steps in ${seconds.toFixed(1)} s (${imagesPerSec.toFixed(0)} img/s), loss ${first.toFixed(4)} -> ${last.toFixed(4)}, checkpoint ${checkpoint}`);
   ema?.dispose();
