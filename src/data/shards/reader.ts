@@ -1,6 +1,6 @@
 // Streaming WebDataset reader: tar members grouped into samples by key, one member in memory at
 // a time (plus the sample being assembled). Bad samples are skipped and reported, never thrown.
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import tar from 'tar-stream';
 import { isSafeMemberName, splitMemberName } from './names.js';
 import { expectedSamples } from './shard_index.js';
@@ -38,6 +38,20 @@ class Tail {
   }
   endsWithMarker(): boolean {
     return this.buf.length === END_MARKER && this.buf.every((b) => b === 0);
+  }
+}
+
+/** Whether the file's last 1024 bytes are the end-of-archive marker (zeros). */
+function endsWithMarker(path: string): boolean {
+  try {
+    const size = statSync(path).size;
+    if (size < END_MARKER) return false;
+    const buf = Buffer.alloc(END_MARKER);
+    const fd = openSync(path, 'r');
+    try { readSync(fd, buf, 0, END_MARKER, size - END_MARKER); } finally { closeSync(fd); }
+    return buf.every((b) => b === 0);
+  } catch {
+    return false;
   }
 }
 
@@ -108,7 +122,12 @@ async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadSh
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const cut = !err.code && /unexpected end|premature|aborted/i.test(err.message);
+    // A parse error in a file that lacks the end-of-archive marker is a cut (a crash, a partial
+    // download); the tar parser words it in several ways ('Unexpected end of data', 'Stream was
+    // destroyed'). An error of the file system (it names a syscall) is a read error.
+    // (A file whose first header does not parse is no tar at all: a read error too.)
+    const parsed = read > 0 || pending !== undefined;
+    const cut = !err.syscall && (/unexpected end|premature|aborted/i.test(err.message) || (parsed && !endsWithMarker(path)));
     report(cut ? truncation(path, read, `inside a member or header: ${err.message}`, pending?.sample.key) : truncation(path, read, err.message, pending?.sample.key, 'read-error'));
     return;
   } finally {
