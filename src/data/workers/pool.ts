@@ -34,6 +34,9 @@ function defaultTimeout(): number {
   return Number.isFinite(env) && env >= 0 && process.env.ZOOCLIP_JOB_TIMEOUT_MS !== '' && process.env.ZOOCLIP_JOB_TIMEOUT_MS !== undefined ? env : DEFAULT_JOB_TIMEOUT_MS;
 }
 
+/** The longest close() waits for the workers' exits (see stopWorkers). */
+const STOP_WAIT_MS = 2000;
+
 interface Slot { worker: Worker; index: number; busy: number; exited: boolean }
 interface Waiting<R> { resolve: (r: R) => void; reject: (e: Error) => void; slot: Slot; cost: number; timer?: NodeJS.Timeout }
 
@@ -50,6 +53,7 @@ export class WorkerPool<J, R> {
   private nextId = 0;
   private failure: Error | null = null;
   private closing = false;
+  private stopping?: Promise<void>;
   private readonly started: Promise<void>;
 
   constructor(private readonly o: WorkerPoolOptions) {
@@ -133,13 +137,30 @@ export class WorkerPool<J, R> {
     this.waiting.clear();
     // A failed pool takes no more work: stop the other workers too (a hung one included).
     this.closing = true;
-    for (const s of this.slots) if (!s.exited) void s.worker.terminate();
+    void this.stopWorkers();
+  }
+
+  /**
+   * Terminates every worker once and waits for their exits, at most STOP_WAIT_MS. Node can deliver
+   * a terminated worker's 'exit' through a callback that does not keep the event loop alive (seen
+   * here: an idle, unref'd decode worker whose exit never came, while the loop had nothing else to
+   * do), so a ref'd timer keeps the process alive meanwhile and bounds the wait.
+   */
+  private stopWorkers(): Promise<void> {
+    this.stopping ??= (async () => {
+      const exits = this.slots.map((s) => (s.exited ? Promise.resolve() : s.worker.terminate().then(() => undefined)));
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_WAIT_MS); });
+      await Promise.race([Promise.all(exits), bound]);
+      clearTimeout(timer);
+    })();
+    return this.stopping;
   }
 
   /** Stops the workers; jobs still pending are rejected. */
   async close(): Promise<void> {
     this.closing = true;
     if (!this.failure) this.fail(new Error(`${this.o.name} pool closed`));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await this.stopWorkers();
   }
 }
