@@ -121,7 +121,10 @@ export interface EvalBatching {
   onData?: (counts: DataCounts) => void;
 }
 
-/** The Loader of an evaluation pass over `shards` (in order, eval transform). */
+/**
+ * The Loader of an evaluation pass over `shards` (in order, eval transform, the pass's skip limit and pixel budget).
+ * @example const loader = evalLoader(tarsIn('world/classify'), { batch: 64, imageSize: 64, workers: 2 });
+ */
 export function evalLoader(shards: string | string[], o: EvalBatching): Loader {
   return new Loader({ source: shardSource(shards), batchSize: o.batch, imageSize: o.imageSize, train: false, workers: o.workers, shuffle: 0, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels });
 }

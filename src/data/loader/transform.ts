@@ -177,6 +177,7 @@ function transformImage(buf: Uint8Array, ext: string, cfg: TransformConfig, rng:
  * (the image: bad-image or image-too-large; captions, labels, teacher rows: bad-field; a missing
  * image or npz: missing-field). Randomness comes only from Rng(seed, epoch, index), so results do
  * not depend on the worker.
+ * @example const r = transformSample({ epoch: 0, index: 3, key: 'k', fields: { jpg, txt } }, cfg); if (!r.ok) stats.add(skip(r.reason, shard, r.error, 'k'));
  */
 export function transformSample(task: SampleTask, cfg: TransformConfig): SampleResult {
   const key = IMAGE_KEYS.find((k) => task.fields[k] !== undefined);

@@ -97,7 +97,10 @@ export class SkipStats {
   }
 }
 
-/** Builds a SkipInfo whose message names the shard, the key and the field. */
+/**
+ * Builds a SkipInfo whose message names the shard, the key and the field.
+ * @example skip('bad-json', 'a.tar', 'not valid JSON', 'k007', 'det.json').message // "a.tar, key 'k007', field 'det.json': not valid JSON (bad-json, skipped)"
+ */
 export function skip(reason: SkipReason, shard: string, detail: string, key?: string, field?: string): SkipInfo {
   const where = [shard, key !== undefined ? `key '${key}'` : '', field !== undefined ? `field '${field}'` : ''].filter(Boolean).join(', ');
   return { reason, shard, key, field, message: `${where}: ${detail} (${reason}, skipped)` };
