@@ -11,7 +11,7 @@ import { expandShardSpec } from '../data/shards/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModelForEval, type LoadedModel } from './load_model.js';
 import { classifyTasks, userTasks, zeroShotEval, type EvalBatching } from './zero_shot.js';
-import type { DataCounts } from '../data/loader/index.js';
+import { countsLine, type DataCounts } from '../data/loader/index.js';
 import { retrievalEval, type CaptionSet } from './retrieval.js';
 import { writeReport } from './report/html.js';
 import { retrievalSection, zeroShotSection } from './report/sections.js';
@@ -223,7 +223,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       result.seconds[name] = (performance.now() - t0) / 1000;
       if (out.read) {
         result.data.read[name] = out.read;
-        log(`[${name}] read ${out.read.samples + out.read.skipped.total} images: ${out.read.samples} used, ${out.read.skipped.total} skipped${out.read.skipped.total ? ` (${Object.entries(out.read.skipped.byReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+        log(`[${name}] ${countsLine(out.read, 'images')}`);
       }
       sections.push(...out.sections);
       writeFileAtomic(join(o.out, 'eval.json'), JSON.stringify(result, null, 2) + '\n');

@@ -191,8 +191,8 @@ export async function mapShards(o: ShardMapOptions): Promise<ShardMapResult> {
   const known = jobs.every((j) => j.samples !== undefined);
   const total = known ? jobs.reduce((a, j) => a + j.samples!, 0) : undefined;
   const progress = new RateProgress({ unit: 'img', total, label: `${o.stage}${worldSize > 1 ? ` [rank ${rank}/${worldSize}]` : ''}`, log, tty: o.tty });
-  const result: ShardMapResult = { stage: o.stage, written: [], kept: [], read: 0, samples: 0, skipped: 0, skips: new SkipStats().toJSON(), keptSamples: 0, seconds: 0, imagesPerSecond: 0 };
-  const skips = new SkipStats();
+  const written: string[] = [], kept: string[] = [], skips = new SkipStats();
+  let samples = 0, keptSamples = 0;
   const want = stableJson(o.settings);
   const t0 = performance.now();
   for (const job of jobs) {
@@ -203,18 +203,19 @@ export async function mapShards(o: ShardMapOptions): Promise<ShardMapResult> {
       if (stableJson(done.settings) !== want) {
         throw new Error(`${o.stage}: ${job.output} was finished with other settings (${stableJson(done.settings)}, now ${want}); use another --out or remove it`);
       }
-      result.kept.push(job.output);
-      result.keptSamples += done.samples;
+      kept.push(job.output);
+      keptSamples += done.samples;
       progress.drop(done.samples);
       continue;
     }
     const c = await mapOneShard(job, o, progress, (m) => log(m));
-    result.written.push(job.output);
-    result.samples += c.samples;
+    written.push(job.output);
+    samples += c.samples;
     skips.merge(c.skips);
   }
-  Object.assign(result, { skipped: skips.total, skips: skips.toJSON(), read: result.samples + skips.total, seconds: (performance.now() - t0) / 1000 });
-  result.imagesPerSecond = result.seconds > 0 ? result.samples / result.seconds : 0;
+  const seconds = (performance.now() - t0) / 1000;
+  const result: ShardMapResult = { stage: o.stage, written, kept, read: samples + skips.total, samples, skipped: skips.total, skips: skips.toJSON(), keptSamples,
+    seconds, imagesPerSecond: seconds > 0 ? samples / seconds : 0 };
   writeFileAtomic(join(o.out, worldSize > 1 ? `${o.stage}-rank${rank}-of-${worldSize}.json` : `${o.stage}.json`), JSON.stringify(result, null, 1) + '\n');
   progress.done(`${result.written.length} shard(s) written, ${result.kept.length} already finished; read ${result.read}, wrote ${result.samples}, ${skips.summary()}`);
   return result;

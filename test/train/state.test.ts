@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { manualSeed, noGrad } from '../../src/engine/index.js';
 import { Linear } from '../../src/nn/layers.js';
 import { AdamW } from '../../src/optim/adamw.js';
-import { readStageState, readState, removeStaleTemps, resumeTarget, saveCheckpoint, type TrainState } from '../../src/stages/train/checkpoint.js';
+import { readStageState, readState, removeInterruptedSaves, resumeTarget, saveCheckpoint, type TrainState } from '../../src/stages/train/checkpoint.js';
 import { trainCommand } from '../../src/stages/train/command.js';
 import { trainCaptionerCommand } from '../../src/stages/captioner/command.js';
 import { trainExpertCommand } from '../../src/stages/expert/command.js';
@@ -66,9 +66,9 @@ describe('checkpoint folders', { timeout: 60_000 }, () => {
     mkdirSync(join(dir, '.tmp-step-000010-4242'), { recursive: true });
     writeFileSync(join(dir, '.tmp-step-000010-4242', 'model.safetensors'), 'partial');
     mkdirSync(join(dir, '.tmp-notes'));
-    assert.deepEqual(removeStaleTemps(dir), ['.tmp-step-000010-4242']);
+    assert.deepEqual(removeInterruptedSaves(dir), ['.tmp-step-000010-4242']);
     assert.deepEqual(readdirSync(dir), ['.tmp-notes']);
-    assert.deepEqual(removeStaleTemps(join(root, 'no-such-run')), []);
+    assert.deepEqual(removeInterruptedSaves(join(root, 'no-such-run')), []);
   });
 
   test('saveCheckpoint removes leftovers and refuses non-finite weights, writing nothing', { timeout: 10_000 }, () => {

@@ -1,5 +1,5 @@
 // The data loader: native decode (JPEG/PNG/WebP), augmentation in worker threads, batches as tensors.
-export { Loader, type DataCounts, type LoaderOptions, type LoaderState, type SkipInfo } from './loader.js';
+export { Loader, countsLine, type DataCounts, type LoaderOptions, type LoaderState, type SkipInfo } from './loader.js';
 export { type Batch, teacherText } from './collate.js';
 export { mapBoxes, parseDetJson, unpackBoxes, type PackedBoxes } from './det_labels.js';
 export { teacherRows, type TeacherRows } from './teacher.js';

@@ -35,6 +35,15 @@ export interface SkipInfo {
 /** What a loader delivered and skipped, for a stage's result file. */
 export interface DataCounts { samples: number; skipped: SkipSummary }
 
+/**
+ * One log line of DataCounts.
+ * @example countsLine({ samples: 98, skipped }, 'images') // "read 100 images: 98 used, 2 skipped (bad-image 2)"
+ */
+export function countsLine(c: DataCounts, noun: string): string {
+  const why = Object.entries(c.skipped.byReason).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `read ${c.samples + c.skipped.total} ${noun}: ${c.samples} used, ${c.skipped.total} skipped${why ? ` (${why})` : ''}`;
+}
+
 /** Samples seen before the running skip rate is checked mid-pass (a pass's end always checks). */
 const RATE_CHECK_AFTER = 200;
 
@@ -172,7 +181,7 @@ export class Loader implements AsyncIterable<Batch> {
       for (let d = await pipe.next(); d; d = await pipe.next()) {
         if (d.epoch !== pass.epoch) {
           if (pass.ok === 0 && pass.skipped > 0) throw new Error(`Loader: all ${pass.skipped} samples of pass ${pass.epoch} were skipped (last: ${pass.lastError})`);
-          this.checkSkipRate(true);
+          this.enforceSkipRate(true);
           pass = { epoch: d.epoch, ok: 0, skipped: 0, lastError: '' };
         }
         position = { epoch: d.epoch, consumed: d.index + 1 };
@@ -180,7 +189,7 @@ export class Loader implements AsyncIterable<Batch> {
           pass.skipped++;
           pass.lastError = d.result.error;
           this.recordSkip({ key: d.key, shard: d.shard, reason: d.result.reason, error: d.result.error });
-          this.checkSkipRate(false);
+          this.enforceSkipRate(false);
           continue;
         }
         pass.ok++;
@@ -195,7 +204,7 @@ export class Loader implements AsyncIterable<Batch> {
           yield batch;
         }
       }
-      this.checkSkipRate(true);
+      this.enforceSkipRate(true);
       if (samples.length && !o.dropLast) {
         const batch = collate(samples, keys, collateCfg);
         this.delivered(batch, position);
@@ -229,7 +238,7 @@ export class Loader implements AsyncIterable<Batch> {
   }
 
   /** Throws when the share of skipped samples passes maxSkipRate (mid-pass only after RATE_CHECK_AFTER samples). */
-  private checkSkipRate(passEnd: boolean): void {
+  private enforceSkipRate(passEnd: boolean): void {
     const seen = this.okSamples + this.skips.total;
     if (!passEnd && seen < RATE_CHECK_AFTER) return;
     checkSkipRate(this.skips, seen, this.o.maxSkipRate ?? DEFAULT_MAX_SKIP_RATE, 'Loader');

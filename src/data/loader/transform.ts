@@ -194,6 +194,6 @@ export function transformSample(task: SampleTask, cfg: TransformConfig): SampleR
     return out;
   } catch (e) {
     const message = (e as Error).message;
-    return failed(/image too large/.test(message) ? 'image-too-large' : 'bad-field', message);
+    return failed(imageErrorReason(message) === 'image-too-large' ? 'image-too-large' : 'bad-field', message);  // a label PNG over the budget
   }
 }

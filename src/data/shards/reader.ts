@@ -30,17 +30,6 @@ interface Pending { sample: RawSample; bad?: SkipInfo }
 
 const END_MARKER = 1024;
 
-/** Keeps the last 1024 bytes seen, to check the end-of-archive marker. */
-class Tail {
-  buf: Buffer = Buffer.alloc(0);
-  push(c: Buffer): void {
-    this.buf = c.length >= END_MARKER ? c.subarray(c.length - END_MARKER) : Buffer.concat([this.buf, c]).subarray(-END_MARKER);
-  }
-  endsWithMarker(): boolean {
-    return this.buf.length === END_MARKER && this.buf.every((b) => b === 0);
-  }
-}
-
 /** Whether the file's last 1024 bytes are the end-of-archive marker (zeros). */
 function endsWithMarker(path: string): boolean {
   try {
@@ -79,8 +68,6 @@ function truncation(path: string, read: number, detail: string, key: string | un
 async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadShardsOptions): AsyncGenerator<RawSample> {
   const src = createReadStream(path);
   const extract = tar.extract();
-  const tail = new Tail();
-  src.on('data', (c) => tail.push(c as Buffer));
   src.on('error', (e) => extract.destroy(e));
   src.pipe(extract);
   const seen = new Set<string>();
@@ -134,7 +121,7 @@ async function* readShard(path: string, report: (i: SkipInfo) => void, o: ReadSh
     src.destroy();
     extract.destroy();
   }
-  if (!tail.endsWithMarker()) {
+  if (!endsWithMarker(path)) {
     report(truncation(path, read, 'no end-of-archive marker', pending?.sample.key));
     return;
   }

@@ -30,8 +30,8 @@ export interface WorkerPoolOptions {
 export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
 
 function defaultTimeout(): number {
-  const env = Number(process.env.ZOOCLIP_JOB_TIMEOUT_MS);
-  return Number.isFinite(env) && env >= 0 && process.env.ZOOCLIP_JOB_TIMEOUT_MS !== '' && process.env.ZOOCLIP_JOB_TIMEOUT_MS !== undefined ? env : DEFAULT_JOB_TIMEOUT_MS;
+  const env = process.env.ZOOCLIP_JOB_TIMEOUT_MS;
+  return env && Number(env) >= 0 ? Number(env) : DEFAULT_JOB_TIMEOUT_MS;
 }
 
 /** The longest close() waits for the workers' exits (see stopWorkers). */
@@ -89,11 +89,6 @@ export class WorkerPool<J, R> {
   /** Resolves once every worker has started (and rejects if one could not). */
   ready(): Promise<void> {
     return this.started;
-  }
-
-  /** The error that failed the pool, or null. */
-  get error(): Error | null {
-    return this.failure;
   }
 
   /**

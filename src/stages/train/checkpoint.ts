@@ -53,9 +53,9 @@ const STALE = /^\.tmp-step-\d+-\d+$/;
 /**
  * Removes the `.tmp-step-*` folders an interrupted saveCheckpoint left in `dir` (each one a whole
  * model, optimiser and EMA: tens of MB); returns their names. A missing `dir` has none.
- * @example for (const n of removeStaleTemps('runs/train/checkpoints')) console.log(`removed ${n}`);
+ * @example for (const n of removeInterruptedSaves('runs/train/checkpoints')) console.log(`removed ${n}`);
  */
-export function removeStaleTemps(dir: string): string[] {
+export function removeInterruptedSaves(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const stale = readdirSync(dir).filter((n) => STALE.test(n)).sort();
   for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
@@ -68,7 +68,7 @@ export function removeStaleTemps(dir: string): string[] {
  * @example clearInterruptedSaves(join(out, 'checkpoints'), console.log);
  */
 export function clearInterruptedSaves(dir: string, log: (s: string) => void): void {
-  const stale = removeStaleTemps(dir);
+  const stale = removeInterruptedSaves(dir);
   if (stale.length) log(`removed ${stale.length} unfinished checkpoint folder(s) of an interrupted save in ${dir}: ${stale.join(', ')}`);
 }
 
@@ -83,7 +83,7 @@ export function saveCheckpoint(dir: string, t: Trainables, state: StageState, ke
   const bad = nonFiniteState(t);
   if (bad) throw new Error(`saveCheckpoint ${final}: not written, ${bad} holds NaN/Inf`);
   mkdirSync(dir, { recursive: true });
-  removeStaleTemps(dir);
+  removeInterruptedSaves(dir);
   const tmp = join(dir, `.tmp-${checkpointName(state.step)}-${process.pid}`);
   mkdirSync(tmp);
   writeTensors(tmp, t, { format: 'pt', step: String(state.step) });

@@ -13,8 +13,8 @@ import { applySchedule, warmupCosine } from '../../optim/schedule.js';
 import { EMA } from '../../optim/ema.js';
 import { clampLogitScale } from '../../losses/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { teacherText, type Batch, type LoaderState } from '../../data/loader/index.js';
-import { SkipStats, type SkipSummary } from '../../data/shards/skips.js';
+import { countsLine, teacherText, type Batch, type DataCounts, type LoaderState } from '../../data/loader/index.js';
+import { SkipStats } from '../../data/shards/skips.js';
 import type { TrainConfig } from './config.js';
 import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, readState, saveIfFinite, type TrainState } from './checkpoint.js';
 import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
@@ -52,7 +52,7 @@ export interface TrainResult {
   /** Optimizer steps skipped as non-finite. */
   skipped: number;
   /** Training samples this process used since it started (or resumed), and the ones it skipped, by reason. */
-  data: { samples: number; skipped: SkipSummary };
+  data: DataCounts;
   /** Total loss of the first and last logged steps. */
   firstLoss: number;
   lastLoss: number;
@@ -73,14 +73,13 @@ function setGradCheckpointing(model: CLIP): void {
 export interface TrainLoader extends AsyncIterable<Batch> {
   state(): LoaderState;
   close(): Promise<void>;
-  /** Samples delivered and the skips by reason (the Loader's; a test loader may have none). */
-  readonly stats?: { samples: number };
-  readonly skips?: SkipStats;
+  /** Samples delivered and skipped by reason (the Loader's; a test loader may have none). */
+  counts?(): DataCounts;
 }
 
 /** The data counts of result.json. */
-function dataCounts(loader: TrainLoader): TrainResult['data'] {
-  return { samples: loader.stats?.samples ?? 0, skipped: (loader.skips ?? new SkipStats()).toJSON() };
+function dataCounts(loader: TrainLoader): DataCounts {
+  return loader.counts?.() ?? { samples: 0, skipped: new SkipStats().toJSON() };
 }
 
 /** A checkpoint's loader position, for this rank (ranks of a split advance in step). */
@@ -267,7 +266,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     }
   }
   const result: TrainResult = { steps: step, skipped, data: dataCounts(loader), firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: zs, checkpoint };
-  log(`data: ${result.data.samples} samples used, ${loader.skips?.summary() ?? '0 skipped'}`);
+  log(`data: ${countsLine(result.data, 'samples')}`);
   writeFileAtomic(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   log(`done: ${step} steps in ${seconds.toFixed(1)} s (${imagesPerSec.toFixed(0)} img/s), loss ${first.toFixed(4)} -> ${last.toFixed(4)}, checkpoint ${checkpoint}`);
   ema?.dispose();
