@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Finds libtorch for the native addon, in DESIGN.md's order: $LIBTORCH, a Python torch install,
-// Debian's libtorch-dev. Writes native/build-config.json, which binding.gyp reads through `--get`.
+// Debian's libtorch-dev. It never installs anything (scripts/setup.sh does). Writes native/build-config.json, which binding.gyp reads through `--get`.
 // Prints what it found and why, so a wrong pick is visible in the build log.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, renameSync, readdirSync, realpathSync } from 'node:fs';
@@ -8,6 +8,9 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** No libtorch on this machine: exit code 3, so callers can tell it from a broken one. */
+class NotFound extends Error {}
 const configPath = join(root, 'native', 'build-config.json');
 const DEBIAN_LIB = '/usr/lib/x86_64-linux-gnu';
 const OPENMP_BLAS = join(DEBIAN_LIB, 'openblas-openmp');
@@ -61,14 +64,6 @@ function fromDebian() {
   return { source: 'debian', why: 'Debian libtorch-dev headers in /usr/include and libraries in ' + DEBIAN_LIB, include: '/usr/include', lib: DEBIAN_LIB, abi: 1 };
 }
 
-function installDebian(pkgs = ['libtorch-dev', 'libopenblas0-openmp', 'libgloo-dev']) {
-  const sudo = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
-  console.log(`[libtorch] installing ${pkgs.join(' ')} with apt-get --no-install-recommends`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], { stdio: 'inherit', env });
-  execFileSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
-}
-
 function torchVersion(include) {
   const f = join(include, 'torch', 'csrc', 'api', 'include', 'torch', 'version.h');
   const txt = readFileSync(f, 'utf8');
@@ -77,21 +72,15 @@ function torchVersion(include) {
 }
 
 function discover() {
-  let found = fromEnv() ?? fromPython() ?? fromDebian();
-  if (!found && process.env.ZOOCLIP_NO_APT !== '1') {
-    installDebian();
-    found = fromDebian();
-  }
-  if (!found) throw new Error('libtorch not found: set LIBTORCH, install a Python torch, or apt-get install libtorch-dev');
+  // Finding only: installing system packages is scripts/setup.sh's job, never an npm script's.
+  const found = fromEnv() ?? fromPython() ?? fromDebian();
+  if (!found) throw new NotFound('libtorch not found: set LIBTORCH to a libtorch folder, install a Python torch, or install Debian\'s libtorch-dev (bash scripts/setup.sh does that)');
   const libs = readdirSync(found.lib);
   const cuda = libs.includes('libtorch_cuda.so');
   // Debian's libtorch takes BLAS from libblas.so.3 / libopenblas.so.0, which may resolve to the
   // pthread OpenBLAS and oversubscribe the cores next to libtorch's OpenMP pool. Loading the OpenMP
   // build first by path makes the soname resolve to it for libtorch too.
   const debianBuild = realpathSync(join(found.lib, 'libtorch_cpu.so')).startsWith(DEBIAN_LIB + '/');
-  if (debianBuild && !existsSync(join(OPENMP_BLAS, 'libopenblas.so.0')) && process.env.ZOOCLIP_NO_APT !== '1') {
-    installDebian(['libopenblas0-openmp']);
-  }
   const blas = debianBuild && existsSync(join(OPENMP_BLAS, 'libopenblas.so.0')) ? OPENMP_BLAS : null;
   if (debianBuild && !blas) {
     console.warn('[libtorch] warning: libopenblas0-openmp is missing; BLAS threads may oversubscribe (apt-get install libopenblas0-openmp)');
@@ -121,7 +110,13 @@ if (getIdx >= 0) {
   const cfg = JSON.parse(readFileSync(configPath, 'utf8'));
   process.stdout.write(gypValue(cfg, process.argv[getIdx + 1]));
 } else {
-  const cfg = discover();
+  let cfg;
+  try {
+    cfg = discover();
+  } catch (e) {
+    console.error(`[libtorch] ${e.message}`);
+    process.exit(e instanceof NotFound ? 3 : 1);
+  }
   const text = JSON.stringify(cfg, null, 2) + '\n';
   // Rewrite only on change, so an unchanged choice does not trigger an addon rebuild.
   if (!existsSync(configPath) || readFileSync(configPath, 'utf8') !== text) {

@@ -34,8 +34,20 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-
   touch node_modules
 fi
 
-# libtorch: LIBTORCH, a Python torch, or Debian's libtorch-dev (installed with apt if absent).
-node scripts/find-libtorch.mjs
+# libtorch: LIBTORCH, a Python torch, or Debian's libtorch-dev (installed here with apt if none is
+# found: this script is the one place that installs system packages; npm's install step never does).
+found=0; node scripts/find-libtorch.mjs || found=$?
+if [ "$found" = 3 ]; then
+  apt_install libtorch-dev libopenblas0-openmp
+  node scripts/find-libtorch.mjs
+elif [ "$found" != 0 ]; then
+  exit "$found"
+fi
+# Debian's libtorch links BLAS by soname; the OpenMP OpenBLAS keeps its threads off libtorch's pool.
+if grep -q '"source": "debian"' native/build-config.json && [ ! -f /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0 ]; then
+  apt_install libopenblas0-openmp
+  node scripts/find-libtorch.mjs
+fi
 
 # Debian's libtorch c10d headers include Gloo's; without them the addon builds with data parallel disabled.
 if [ -f /usr/include/torch/csrc/distributed/c10d/ProcessGroupGloo.hpp ] && [ ! -f /usr/include/gloo/algorithm.h ]; then

@@ -16,22 +16,28 @@ export const CONFIG_FILE = 'open_clip_config.json';
 export const WEIGHTS_FILE = 'open_clip_model.safetensors';
 /** Keys under this prefix (zooclip's dense heads) never leave zooclip. */
 export const DENSE_PREFIX = 'dense_heads.';
-const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const OPENAI_STD = [0.26862954, 0.26130258, 0.27577711];
 
-/** Writes `dir/open_clip_config.json` and `dir/open_clip_model.safetensors` (dense heads dropped). */
+/**
+ * Writes `dir/open_clip_config.json` (model_cfg + the model's preprocess_cfg) and
+ * `dir/open_clip_model.safetensors` (dense heads dropped): open_clip loads it with `local-dir:`.
+ * @example saveOpenClip(model, 'runs/export'); // open_clip.create_model_and_transforms('local-dir:runs/export')
+ */
 export function saveOpenClip(model: CLIP, dir: string, preprocess: Record<string, unknown> = {}): void {
   mkdirSync(dir, { recursive: true });
   const sd = new Map([...model.stateDict()].filter(([k]) => !k.startsWith(DENSE_PREFIX)));
   saveSafetensors(join(dir, WEIGHTS_FILE), sd, { format: 'pt' });
   const config = {
-    model_cfg: toOpenClipJson(model.cfg),
-    preprocess_cfg: { mean: OPENAI_MEAN, std: OPENAI_STD, interpolation: 'bicubic', resize_mode: 'shortest', size: model.visual.imageSize, ...preprocess },
+    model_cfg: toOpenClipJson(model.cfg, { openClip: true }),
+    preprocess_cfg: { ...model.cfg.preprocess_cfg, ...preprocess },
   };
   writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
 }
 
-/** Reads the architecture of a checkpoint folder (model_cfg of open_clip_config.json, or a bare config). */
+/**
+ * Reads the architecture of a checkpoint folder (model_cfg of open_clip_config.json with its
+ * preprocess_cfg, or a bare config).
+ * @example readCheckpointConfig('runs/export').embed_dim // 512
+ */
 export function readCheckpointConfig(dir: string): ClipCfg {
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) throw new Error(`${dir}: no ${CONFIG_FILE} (a zooclip/open_clip checkpoint folder has ${CONFIG_FILE} and ${WEIGHTS_FILE})`);
@@ -41,7 +47,10 @@ export function readCheckpointConfig(dir: string): ClipCfg {
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  return parseClipConfig(raw.model_cfg ?? raw, `${path} model_cfg`);
+  if (!raw.model_cfg) return parseClipConfig(raw, path);
+  // open_clip keeps the preprocessing beside the architecture; zooclip's config carries it inside.
+  const cfg = raw.model_cfg as Record<string, unknown>;
+  return parseClipConfig(raw.preprocess_cfg && !cfg.preprocess_cfg ? { ...cfg, preprocess_cfg: raw.preprocess_cfg } : cfg, `${path} model_cfg`);
 }
 
 /** Resizes a ViT position embedding [1 + g0^2, W] to [1 + g^2, W] (bicubic on the grid), as open_clip does on load. */

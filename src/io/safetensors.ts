@@ -131,7 +131,10 @@ export class SafetensorsReader implements Disposable {
   }
 }
 
-/** Loads every tensor of a file. The caller owns (disposes) the tensors. */
+/**
+ * Loads every tensor of a file. The caller owns (disposes) the tensors.
+ * @example const { tensors } = loadSafetensors('runs/train/checkpoints/step-100/model.safetensors'); // Map<key, Tensor>
+ */
 export function loadSafetensors(path: string, device?: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const r = new SafetensorsReader(path);
   try {

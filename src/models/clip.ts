@@ -12,6 +12,13 @@ import type { ImageTower } from './tower.js';
 import { registerMciTowers } from './mci/register.js';
 import type { DenseHeads, DenseOutputs } from './heads/dense_heads.js';
 
+/**
+ * A CLIP model in open_clip's layout (visual tower, text tower, logit scale; state-dict keys as
+ * open_clip's), with optional dense heads on the image tower.
+ * @example
+ * const model = createModel('zooclip-tiny');
+ * const sim = noGrad(() => model.encodeImage(images).matmul(model.encodeText(tokenize(['a red cube'])).t()));
+ */
 export class CLIP extends Module {
   readonly visual: ImageTower & Module;
   readonly text: TextTransformer | null;

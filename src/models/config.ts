@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDefaultPreprocess, parsePreprocessCfg, type PreprocessCfg } from './preprocess.js';
 
 export interface VisionCfg {
   image_size: number;
@@ -47,6 +48,8 @@ export interface ClipCfg {
   custom_text: boolean;
   init_logit_scale: number;
   init_logit_bias: number | null;
+  /** How images are resized and normalised for this model (zooclip extension of the schema; open_clip keeps it beside model_cfg). */
+  preprocess_cfg: PreprocessCfg;
 }
 
 type Spec<T> = { [K in keyof T]: T[K] } & Record<string, unknown>;
@@ -89,12 +92,15 @@ function fill<T extends object>(raw: Record<string, unknown>, defaults: T & Reco
   return out as T;
 }
 
-/** Validates a raw config object (`where` names its source in errors). */
+/**
+ * Validates a raw config object (`where` names its source in errors).
+ * @example const cfg = parseClipConfig(JSON.parse(readFileSync('my-model.json', 'utf8')), 'my-model.json');
+ */
 export function parseClipConfig(raw: unknown, where = 'config'): ClipCfg {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${where}: expected a JSON object`);
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r)) {
-    if (!['embed_dim', 'vision_cfg', 'text_cfg', 'quick_gelu', 'custom_text', 'init_logit_scale', 'init_logit_bias'].includes(k) && !(k in TOP_UNSUPPORTED)) {
+    if (!['embed_dim', 'vision_cfg', 'text_cfg', 'quick_gelu', 'custom_text', 'init_logit_scale', 'init_logit_bias', 'preprocess_cfg'].includes(k) && !(k in TOP_UNSUPPORTED)) {
       throw new Error(`${where}: unknown key '${k}'`);
     }
     if (k in TOP_UNSUPPORTED && r[k] !== null && r[k] !== TOP_UNSUPPORTED[k]) throw new Error(`${where}.${k} is an open_clip option zooclip does not implement`);
@@ -112,6 +118,7 @@ export function parseClipConfig(raw: unknown, where = 'config'): ClipCfg {
     embed_dim: r.embed_dim, vision_cfg: vision, text_cfg: text, quick_gelu: (r.quick_gelu as boolean) ?? false,
     custom_text: (r.custom_text as boolean) ?? false, init_logit_scale: (r.init_logit_scale as number) ?? Math.log(1 / 0.07),
     init_logit_bias: (r.init_logit_bias as number | null) ?? null,
+    preprocess_cfg: parsePreprocessCfg(r.preprocess_cfg, vision.image_size, `${where}: preprocess_cfg`),
   };
 }
 
@@ -122,12 +129,18 @@ function configDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'models', 'model_configs');
 }
 
-/** Names of the built-in architectures (the JSON files in model_configs/). */
+/**
+ * Names of the built-in architectures (the JSON files in model_configs/).
+ * @example listModels() // ['MobileCLIP-S0', ..., 'ViT-B-16', ..., 'zooclip-tiny']
+ */
 export function listModels(): string[] {
   return readdirSync(configDir()).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
 }
 
-/** A built-in architecture by name, or a config JSON file by path. */
+/**
+ * A built-in architecture by name, or a config JSON file by path.
+ * @example getModelConfig('ViT-B-16').vision_cfg.patch_size // 16
+ */
 export function getModelConfig(nameOrPath: string): ClipCfg {
   const path = nameOrPath.endsWith('.json') ? nameOrPath : join(configDir(), `${nameOrPath}.json`);
   if (!existsSync(path)) throw new Error(`unknown model '${nameOrPath}' (built in: ${listModels().join(', ')})`);
@@ -140,13 +153,18 @@ export function getModelConfig(nameOrPath: string): ClipCfg {
   return parseClipConfig(raw, path);
 }
 
-/** The config back in open_clip's JSON form (defaults omitted where open_clip has the same). */
-export function toOpenClipJson(cfg: ClipCfg): Record<string, unknown> {
+/**
+ * The config back in open_clip's JSON form (defaults omitted where open_clip has the same). With
+ * `openClip` the zooclip-only preprocess_cfg key is left out (open_clip keeps it beside model_cfg).
+ * @example toOpenClipJson(getModelConfig('ViT-B-32'), { openClip: true }).embed_dim // 512
+ */
+export function toOpenClipJson(cfg: ClipCfg, opts: { openClip?: boolean } = {}): Record<string, unknown> {
   const strip = (o: object, d: object) => Object.fromEntries(Object.entries(o).filter(([k, v]) => JSON.stringify((d as Record<string, unknown>)[k]) !== JSON.stringify(v)));
   const vision = cfg.vision_cfg.timm_model_name
     ? { ...strip(cfg.vision_cfg, VISION_DEFAULTS), timm_model_name: cfg.vision_cfg.timm_model_name, timm_pool: cfg.vision_cfg.timm_pool, timm_proj: cfg.vision_cfg.timm_proj, image_size: cfg.vision_cfg.image_size }
     : { ...strip(cfg.vision_cfg, VISION_DEFAULTS), image_size: cfg.vision_cfg.image_size, layers: cfg.vision_cfg.layers, width: cfg.vision_cfg.width, patch_size: cfg.vision_cfg.patch_size };
   const out: Record<string, unknown> = { embed_dim: cfg.embed_dim, vision_cfg: vision, text_cfg: { ...cfg.text_cfg } };
+  if (!opts.openClip && !isDefaultPreprocess(cfg.preprocess_cfg)) out.preprocess_cfg = cfg.preprocess_cfg;
   if (cfg.quick_gelu) out.quick_gelu = true;
   if (cfg.custom_text) out.custom_text = true;
   if (cfg.init_logit_bias !== null) out.init_logit_bias = cfg.init_logit_bias;

@@ -8,7 +8,10 @@ import { VisionTransformer } from './vit.js';
 type TowerFactory = (cfg: ClipCfg) => ImageTower & Module;
 const TIMM_TOWERS = new Map<string, TowerFactory>();
 
-/** Registers an image tower for a vision_cfg.timm_model_name (the MCi family registers itself). */
+/**
+ * Registers an image tower for a vision_cfg.timm_model_name (the MCi family registers itself).
+ * @example registerImageTower('my_convnet', (cfg) => new MyConvNet(cfg)); // then vision_cfg.timm_model_name: 'my_convnet'
+ */
 export function registerImageTower(timmName: string, make: TowerFactory): void {
   TIMM_TOWERS.set(timmName, make);
 }

@@ -11,6 +11,16 @@ export interface LoadOptions extends FiniteOptions {
   strict?: boolean;
 }
 
+/**
+ * A layer or model: registers its children and parameters in declaration order, so stateDict()
+ * keys match open_clip's (`visual.transformer.resblocks.0.attn.in_proj_weight`).
+ * @example
+ * class Scale extends Module {
+ *   readonly weight = this.param('weight', ones([8]));
+ *   forward(x: Tensor): Tensor { return x.mul(this.weight); }
+ * }
+ * new Scale().stateDict().keys(); // 'weight'
+ */
 export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor>();

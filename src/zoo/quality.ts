@@ -183,26 +183,3 @@ export async function runQuality(o: QualityOptions): Promise<QualityReport> {
   log(formatQuality(report));
   return report;
 }
-
-/** `name=spec` (or a bare spec, named `fallback`) pairs of every `--<flag>` in argv. */
-function namedSets(argv: readonly string[], flag: string, fallback: string): NamedShards[] {
-  const values: string[] = [];
-  argv.forEach((a, i) => {
-    if (a === `--${flag}` && argv[i + 1] !== undefined) values.push(argv[i + 1]!);
-    else if (a.startsWith(`--${flag}=`)) values.push(a.slice(flag.length + 3));
-  });
-  return values.map((v, i) => {
-    const eq = v.indexOf('=');
-    return eq > 0 ? { name: v.slice(0, eq), spec: v.slice(eq + 1) } : { name: values.length > 1 ? `${fallback} ${i + 1}` : fallback, spec: v };
-  });
-}
-
-/**
- * Runs `zooclip zoo-quality` with parsed options; argv gives every repeated --captions / --labels.
- * @example await qualityCommand({ gt: 'data/synth/web-gt', out: 'q.json' }, ['--captions', 'captioner=data/web-cap']);
- */
-export async function qualityCommand(o: Record<string, unknown>, argv: readonly string[]): Promise<void> {
-  if (typeof o.gt !== 'string') throw new Error('zoo-quality: --gt <web-gt shards> is required');
-  await runQuality({ gt: o.gt, captions: namedSets(argv, 'captions', 'captions'), labels: namedSets(argv, 'labels', 'labels'),
-    out: o.out as string | undefined, limit: o.limit as number | undefined });
-}

@@ -4,8 +4,7 @@
 // marker, so a rerun skips them and redoes (from scratch) any shard an interrupted run left.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OptionSpec } from '../cli/args.js';
-import { decodeImage, DEFAULT_MAX_PIXELS } from '../data/loader/decode.js';
+import { decodeImage } from '../data/loader/decode.js';
 import { IMAGE_KEYS } from '../data/loader/transform.js';
 import { readShards, type FieldValue, type RawSample, type SkipInfo } from '../data/shards/index.js';
 import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, imageErrorReason, skip, SkipStats, type SkipSummary } from '../data/shards/skips.js';
@@ -36,12 +35,6 @@ export interface StageRunOptions {
   /** Pixel budget per image (default DEFAULT_MAX_PIXELS): larger images are skipped as image-too-large. */
   maxPixels?: number;
 }
-
-/** The CLI options every shard-mapping stage shares (see StageRunOptions). */
-export const STAGE_DATA_OPTIONS: Record<string, OptionSpec> = {
-  'max-skip-rate': { type: 'number', default: DEFAULT_MAX_SKIP_RATE, help: 'fail a shard (not marked done, the stage exits 1) when more than this share of its samples is skipped' },
-  'max-pixels': { type: 'number', default: DEFAULT_MAX_PIXELS, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
-};
 
 /**
  * The StageRunOptions fields that mapShards takes as they are, from a stage's options.

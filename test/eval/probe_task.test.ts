@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runSynth } from '../../src/stages/synth/run.js';
 import { runEval } from '../../src/eval/run.js';
-import { evalOptions } from '../../src/eval/command.js';
+import { evalOptions } from '../../src/cli/commands/eval.js';
 
 test('seg and depth probes run from eval on a world, at each label fraction, into eval.json and the report', async () => {
   const root = mkdtempSync(join(tmpdir(), 'zc-evalprobe-'));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src/stages/train/config.js';
 import { dottedLayer, mergeStrict } from '../../src/config/strict.js';
-import { collectSets } from '../../src/stages/train/command.js';
+import { collectSets } from '../../src/cli/command.js';
 
 test('the tiny-synth preset resolves and --set values are typed like their defaults', () => {
   const c = resolveConfig({ preset: 'tiny-synth', sets: ['optim.lr=1e-3', 'data.captions=synthetic', 'model.gradCheckpointing=true', 'run.steps=50'] });

@@ -10,9 +10,9 @@ import { manualSeed, noGrad } from '../../src/engine/index.js';
 import { Linear } from '../../src/nn/layers.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import { readStageState, readState, removeInterruptedSaves, resumeTarget, saveCheckpoint, type TrainState } from '../../src/stages/train/checkpoint.js';
-import { trainCommand } from '../../src/stages/train/command.js';
-import { trainCaptionerCommand } from '../../src/stages/captioner/command.js';
-import { trainExpertCommand } from '../../src/stages/expert/command.js';
+import { trainCommand } from '../../src/cli/commands/train.js';
+import { trainCaptionerCommand } from '../../src/cli/commands/train_captioner.js';
+import { trainExpertCommand } from '../../src/cli/commands/train_expert.js';
 
 const root = mkdtempSync(join(tmpdir(), 'zc-state-'));
 let n = 0;

@@ -3,9 +3,9 @@
 import { type CropBox, type Filter, JITTER_OP } from './decode.js';
 import type { Rng } from './rng.js';
 
-/** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels). */
+/** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels): the loader's default and every built-in model's (models/preprocess.ts). */
 export const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
-/** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels). */
+/** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels): the loader's default and every built-in model's (models/preprocess.ts). */
 export const OPENAI_STD = [0.26862954, 0.26130258, 0.27577711] as const;
 
 /** Colour jitter strengths: each factor is drawn from [max(0, 1 - s), 1 + s]; p = chance to apply at all. */

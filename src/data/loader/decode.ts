@@ -5,12 +5,7 @@ import { native, type NativeImage, type NativeImageInfo } from '../../engine/nat
 /** Raw bytes as the loader passes them around. */
 export type Bytes = Uint8Array | ArrayBuffer;
 
-/**
- * The pixel budget: the most pixels (width * height) an image may declare before decoding refuses
- * it, checked from the header before any memory is allocated. Pillow's decompression-bomb limit
- * (MAX_IMAGE_PIXELS); the same constant as kDefaultMaxPixels in native/image_codec.h.
- */
-export const DEFAULT_MAX_PIXELS = 89_478_485;
+export { DEFAULT_MAX_PIXELS } from '../limits.js';
 
 /** A crop in source pixels (fractional allowed). */
 export interface CropBox {
@@ -73,12 +68,18 @@ export function colorJitter(rgb: Uint8Array, width: number, height: number, ops:
   native.colorJitter(rgb, width, height, ops);
 }
 
-/** Encodes 8-bit gray or RGB pixels as a JPEG (4:2:0 for RGB). */
+/**
+ * Encodes 8-bit gray or RGB pixels as a JPEG (4:2:0 for RGB).
+ * @example writeFileSync('red.jpg', encodeJpeg(new Uint8Array(64 * 64 * 3).fill(200), 64, 64, 3));
+ */
 export function encodeJpeg(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, quality = 90): Buffer {
   return native.encodeJpeg(pixels, width, height, channels, quality);
 }
 
-/** Encodes 8-bit (Uint8Array) or 16-bit (Uint16Array) pixels of 1..4 channels as a PNG. */
+/**
+ * Encodes 8-bit (Uint8Array) or 16-bit (Uint16Array) pixels of 1..4 channels as a PNG.
+ * @example const depthPng = encodePng(new Uint16Array(32 * 32).fill(1000), 32, 32, 1); // 16-bit gray
+ */
 export function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: number): Buffer {
   return native.encodePng(pixels, width, height, channels, pixels instanceof Uint16Array ? 16 : 8);
 }

@@ -107,7 +107,7 @@ export function skip(reason: SkipReason, shard: string, detail: string, key?: st
 }
 
 /** The default largest share of samples a stage may skip before it fails (per shard for shard stages, per pass for loaders). */
-export const DEFAULT_MAX_SKIP_RATE = 0.05;
+export { DEFAULT_MAX_SKIP_RATE } from '../limits.js';
 
 /**
  * Throws when more than `maxRate` of the samples seen were skipped, naming `where`, the counts and

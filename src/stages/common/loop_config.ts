@@ -1,7 +1,6 @@
 // The settings every supervised training loop of the zoo shares (captioner, experts): schedule,
-// optimiser, device, data workers, logging and checkpoints; strict overlay and validation, and
-// the command-line options and their mapping onto config keys.
-import type { OptionSpec } from '../../cli/args.js';
+// optimiser, device, data workers, logging and checkpoints; strict overlay and validation (the
+// command-line options are src/cli/options.ts's LOOP_OPTIONS).
 
 /** Schedule, optimiser, device and checkpoint settings of a zoo training run. */
 export interface LoopConfig {
@@ -62,29 +61,4 @@ function checkLoop(who: string, c: LoopConfig): void {
   if (!(c.weightDecay >= 0)) throw new Error(`${who}: weightDecay must be >= 0, got ${c.weightDecay}`);
   if (!(c.clipGrad >= 0)) throw new Error(`${who}: clipGrad must be >= 0, got ${c.clipGrad}`);
   if (!(c.minCropScale > 0 && c.minCropScale <= 1)) throw new Error(`${who}: minCropScale must be in (0, 1], got ${c.minCropScale}`);
-}
-
-/** Command-line options of the shared settings (no defaults: a resumed run keeps its own unless given). */
-export const LOOP_OPTIONS: Record<string, OptionSpec> = {
-  steps: { type: 'number', help: 'optimizer steps (default 1000)' },
-  batch: { type: 'number', help: 'images per step (default 32)' },
-  lr: { type: 'number', help: 'peak learning rate (default 1e-3)' },
-  warmup: { type: 'number', help: 'warmup steps (default 50)' },
-  seed: { type: 'number', help: 'random seed (default 0)' },
-  device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
-  threads: { type: 'number', help: "intra-op threads (default: libtorch's)" },
-  workers: { type: 'number', help: 'decode worker threads (default 2)' },
-  'checkpoint-every': { type: 'number', help: 'checkpoint every N steps (default 200)' },
-  resume: {
-    type: 'string',
-    help: "continue from a checkpoint folder, or 'latest' under <out>/checkpoints; writes into --out when given, else into the run " +
-      'the checkpoint sits in (<run>/checkpoints/step-N -> <run>); a checkpoint copied elsewhere needs --out. The out recorded in the checkpoint is never used',
-  },
-};
-
-/** The config fields given on a command line (kebab-case options renamed by `rename`; --resume left out). */
-export function givenFields<T>(o: Record<string, unknown>, rename: Record<string, string>): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'resume') out[rename[k] ?? k] = v;
-  return out as Partial<T>;
 }

@@ -1,10 +1,12 @@
-// The `zooclip eval` command: its options and their translation into runEval's settings.
-import type { OptionSpec } from '../cli/args.js';
-import type { CaptionSet } from './retrieval.js';
-import type { EvalOptions } from './run.js';
+// `zooclip eval`: its options and their translation into runEval's settings.
+import type { OptionSpec } from '../args.js';
+import type { Command } from '../command.js';
+import { DATA_OPTIONS } from '../options.js';
+import type { CaptionSet } from '../../eval/retrieval.js';
+import type { EvalOptions } from '../../eval/run.js';
 
 /** Options of `zooclip eval`. */
-export const EVAL_SPEC: Record<string, OptionSpec> = {
+const EVAL_SPEC: Record<string, OptionSpec> = {
   model: { type: 'string', help: 'a training checkpoint folder, a run folder (its newest checkpoint), an open_clip folder, or a model config name/JSON (random init)' },
   data: { type: 'string', help: 'a synthetic world folder (zooclip synth --out), or shards: a folder of .tar, a .tar, or a brace spec' },
   tasks: { type: 'string', default: 'zeroshot,retrieval', help: 'comma-separated tasks' },
@@ -24,8 +26,7 @@ export const EVAL_SPEC: Record<string, OptionSpec> = {
   fractions: { type: 'string', default: '1', help: 'dense probes: shares of probe-train labels, comma-separated (the data-efficiency curve), e.g. 0.01,0.1,1' },
   'probe-seeds': { type: 'number', default: 1, help: 'dense probes: seeds per fraction (mean and spread)' },
   'probe-steps': { type: 'number', default: 300, help: 'dense probes: optimizer steps per probe' },
-  'max-skip-rate': { type: 'number', default: 0.05, help: 'fail a task when more than this share of its images is skipped (corrupt, oversized): a score on the rest is not the data set\'s' },
-  'max-pixels': { type: 'number', default: 89478485, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
+  ...DATA_OPTIONS,
 };
 
 const CAPTION_SETS: readonly string[] = ['txt', 'syn', 'all'];
@@ -62,9 +63,12 @@ export function evalOptions(o: Record<string, unknown>): EvalOptions {
   };
 }
 
-/** Runs `zooclip eval` with parsed options. */
-export async function evalCommand(o: Record<string, unknown>): Promise<void> {
-  const opts = evalOptions(o);
-  const { runEval } = await import('./run.js');
-  await runEval(opts);
-}
+export const evalCmd: Command = {
+  help: 'evaluate a checkpoint, run, open_clip folder or random init: zero-shot, retrieval (and dense probes); writes eval.json and report.html',
+  spec: EVAL_SPEC,
+  run: async (o) => {
+    const opts = evalOptions(o);
+    const { runEval } = await import('../../eval/run.js');
+    await runEval(opts);
+  },
+};

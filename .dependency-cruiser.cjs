@@ -1,0 +1,52 @@
+// The layering of src/, checked by dependency-cruiser in `npm test` (and so in CI): a folder may
+// import only from folders in earlier layers or its own. Lowest first:
+//   engine -> io, config -> nn, optim, tokenizer -> data -> losses -> models -> training ->
+//   dense -> eval -> zoo -> distributed -> stages -> api -> cli -> index.ts
+// Within stages/, demo may use the other stages and every stage stages/common. Module-level cycles are forbidden everywhere.
+const LAYERS = [
+  ['engine'], ['io', 'config'], ['nn', 'optim', 'tokenizer'], ['data'], ['losses'], ['models'], ['training'],
+  ['dense'], ['eval'], ['zoo'], ['distributed'], ['stages'], ['api'], ['cli'],
+];
+const folder = (names) => `^src/(${names.join('|')})/`;
+
+/** For each layer: it may not import any later layer. */
+const upward = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `no-upward-from-${layer.join('-')}`,
+  comment: `${layer.join(', ')} sits below ${LAYERS.slice(i + 1).flat().join(', ')}: it may not import them`,
+  severity: 'error',
+  from: { path: folder(layer) },
+  to: { path: folder(LAYERS.slice(i + 1).flat()) },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'an import cycle: split the shared part into the lower module',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    ...upward,
+    {
+      name: 'stages-only-demo-composes',
+      comment: 'a stage uses another stage only from demo/ (the pipeline that runs them all)',
+      severity: 'error',
+      from: { path: '^src/stages/(?!demo/)([^/]+)/' },
+      to: { path: '^src/stages/([^/]+)/', pathNot: ['^src/stages/$1/', '^src/stages/common/'] },
+    },
+    {
+      name: 'library-not-index',
+      comment: 'src/index.ts is the package surface: nothing inside the library imports it',
+      severity: 'error',
+      from: { path: '^src/' , pathNot: '^src/index\\.ts$' },
+      to: { path: '^src/index\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|build|node_modules)/' },
+  },
+};

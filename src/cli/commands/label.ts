@@ -1,0 +1,73 @@
+// `zooclip label`: repeated `--expert task=<model>` and `--threshold task=<value>`, experts loaded
+// through src/zoo/load.ts, then the label stage writes hard pseudo-labels into shards.
+import type { Command } from '../command.js';
+import { repeated } from '../command.js';
+import { DATA_OPTIONS } from '../options.js';
+import type { Expert, ExpertTask } from '../../zoo/types.js';
+
+/**
+ * Every `--<name> task=value` of an argument list as [task, value] pairs, the task checked against `tasks`.
+ * @example collectTaskPairs(['--expert', 'seg=runs/seg'], 'expert', ['seg', 'depth']) // [['seg', 'runs/seg']]
+ */
+export function collectTaskPairs(argv: readonly string[], name: string, tasks: readonly ExpertTask[]): [ExpertTask, string][] {
+  return repeated(argv, name).map((v) => {
+    const eq = v.indexOf('=');
+    const task = v.slice(0, eq) as ExpertTask;
+    if (eq <= 0 || !tasks.includes(task)) throw new Error(`label: --${name} '${v}' must be <task>=<value> with task one of ${tasks.join(', ')}`);
+    return [task, v.slice(eq + 1)];
+  });
+}
+
+/** --threshold task=value pairs as numbers. */
+function thresholdsOf(argv: readonly string[], tasks: readonly ExpertTask[]): Partial<Record<ExpertTask, number>> {
+  const thresholds: Partial<Record<ExpertTask, number>> = {};
+  for (const [t, v] of collectTaskPairs(argv, 'threshold', tasks)) {
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw new Error(`label: --threshold ${t}=${v} is not a number`);
+    thresholds[t] = x;
+  }
+  return thresholds;
+}
+
+/**
+ * Runs `zooclip label` with parsed options; `argv` gives every repeated --expert / --threshold.
+ * @example await labelCommand(opts, ['--expert', 'seg=runs/seg', '--expert', 'det=human', '--threshold', 'det=0.4']);
+ */
+export async function labelCommand(o: Record<string, unknown>, argv: readonly string[]): Promise<void> {
+  if (typeof o.in !== 'string' || typeof o.out !== 'string') throw new Error('label: --in and --out are required');
+  const { EXPERT_TASKS, loadExpert } = await import('../../zoo/load.js');
+  const { runLabel } = await import('../../stages/label/run.js');
+  const specs = collectTaskPairs(argv, 'expert', EXPERT_TASKS);
+  if (specs.length === 0) throw new Error('label: give at least one --expert <task>=<model>');
+  const thresholds = thresholdsOf(argv, EXPERT_TASKS);
+  const experts: Partial<Record<ExpertTask, Expert>> = {};
+  try {
+    for (const [t, spec] of specs) {
+      if (experts[t]) throw new Error(`label: two experts for ${t}`);
+      experts[t] = await loadExpert(t, spec, { device: o.device as string | undefined });
+    }
+    const r = await runLabel(experts, { in: o.in, out: o.out, thresholds, batch: o.batch as number, replace: o.replace as boolean,
+      rank: o.rank as number | undefined, worldSize: o['world-size'] as number | undefined,
+      maxSkipRate: o['max-skip-rate'] as number, maxPixels: o['max-pixels'] as number });
+    console.log(`label: ${r.samples} of ${r.read} images (${r.skipped} skipped) in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s), ${specs.map(([t, s]) => `${t}=${s}`).join(' ')}; ${o.out}`);
+  } finally {
+    for (const e of Object.values(experts)) e.dispose();
+  }
+}
+
+export const label: Command = {
+  help: 'add hard pseudo-labels (seg.png, depth.png, normal.png, det.json) to shards with experts; resumable, rank-split',
+  spec: {
+    expert: { type: 'string', help: 'task=<model>, repeatable: seg|depth|normals|det = a folder with expert.json, an ONNX spec (*.json), or human (det)' },
+    threshold: { type: 'string', help: 'task=<value>, repeatable: lowest seg probability / det score kept (else ignore 255 / dropped)' },
+    in: { type: 'string', help: 'input shards: a folder, a .txt list, or a brace spec' },
+    out: { type: 'string', help: 'output folder: shards of the same names with the label fields added' },
+    batch: { type: 'number', default: 16, help: 'images per expert call' },
+    replace: { type: 'boolean', default: false, help: 'overwrite existing label fields (default: an error naming the shard and key)' },
+    rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
+    'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
+    device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
+    ...DATA_OPTIONS,
+  },
+  run: (o, argv) => labelCommand(o, argv),
+};
