@@ -16,7 +16,10 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Runs fn with gradient recording on (inside a noGrad region, for instance). */
+/**
+ * Runs fn with gradient recording on (inside a noGrad region, for instance).
+ * @example noGrad(() => enableGrad(() => isGradEnabled())) // true
+ */
 export function enableGrad<T>(fn: () => T): T {
   const prev = native.setGradEnabled(true);
   try {
@@ -26,11 +29,18 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Whether ops record gradients now, as torch.is_grad_enabled().
+ * @example noGrad(() => isGradEnabled()) // false
+ */
 export function isGradEnabled(): boolean {
   return native.isGradEnabled();
 }
 
-/** Backpropagates from several outputs at once (grads default to ones for scalars). */
+/**
+ * Backpropagates from several outputs at once (grads default to ones for scalars).
+ * @example const w = randn([3]).requiresGrad_(); backward([w.sum(), w.square().sum()]); // w.grad = 1 + 2w
+ */
 export function backward(outputs: readonly Tensor[], grads: readonly (Tensor | null)[] = [], retainGraph = false): void {
   native.backward(outputs.map((o) => o.id), outputs.map((_, i) => grads[i]?.id ?? -1), retainGraph);
 }
@@ -96,7 +106,10 @@ export function checkpoint(fn: SegmentFn, ...inputs: Tensor[]): Tensor | Tensor[
   return Array.isArray(outs) ? result : (result[0] as Tensor);
 }
 
-/** Checkpoint segments whose graph is still alive (for leak tests). */
+/**
+ * Checkpoint segments whose graph is still alive (for leak tests).
+ * @example assert.equal(liveCheckpointSegments(), 0); // in a leak test, once the step's graph is gone
+ */
 export function liveCheckpointSegments(): number {
   for (const tok of native.drainDeadCheckpoints()) {
     segments.get(tok)?.rng.dispose();

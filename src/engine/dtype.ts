@@ -7,7 +7,10 @@ const CODES: Record<DType, number> = {
 };
 const NAMES = new Map<number, DType>(Object.entries(CODES).map(([k, v]) => [v, k as DType]));
 
-/** Bytes per element. */
+/**
+ * Bytes per element.
+ * @example const bytes = x.numel * DTYPE_SIZE[x.dtype];
+ */
 export const DTYPE_SIZE: Record<DType, number> = {
   uint8: 1, int8: 1, int16: 2, int32: 4, int64: 8, float16: 2, float32: 4, float64: 8, bool: 1, bfloat16: 2,
 };
@@ -24,6 +27,11 @@ export function dtypeName(code: number): DType {
   return n;
 }
 
+/**
+ * Whether a dtype is floating point (only those can require grad).
+ * @example isFloating('bfloat16') // true
+ * @example isFloating(labels.dtype) // false for int64 labels
+ */
 export function isFloating(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }

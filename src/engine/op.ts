@@ -3,14 +3,20 @@
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 
-/** Resolves `aten::name.overload` to an id; throws if this libtorch lacks it. */
+/**
+ * Resolves `aten::name.overload` to an id; throws if this libtorch lacks it.
+ * @example const SCATTER = op('scatter', 'src'); // aten::scatter.src
+ */
 export function op(name: string, overload = ''): number {
   const id = native.findOp(`aten::${name}`, overload);
   if (id < 0) throw new Error(`libtorch ${native.buildInfo().torchVersion} has no operator aten::${name}${overload ? '.' + overload : ''}`);
   return id;
 }
 
-/** Like op() but returns -1 when the operator does not exist in this libtorch (newer APIs). */
+/**
+ * Like op() but returns -1 when the operator does not exist in this libtorch (newer APIs).
+ * @example const SDPA = optionalOp('scaled_dot_product_attention'); // -1 before libtorch 2.0: compose it instead
+ */
 export function optionalOp(name: string, overload = ''): number {
   return native.findOp(`aten::${name}`, overload);
 }

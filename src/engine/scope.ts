@@ -10,7 +10,10 @@ export function track(t: Tensor): void {
   if (top) top.push(t);
 }
 
-/** Exempts a tensor from every enclosing and future scope; the caller disposes it. */
+/**
+ * Exempts a tensor from every enclosing and future scope; the caller disposes it.
+ * @example const stats: Tensor[] = []; tidy(() => { stats.push(keep(x.square().mean())); }); // the square is freed, the mean stays
+ */
 export function keep<T extends Tensor>(t: T): T {
   t.kept = true;
   return t;
@@ -53,7 +56,10 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** How deep the scope stack is (0 outside tidy). */
+/**
+ * How deep the scope stack is (0 outside tidy).
+ * @example tidy(() => scopeDepth()) // 1
+ */
 export function scopeDepth(): number {
   return stack.length;
 }

@@ -12,11 +12,18 @@ const finalizer = leakCheck
     })
   : null;
 
-/** Tensors that were garbage-collected undisposed (counted only with ZOOCLIP_LEAK_CHECK=1). */
+/**
+ * Tensors that were garbage-collected undisposed (counted only with ZOOCLIP_LEAK_CHECK=1).
+ * @example if (leakedCount() > 0) console.warn(`${leakedCount()} tensors were never disposed`); // run with ZOOCLIP_LEAK_CHECK=1
+ */
 export function leakedCount(): number {
   return leaked;
 }
 
+/**
+ * A handle on a libtorch tensor (torch.Tensor): the data stays native, so dispose() it or make it inside tidy().
+ * @example const x = randn([2, 3]).requiresGrad_(); x.square().sum().backward(); x.grad!.shape // [2, 3]
+ */
 export class Tensor {
   /** Native handle; -1 once disposed. */
   id: number;
@@ -146,19 +153,32 @@ export class Tensor {
 
 const TO_DTYPE = native.findOp('aten::to', 'dtype');
 
-/** Wraps a native result: a handle, a list of handles, or a plain value. */
+/**
+ * Wraps one native tensor handle (from the addon) in a Tensor, which then owns it.
+ * @example const rng = wrap(native.getRngState()); // the CPU generator's state as a uint8 tensor
+ */
 export function wrap(h: number): Tensor {
   return new Tensor(h);
 }
+/**
+ * Wraps a list of native tensor handles, one Tensor each.
+ * @example const [q, k, v] = wrapList(native.call(op('chunk'), qkv.id, 3, -1) as number[]);
+ */
 export function wrapList(hs: number[]): Tensor[] {
   return hs.map((h) => new Tensor(h));
 }
 
-/** Live native tensors (every handle not yet disposed), for leak tests. */
+/**
+ * Live native tensors (every handle not yet disposed), for leak tests.
+ * @example const before = liveTensors(); tidy(() => randn([4]).exp().sum()).dispose(); liveTensors() === before // true
+ */
 export function liveTensors(): number {
   return native.liveCount();
 }
-/** Bytes held by live handles (views count their own extent). */
+/**
+ * Bytes held by live handles (views count their own extent).
+ * @example console.log(`${(liveBytes() / 2 ** 20).toFixed(1)} MiB in live tensors`);
+ */
 export function liveBytes(): number {
   return native.liveBytes();
 }

@@ -12,7 +12,10 @@ export interface EncoderLayerWeights {
   eps: number;
 }
 
-/** Whether this libtorch has the fused pre-norm encoder layer (BetterTransformer's fast path). */
+/**
+ * Whether this libtorch has the fused pre-norm encoder layer (BetterTransformer's fast path).
+ * @example const fast = hasFusedEncoderLayer() && !isGradEnabled();
+ */
 export function hasFusedEncoderLayer(): boolean {
   return ENCODER_LAYER >= 0;
 }
@@ -20,6 +23,7 @@ export function hasFusedEncoderLayer(): boolean {
 /**
  * A whole pre-norm transformer block, x + attn(ln1(x)) then + mlp(ln2(x)) with exact GELU, in one
  * libtorch kernel call (inference only: no autograd). x is [B, L, D].
+ * @example const y = noGrad(() => fusedEncoderLayer(tokens, { heads: 8, eps: 1e-5, ...blockWeights })); // [B, L, D] as tokens
  */
 export function fusedEncoderLayer(x: Tensor, w: EncoderLayerWeights): Tensor {
   const d = x.shape[2] as number;
