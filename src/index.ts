@@ -26,6 +26,15 @@ export { preprocessImages, type PreprocessOptions, type ImageTransform } from '.
 // Data loading.
 export { Loader, countsLine, shardSource, memorySource, filesSource, type Batch, type LoaderOptions, type LoaderState, type DataCounts } from './data/loader/index.js';
 
+// Optimisation.
+export { AdamW, type AdamWHyper } from './optim/adamw.js';
+export { SGD, type SGDHyper } from './optim/sgd.js';
+export { Optimizer } from './optim/optimizer.js';
+export { EMA } from './optim/ema.js';
+export { clipGradNorm, gradsFinite } from './optim/clip_grad.js';
+export { splitDecay } from './optim/param_groups.js';
+export { warmupCosine, warmupConstant, warmupStep, applySchedule, type LrSchedule } from './optim/schedule.js';
+
 // Losses.
 export { clipLoss, siglipLoss, distillLoss, multiCaptionLoss, dataCompDRLoss, segmentationLoss, depthSILogLoss, normalsCosineLoss, centerNetLoss } from './losses/index.js';
 

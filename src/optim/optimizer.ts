@@ -24,6 +24,11 @@ export interface OptimGroup<H> {
 /** What stateDict() returns: tensors for a safetensors file and JSON-able scalars. */
 export interface OptimStateDict { tensors: Map<string, Tensor>; meta: { steps: number[]; hyper: unknown[] } }
 
+/**
+ * Parameter groups with per-group hyperparameters, a step counter per group, and a state dict
+ * that checkpoints save (subclasses implement the update, e.g. AdamW, SGD).
+ * @example opt.setLr(1e-3); opt.step(); opt.zeroGrad(); const { tensors, meta } = opt.stateDict();
+ */
 export abstract class Optimizer<H> {
   readonly groups: OptimGroup<H>[];
 

@@ -11,6 +11,10 @@ export interface SGDHyper {
   nesterov: boolean;
 }
 
+/**
+ * SGD with momentum, dampening, Nesterov and weight decay, as torch.optim.SGD (one fused native step).
+ * @example const opt = new SGD([{ params: head.parameters() }], { lr: 0.1, momentum: 0.9 });
+ */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: Tensor[] | GroupInput<SGDHyper>[], defaults: Partial<SGDHyper> = {}) {
     const d = { lr: 0.01, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...defaults };
