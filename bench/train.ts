@@ -6,7 +6,7 @@ import { manualSeed, randint, randn, setNumThreads, tidy, keep } from '../src/en
 import { AdamW } from '../src/optim/adamw.js';
 import { splitDecay } from '../src/optim/param_groups.js';
 import { clipLoss } from '../src/losses/contrastive.js';
-import { distributed, initDistributed, destroyDistributed, launchLocal } from '../src/dist/index.js';
+import { distributed, initDistributed, destroyDistributed, launchLocal } from '../src/distributed/index.js';
 import { SMALL_BATCH, smallClip } from './small_clip.js';
 
 const SELF = fileURLToPath(import.meta.url);

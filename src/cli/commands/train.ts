@@ -62,7 +62,7 @@ async function launchRanks(nproc: number, cfg: TrainConfig, cli: readonly string
   if (cfg.data.batch % (cfg.data.accum * nproc) !== 0) {
     throw new Error(`train: data.batch ${cfg.data.batch} must be divisible by data.accum ${cfg.data.accum} x --nproc ${nproc}`);
   }
-  const { launchLocal } = await import('../../dist/launch.js');
+  const { launchLocal } = await import('../../distributed/launch.js');
   const { availableParallelism } = await import('node:os');
   const env: NodeJS.ProcessEnv = {};
   // Without run.threads or ZOOCLIP_NUM_THREADS every rank would take all the cores.
@@ -78,7 +78,7 @@ async function launchRanks(nproc: number, cfg: TrainConfig, cli: readonly string
 
 /** The data-parallel hooks of runTrain over an initialised process group. */
 async function rankHooks(rank: number): Promise<TrainHooks> {
-  const { distributed } = await import('../../dist/distributed.js');
+  const { distributed } = await import('../../distributed/distributed.js');
   const { tensor } = await import('../../engine/index.js');
   return {
     initModel: (model) => distributed.broadcastParameters(model),
@@ -99,7 +99,7 @@ async function rankHooks(rank: number): Promise<TrainHooks> {
 
 /** One rank of a data-parallel job: joins the process group, trains its share, leaves. */
 async function trainRank(cfg: TrainConfig, resume: string | undefined): Promise<void> {
-  const { initDistributed, destroyDistributed } = await import('../../dist/distributed.js');
+  const { initDistributed, destroyDistributed } = await import('../../distributed/distributed.js');
   const { runTrain } = await import('../../stages/train/run.js');
   const { rank, worldSize } = initDistributed();
   try {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchLocal, distConfigFromEnv, distributed, type LaunchResult } from '../../src/dist/index.js';
+import { launchLocal, distConfigFromEnv, distributed, type LaunchResult } from '../../src/distributed/index.js';
 import { tensor } from '../../src/engine/index.js';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'rank_worker.js');

@@ -1,9 +1,9 @@
-// The per-rank program of the data-parallel tests, started by launchLocal (test/dist/*.test.ts).
+// The per-rank program of the data-parallel tests, started by launchLocal (test/distributed/*.test.ts).
 // `node rank_worker.js MODE [out.json]`; with no MODE it does nothing (the test runner may load it).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { arange, manualSeed, randint, randn, setNumThreads, tensor, tidy, type Tensor } from '../../src/engine/index.js';
-import { distributed, initDistributed, destroyDistributed } from '../../src/dist/index.js';
+import { distributed, initDistributed, destroyDistributed } from '../../src/distributed/index.js';
 import { createModel } from '../../src/models/clip.js';
 import { clipLoss } from '../../src/losses/contrastive.js';
 import { AdamW } from '../../src/optim/adamw.js';
