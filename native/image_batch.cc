@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include "handles.h"
+#include "env_state.h"
 #include "image_napi.h"
 #include "napi_util.h"
 
@@ -101,7 +101,7 @@ napi_value images_to_tensor(napi_env env, napi_callback_info info) {
         }
       }
     });
-    return make_int(env, handles().put(std::move(t)));
+    return make_int(env, handles(env).put(std::move(t)));
   });
 }
 
@@ -125,7 +125,7 @@ napi_value stack_to_tensor(napi_env env, napi_callback_info info) {
     at::Tensor t = at::empty(full, at::TensorOptions().dtype(dtype));
     auto* dst = static_cast<uint8_t*>(t.data_ptr());
     for (size_t i = 0; i < list.size(); ++i) if (each) std::memcpy(dst + i * each, list[i].data, each);
-    return make_int(env, handles().put(std::move(t)));
+    return make_int(env, handles(env).put(std::move(t)));
   });
 }
 
