@@ -161,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
   const c = COMMANDS[cmd];
   if (!c) { console.error(`zooclip: unknown command '${cmd}'\n\n${usage()}`); return 2; }
   if (rest.includes('--help')) { console.log(`zooclip ${cmd}: ${c.help}\n\n${helpFor(c.spec)}`); return 0; }
+  (await import('../engine/runtime.js')).configureRuntime();
   await c.run(parseArgs(rest, c.spec, `zooclip ${cmd}`));
   return 0;
 }

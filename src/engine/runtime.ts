@@ -1,5 +1,8 @@
-// Process-wide engine settings.
+// Process-wide engine settings. Loading the addon changes none of them (a library must not take
+// over its host process's threads or allocator): configureRuntime applies zooclip's defaults
+// when a program asks for them, as the CLI does before every command.
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { native } from './native.js';
 import { dtypeCode, type DType } from './dtype.js';
 
@@ -8,12 +11,68 @@ export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
 
-/** libtorch's intra-op threads (default: the core count, or ZOOCLIP_NUM_THREADS). */
+/**
+ * Sets libtorch's intra-op threads. Until this or configureRuntime runs, libtorch keeps its own
+ * default (OMP_NUM_THREADS, else its count of cores).
+ * @example setNumThreads(1); // one thread per rank when several processes share the cores
+ */
 export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
+/**
+ * libtorch's intra-op thread count as it stands now.
+ * @example console.log(`${getNumThreads()} threads`);
+ */
 export function getNumThreads(): number {
   return native.getNumThreads();
+}
+
+/** What configureRuntime may set; each option left out takes zooclip's default. */
+export interface RuntimeOptions {
+  /** libtorch intra-op threads (default: ZOOCLIP_NUM_THREADS, else the core count). */
+  threads?: number;
+  /**
+   * Keep large freed blocks in glibc's heap instead of returning them to the OS after every
+   * training step (default: on, unless ZOOCLIP_NO_MALLOPT is set). `false` leaves the allocator
+   * as it is; it cannot undo a tuning already applied.
+   */
+  tuneMalloc?: boolean;
+}
+
+/** The settings configureRuntime resolved and applied. */
+export interface RuntimeSettings { threads: number; tuneMalloc: boolean }
+
+let mallocTuned = false;
+
+// ZOOCLIP_NUM_THREADS if set (a positive integer, or a clear error), else the core count.
+function defaultThreads(env: NodeJS.ProcessEnv): number {
+  const raw = env.ZOOCLIP_NUM_THREADS;
+  if (raw === undefined || raw === '') return Math.max(1, cpus().length);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`ZOOCLIP_NUM_THREADS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+/**
+ * Applies zooclip's process-wide engine defaults: libtorch's thread count and glibc's allocator
+ * tuning. The CLI calls it once before running a command; programs that use zooclip as a library
+ * call it when they want the same settings (loading the addon alone changes nothing). Calling it
+ * again with the same options changes nothing more (it is idempotent); `env` is read for
+ * ZOOCLIP_NUM_THREADS and ZOOCLIP_NO_MALLOPT.
+ * @example
+ * configureRuntime();                 // the CLI's defaults
+ * configureRuntime({ threads: 1 });   // one thread, allocator tuned
+ */
+export function configureRuntime(opts: RuntimeOptions = {}, env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+  const threads = opts.threads ?? defaultThreads(env);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`configureRuntime: threads must be a positive integer, got ${threads}`);
+  const tuneMalloc = opts.tuneMalloc ?? !env.ZOOCLIP_NO_MALLOPT;
+  if (tuneMalloc && !mallocTuned) {
+    native.tuneMalloc();
+    mallocTuned = true;
+  }
+  if (native.getNumThreads() !== threads) native.setNumThreads(threads);
+  return { threads, tuneMalloc: mallocTuned };
 }
 
 export function cudaDeviceCount(): number {
