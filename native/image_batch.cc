@@ -1,5 +1,5 @@
 // Batch builders: turn the per-sample byte buffers that workers produced into one tensor. These
-// create tensor handles, so they run on the JS main thread only.
+// create tensor handles in the calling thread's table (the loader calls them on the main thread).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <cstdlib>
@@ -14,7 +14,7 @@ namespace zc {
 namespace {
 
 // Recycles the memory of image batch tensors. A batch of 64 images of 224^2 is 38.5 MB of floats,
-// above the 32 MB mmap threshold the addon sets, so every fresh batch was mmapped and faulted in
+// above the 32 MB mmap threshold configureRuntime sets, so every fresh batch was mmapped and faulted in
 // page by page (about 10 ms a batch, measured); handing the same pages out again avoids that.
 // Tensors return their buffer from whichever thread frees them, hence the mutex.
 class BatchBuffers {
