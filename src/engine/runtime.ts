@@ -13,7 +13,7 @@ export function manualSeed(seed: number): void {
 
 /**
  * Sets libtorch's intra-op threads. Until this or configureRuntime runs, libtorch keeps its own
- * default (OMP_NUM_THREADS, else its count of cores).
+ * default: OMP_NUM_THREADS if set, else what its OpenMP runtime picks (1 with Debian's libtorch).
  * @example setNumThreads(1); // one thread per rank when several processes share the cores
  */
 export function setNumThreads(n: number): void {
