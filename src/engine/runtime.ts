@@ -6,7 +6,10 @@ import { cpus } from 'node:os';
 import { native } from './native.js';
 import { dtypeCode, type DType } from './dtype.js';
 
-/** Seeds the CPU (and CUDA) generators: same seed, same numbers, same training run on CPU. */
+/**
+ * Seeds the CPU (and CUDA) generators: same seed, same numbers, same training run on CPU.
+ * @example manualSeed(0); const a = randn([2]); manualSeed(0); const b = randn([2]); // a equals b
+ */
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
@@ -75,22 +78,40 @@ export function configureRuntime(opts: RuntimeOptions = {}, env: NodeJS.ProcessE
   return { threads, tuneMalloc: mallocTuned };
 }
 
+/**
+ * How many CUDA devices libtorch sees (0 on a CPU build or without a GPU).
+ * @example if (cudaDeviceCount() > 1) console.log('several GPUs');
+ */
 export function cudaDeviceCount(): number {
   return native.cudaDeviceCount();
 }
+/**
+ * Whether at least one CUDA device is usable.
+ * @example const device = cudaAvailable() ? 'cuda:0' : 'cpu';
+ */
 export function cudaAvailable(): boolean {
   return native.cudaDeviceCount() > 0;
 }
-/** Waits for queued CUDA work (no-op without CUDA); needed for honest timings. */
+/**
+ * Waits for queued CUDA work (no-op without CUDA); needed for honest timings.
+ * @example const t0 = performance.now(); step(); synchronize(); const ms = performance.now() - t0;
+ */
 export function synchronize(): void {
   native.synchronize();
 }
 
-/** The best device this build can use: cuda:0 when present, else cpu. */
+/**
+ * The best device this build can use: cuda:0 when present, else cpu.
+ * @example const model = createModel('ViT-B-16').to(defaultDevice());
+ */
 export function defaultDevice(): string {
   return cudaAvailable() ? 'cuda:0' : 'cpu';
 }
 
+/**
+ * Facts about the engine build: libtorch version, CUDA support, libtorch's parallel and build settings.
+ * @example console.log(`libtorch ${buildInfo().torchVersion}`);
+ */
 export function buildInfo(): { torchVersion: string; cuda: boolean; parallelInfo: string; config: string } {
   return native.buildInfo();
 }
@@ -98,6 +119,7 @@ export function buildInfo(): { torchVersion: string; cuda: boolean; parallelInfo
 /**
  * Runs fn under autocast (mixed precision), as torch.autocast: matmuls and convs in `dtype`,
  * reductions and norms in float32.
+ * @example const logits = autocast('cuda', 'bfloat16', () => model.forward(images));
  */
 export function autocast<T>(device: 'cuda' | 'cpu', dtype: DType, fn: () => T): T {
   const prev = native.setAutocast(device, true, dtypeCode(dtype));
@@ -108,7 +130,10 @@ export function autocast<T>(device: 'cuda' | 'cpu', dtype: DType, fn: () => T): 
   }
 }
 
-/** Which BLAS and OpenMP libraries this process mapped (from /proc/self/maps). */
+/**
+ * Which BLAS and OpenMP libraries this process mapped (from /proc/self/maps).
+ * @example console.log(loadedBlas().join('\n'));
+ */
 export function loadedBlas(): string[] {
   try {
     const lines = readFileSync('/proc/self/maps', 'utf8').split('\n');
@@ -119,7 +144,10 @@ export function loadedBlas(): string[] {
   }
 }
 
-/** Allows TF32 in CUDA matmuls and cuDNN convolutions (faster, ~1e-3 relative error). */
+/**
+ * Allows TF32 in CUDA matmuls and cuDNN convolutions (faster, ~1e-3 relative error).
+ * @example setAllowTF32(false); // exact float32 for parity tests
+ */
 export function setAllowTF32(on: boolean): void {
   native.setAllowTF32(on);
 }
