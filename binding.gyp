@@ -2,7 +2,7 @@
   "targets": [{
     "target_name": "zooclip_native",
     "sources": [
-      "native/addon.cc", "native/napi_util.cc", "native/handles.cc", "native/dispatch.cc", "native/tensor_fns.cc",
+      "native/addon.cc", "native/napi_util.cc", "native/env_state.cc", "native/handles.cc", "native/dispatch.cc", "native/tensor_fns.cc",
       "native/runtime.cc", "native/optim.cc", "native/checkpoint.cc",
       "native/image_codec.cc", "native/image_jpeg.cc", "native/image_png.cc", "native/image_webp.cc",
       "native/image_resample.cc", "native/image_color.cc", "native/image_napi.cc", "native/image_batch.cc",

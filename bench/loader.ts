@@ -172,4 +172,7 @@ export function benchLoader(args: string[]): void {
   execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  (await import('../src/engine/runtime.js')).configureRuntime();
+  await main(process.argv.slice(2));
+}

@@ -1,12 +1,13 @@
 // Where a training step's time goes: forward, backward and optimizer timed apart (with device
 // syncs between them), plus the number of JS-level op calls. `node dist/bench/profile_step.js [device]`.
-import { manualSeed, randint, randn, synchronize, tidy, defaultDevice } from '../src/engine/index.js';
+import { configureRuntime, manualSeed, randint, randn, synchronize, tidy, defaultDevice } from '../src/engine/index.js';
 import { native } from '../src/engine/native.js';
 import { AdamW } from '../src/optim/adamw.js';
 import { clipLoss } from '../src/losses/contrastive.js';
 import { SMALL_BATCH, smallClip } from './small_clip.js';
 import { median } from './train_step.js';
 
+configureRuntime();
 const device = process.argv[2] ?? defaultDevice();
 manualSeed(0);
 const model = smallClip().to(device);

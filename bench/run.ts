@@ -1,5 +1,6 @@
 // `npm run bench -- <name> [options]`: runs one benchmark (or all) with its peer. Each bench is
 // imported only when asked for, so one bench's dependencies never stop another from running.
+import { configureRuntime } from '../src/engine/runtime.js';
 type Bench = (args: string[]) => void | Promise<void>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   engine: async () => (await import('./engine.js')).benchEngine,
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   zoo: async () => (await import('./zoo.js')).benchZoo,
 };
 
+configureRuntime();  // the CLI's thread count and allocator tuning, so timings match a real run
 const [name = 'all', ...args] = process.argv.slice(2);
 if (name === 'all') {
   for (const load of Object.values(BENCHES)) await (await load())(args);

@@ -2,7 +2,7 @@
 // CLIP (batch 64, random inputs) in 1 process (2 threads, and 1), and in 2 processes x 1 thread doing data parallel
 // over c10d/Gloo on loopback (32 samples each, features gathered, gradients averaged): same global batch.
 import { fileURLToPath } from 'node:url';
-import { manualSeed, randint, randn, setNumThreads, tidy, keep } from '../src/engine/index.js';
+import { configureRuntime, manualSeed, randint, randn, setNumThreads, tidy, keep } from '../src/engine/index.js';
 import { AdamW } from '../src/optim/adamw.js';
 import { splitDecay } from '../src/optim/param_groups.js';
 import { clipLoss } from '../src/losses/contrastive.js';
@@ -85,6 +85,7 @@ export async function benchTrain(args: string[]): Promise<void> {
 
 if (process.argv[1] === SELF && process.argv.includes('--rank-worker')) {
   const args = process.argv.slice(2);
+  configureRuntime();  // a rank reads its thread count (ZOOCLIP_NUM_THREADS=1) as the CLI would
   initDistributed();
   try {
     console.log(`RESULT ${timeRank(opt(args, 'steps', 10), opt(args, 'warmup', 2))}`);

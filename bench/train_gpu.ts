@@ -3,7 +3,7 @@
 // (bench/train_gpu_torch.py) in the same run. Prints one JSON line last.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { autocast, keep, manualSeed, randint, randn, synchronize, tidy } from '../src/engine/index.js';
+import { autocast, configureRuntime, keep, manualSeed, randint, randn, synchronize, tidy } from '../src/engine/index.js';
 import { createModel } from '../src/models/clip.js';
 import { clipLoss } from '../src/losses/contrastive.js';
 import { AdamW } from '../src/optim/adamw.js';
@@ -12,6 +12,7 @@ import { median } from './train_step.js';
 
 const [name = 'ViT-B-16', batchArg = '128', stepsArg = '100'] = process.argv.slice(2);
 const batch = Number(batchArg), steps = Number(stepsArg), device = 'cuda:0';
+configureRuntime();
 manualSeed(0);
 const model = createModel(name).to(device);
 const size = model.visual.imageSize, ctx = model.cfg.text_cfg.context_length;

@@ -5,7 +5,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
 #include "dispatch.h"
-#include "handles.h"
+#include "env_state.h"
 #include "napi_util.h"
 #include <sstream>
 
@@ -29,9 +29,16 @@ struct OpEntry {
   size_t nret;
 };
 
-static std::vector<OpEntry>& registry() {
-  static std::vector<OpEntry> r;
-  return r;
+// The operators one JS environment resolved; ids index `entries`. Per environment, so a worker
+// calling findOp never grows the vector the main thread is reading.
+struct OpTable {
+  std::vector<OpEntry> entries;
+};
+
+static std::vector<OpEntry>& registry(napi_env env) {
+  auto& state = env_state(env);
+  if (!state.ops) state.ops = std::make_shared<OpTable>();
+  return state.ops->entries;
 }
 
 static Kind kind_of(const c10::TypePtr& t) {
@@ -74,19 +81,21 @@ static ArgSpec spec_of(const c10::Argument& a) {
   return s;
 }
 
-int64_t find_op(const std::string& name, const std::string& overload) {
+int64_t find_op(napi_env env, const std::string& name, const std::string& overload) {
   auto h = c10::Dispatcher::singleton().findSchema({name, overload});
   if (!h) return -1;
   OpEntry e{*h, overload.empty() ? name : name + "." + overload, {}, h->schema().returns().size()};
   for (const auto& a : h->schema().arguments()) e.args.push_back(spec_of(a));
-  registry().push_back(std::move(e));
-  return static_cast<int64_t>(registry().size() - 1);
+  auto& ops = registry(env);
+  ops.push_back(std::move(e));
+  return static_cast<int64_t>(ops.size() - 1);
 }
 
-std::string op_schema(int64_t id) {
-  if (id < 0 || id >= static_cast<int64_t>(registry().size())) throw JsError("unknown op id");
+static std::string op_schema(napi_env env, int64_t id) {
+  auto& ops = registry(env);
+  if (id < 0 || id >= static_cast<int64_t>(ops.size())) throw JsError("opSchema: unknown op id " + std::to_string(id));
   std::ostringstream os;
-  os << registry()[id].handle.schema();
+  os << ops[id].handle.schema();
   return os.str();
 }
 
@@ -114,13 +123,13 @@ static c10::IValue to_ivalue(napi_env env, napi_value v, const ArgSpec& s) {
     case Kind::Tensor: {
       int64_t h = get_int(env, v, nm);
       if (h < 0 && s.optional) return c10::IValue();
-      return c10::IValue(handles().get(h));
+      return c10::IValue(handles(env).get(h));
     }
     case Kind::TensorList: {
       auto ids = get_int_list(env, v, nm);
       c10::List<at::Tensor> list;
       list.reserve(ids.size());
-      for (auto h : ids) list.push_back(handles().get(h));
+      for (auto h : ids) list.push_back(handles(env).get(h));
       return c10::IValue(list);
     }
     case Kind::OptTensorList: {
@@ -132,7 +141,7 @@ static c10::IValue to_ivalue(napi_env env, napi_value v, const ArgSpec& s) {
         napi_value e = array_get(env, v, i);
         napi_valuetype et = type_of(env, e);
         if (et == napi_null || et == napi_undefined) list.push_back(c10::nullopt);
-        else list.push_back(handles().get(get_int(env, e, nm)));
+        else list.push_back(handles(env).get(get_int(env, e, nm)));
       }
       return c10::IValue(list);
     }
@@ -165,108 +174,135 @@ static c10::IValue to_ivalue(napi_env env, napi_value v, const ArgSpec& s) {
 }
 
 static napi_value from_ivalue(napi_env env, const c10::IValue& v) {
-  if (v.isTensor()) return make_int(env, handles().put(v.toTensor()));
+  if (v.isTensor()) return make_int(env, handles(env).put(v.toTensor()));
   if (v.isNone()) return null_value(env);
   if (v.isInt()) return make_int(env, v.toInt());
   if (v.isDouble()) return make_double(env, v.toDouble());
   if (v.isBool()) return make_bool(env, v.toBool());
   if (v.isTensorList()) {
     auto list = v.toTensorList();
-    napi_value arr;
-    napi_create_array_with_length(env, list.size(), &arr);
-    for (size_t i = 0; i < list.size(); ++i) napi_set_element(env, arr, i, make_int(env, handles().put(list.get(i))));
+    napi_value arr = make_array(env, list.size());
+    for (size_t i = 0; i < list.size(); ++i) set_element(env, arr, i, make_int(env, handles(env).put(list.get(i))));
     return arr;
   }
   if (v.isIntList()) {
     auto list = v.toIntVector();
-    napi_value arr;
-    napi_create_array_with_length(env, list.size(), &arr);
-    for (size_t i = 0; i < list.size(); ++i) napi_set_element(env, arr, i, make_int(env, list[i]));
+    napi_value arr = make_array(env, list.size());
+    for (size_t i = 0; i < list.size(); ++i) set_element(env, arr, i, make_int(env, list[i]));
     return arr;
   }
   if (v.isTuple()) {
     const auto& elems = v.toTupleRef().elements();
-    napi_value arr;
-    napi_create_array_with_length(env, elems.size(), &arr);
-    for (size_t i = 0; i < elems.size(); ++i) napi_set_element(env, arr, i, from_ivalue(env, elems[i]));
+    napi_value arr = make_array(env, elems.size());
+    for (size_t i = 0; i < elems.size(); ++i) set_element(env, arr, i, from_ivalue(env, elems[i]));
     return arr;
   }
   throw JsError("op returned a value of type " + v.tagKind() + " that zooclip cannot return");
 }
 
-// Describes the JS arguments for an error message: tensors by dtype and shape, the rest by value.
-static std::string describe_call(napi_env env, const OpEntry& e, const Args& a, size_t first) {
-  std::ostringstream os;
-  os << "aten::" << e.name.substr(e.name.find("::") == std::string::npos ? 0 : e.name.find("::") + 2) << "(";
-  for (size_t i = 0; i < e.args.size() && first + i < a.argc; ++i) {
-    const auto& s = e.args[i];
-    napi_value v = a[first + i];
-    if (i) os << ", ";
-    os << s.name << "=";
-    napi_valuetype t = type_of(env, v);
-    if ((s.kind == Kind::Tensor) && t == napi_number) {
-      double h; napi_get_value_double(env, v, &h);
-      os << (handles().valid(static_cast<int64_t>(h)) ? describe(handles().get(static_cast<int64_t>(h))) : "<disposed>");
-    } else if ((s.kind == Kind::TensorList || s.kind == Kind::OptTensorList) && is_array(env, v)) {
-      os << "[";
-      for (uint32_t j = 0, n = array_length(env, v); j < n; ++j) {
-        double h = -1; napi_get_value_double(env, array_get(env, v, j), &h);
-        os << (j ? ", " : "") << (handles().valid(static_cast<int64_t>(h)) ? describe(handles().get(static_cast<int64_t>(h))) : "None");
-      }
-      os << "]";
-    } else if (t == napi_number) {
-      double d; napi_get_value_double(env, v, &d); os << d;
-    } else if (t == napi_string) {
-      os << '"' << get_string(env, v, "") << '"';
-    } else if (t == napi_boolean) {
-      os << (get_bool(env, v, "") ? "true" : "false");
-    } else if (is_array(env, v)) {
-      os << "[";
-      for (uint32_t j = 0, n = array_length(env, v); j < n; ++j) {
-        double d = 0; napi_get_value_double(env, array_get(env, v, j), &d);
-        os << (j ? "," : "") << d;
-      }
-      os << "]";
-    } else {
-      os << (t == napi_null ? "null" : "default");
+static std::string describe_handle(napi_env env, napi_value v, const char* none) {
+  int64_t h = static_cast<int64_t>(get_double(env, v, "tensor"));
+  Handles& table = handles(env);
+  return table.valid(h) ? describe(table.get(h)) : none;
+}
+
+static void describe_arg(std::ostringstream& os, napi_env env, const ArgSpec& s, napi_value v) {
+  napi_valuetype t = type_of(env, v);
+  if (s.kind == Kind::Tensor && t == napi_number) {
+    os << describe_handle(env, v, "<disposed>");
+  } else if ((s.kind == Kind::TensorList || s.kind == Kind::OptTensorList) && is_array(env, v)) {
+    os << "[";
+    for (uint32_t j = 0, n = array_length(env, v); j < n; ++j) {
+      napi_value e = array_get(env, v, j);
+      os << (j ? ", " : "") << (type_of(env, e) == napi_number ? describe_handle(env, e, "None") : "None");
     }
+    os << "]";
+  } else if (t == napi_number) {
+    os << get_double(env, v, s.name.c_str());
+  } else if (t == napi_string) {
+    os << '"' << get_string(env, v, s.name.c_str()) << '"';
+  } else if (t == napi_boolean) {
+    os << (get_bool(env, v, s.name.c_str()) ? "true" : "false");
+  } else if (is_array(env, v)) {
+    os << "[";
+    for (uint32_t j = 0, n = array_length(env, v); j < n; ++j) {
+      napi_value e = array_get(env, v, j);
+      os << (j ? "," : "");
+      if (type_of(env, e) == napi_number) os << get_double(env, e, s.name.c_str());
+      else os << "?";
+    }
+    os << "]";
+  } else {
+    os << (t == napi_null ? "null" : "default");
   }
-  os << ")";
-  return os.str();
+}
+
+// Describes the JS arguments for an error message: tensors by dtype and shape, the rest by value.
+// Runs on the error path, so it never throws: an argument it cannot read shows as "?".
+static std::string describe_call(napi_env env, const OpEntry& e, const Args& a, size_t first) noexcept {
+  try {
+    std::ostringstream os;
+    auto sep = e.name.find("::");
+    os << "aten::" << e.name.substr(sep == std::string::npos ? 0 : sep + 2) << "(";
+    for (size_t i = 0; i < e.args.size() && first + i < a.argc; ++i) {
+      if (i) os << ", ";
+      os << e.args[i].name << "=";
+      try {
+        describe_arg(os, env, e.args[i], a[first + i]);
+      } catch (...) {
+        os << "?";
+      }
+    }
+    os << ")";
+    return os.str();
+  } catch (...) {
+    return "aten::" + e.name;
+  }
+}
+
+// Runs the operator on the converted arguments and turns its results into JS values.
+static napi_value run_op(napi_env env, const OpEntry& e, const Args& a, bool keep_result) {
+  if (a.argc - 1 > e.args.size()) {
+    throw JsError("too many arguments: " + std::to_string(a.argc - 1) + " given, schema has " + std::to_string(e.args.size()));
+  }
+  thread_local torch::jit::Stack stack;
+  stack.clear();
+  stack.reserve(e.args.size());
+  for (size_t i = 0; i < e.args.size(); ++i) stack.push_back(to_ivalue(env, a[i + 1], e.args[i]));
+  e.handle.callBoxed(stack);
+  napi_value out;
+  if (!keep_result) out = undefined(env);
+  else if (stack.size() == 1) out = from_ivalue(env, stack[0]);
+  else {
+    out = make_array(env, stack.size());
+    for (size_t i = 0; i < stack.size(); ++i) set_element(env, out, i, from_ivalue(env, stack[i]));
+  }
+  stack.clear();
+  handles(env).sync_external_memory(env);
+  return out;
 }
 
 // call(opId, ...args) -> result; callInplace(opId, ...args) -> undefined (the result aliases an input).
-static napi_value call_impl(napi_env env, napi_callback_info info, bool keep_result) {
+// Errors name the operator and the arguments' shapes, not just the binding.
+static napi_value call_impl(napi_env env, napi_callback_info info, bool keep_result) noexcept {
   Args a(env, info);
   const OpEntry* e = nullptr;
+  std::string msg;
   try {
     int64_t id = get_int(env, a[0], "op id");
-    if (id < 0 || id >= static_cast<int64_t>(registry().size())) throw JsError("unknown op id " + std::to_string(id));
-    e = &registry()[id];
-    if (a.argc - 1 > e->args.size()) {
-      throw JsError("too many arguments: " + std::to_string(a.argc - 1) + " given, schema has " + std::to_string(e->args.size()));
-    }
-    thread_local torch::jit::Stack stack;
-    stack.clear();
-    stack.reserve(e->args.size());
-    for (size_t i = 0; i < e->args.size(); ++i) stack.push_back(to_ivalue(env, a[i + 1], e->args[i]));
-    e->handle.callBoxed(stack);
-    napi_value out;
-    if (!keep_result) out = undefined(env);
-    else if (stack.size() == 1) out = from_ivalue(env, stack[0]);
-    else {
-      napi_create_array_with_length(env, stack.size(), &out);
-      for (size_t i = 0; i < stack.size(); ++i) napi_set_element(env, out, i, from_ivalue(env, stack[i]));
-    }
-    stack.clear();
-    handles().sync_external_memory(env);
-    return out;
+    auto& ops = registry(env);
+    if (id < 0 || id >= static_cast<int64_t>(ops.size())) throw JsError("unknown op id " + std::to_string(id));
+    e = &ops[id];
+    return run_op(env, *e, a, keep_result);
+  } catch (const JsError& ex) {
+    msg = ex.what();
   } catch (const std::exception& ex) {
-    std::string where = e ? describe_call(env, *e, a, 1) : std::string("op call");
-    const auto* je = dynamic_cast<const JsError*>(&ex);
-    throw_js(env, where + ": " + (je ? std::string(je->what()) : describe_exception(ex)));
-    return nullptr;
+    msg = describe_exception(ex);
+  } catch (...) {
+    msg = "unknown native exception";
   }
+  throw_js(env, (e ? describe_call(env, *e, a, 1) : std::string("op call")) + ": " + msg);
+  return nullptr;
 }
 
 napi_value js_call(napi_env env, napi_callback_info info) { return call_impl(env, info, true); }
@@ -275,13 +311,14 @@ napi_value js_call_inplace(napi_env env, napi_callback_info info) { return call_
 napi_value js_find_op(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "findOp", [&] {
-    return make_int(env, find_op(get_string(env, a[0], "name"), type_of(env, a[1]) == napi_string ? get_string(env, a[1], "overload") : ""));
+    std::string overload = type_of(env, a[1]) == napi_string ? get_string(env, a[1], "overload") : "";
+    return make_int(env, find_op(env, get_string(env, a[0], "name"), overload));
   });
 }
 
 napi_value js_op_schema(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  return guarded(env, "opSchema", [&] { return make_string(env, op_schema(get_int(env, a[0], "op id"))); });
+  return guarded(env, "opSchema", [&] { return make_string(env, op_schema(env, get_int(env, a[0], "op id"))); });
 }
 
 }  // namespace zc

@@ -18,7 +18,7 @@
 #include <chrono>
 #include <string>
 #include <vector>
-#include "handles.h"
+#include "env_state.h"
 
 namespace zc {
 
@@ -34,6 +34,7 @@ struct DistState {
   int rank = 0;
   int world = 1;
   std::chrono::milliseconds timeout{60000};
+  napi_env owner = nullptr;  // the JS environment that called init; collectives come only from it
 };
 
 // Never destroyed: at process exit the OS closes Gloo's sockets; tearing the group down from a
@@ -43,6 +44,14 @@ DistState& g_dist = *new DistState();
 Group& group(const char* op) {
   if (!g_dist.pg) throw JsError(std::string("dist.") + op + ": the process group is not initialised (call initDistributed first)");
   return *g_dist.pg;
+}
+
+// One process group per process, driven from one thread: a collective from a worker thread would
+// interleave with the main thread's and hang both ranks.
+void check_owner(napi_env env, const char* op) {
+  if (g_dist.pg && g_dist.owner != env) {
+    throw JsError(std::string("dist.") + op + ": the process group belongs to the thread that called initDistributed; call it from there");
+  }
 }
 
 // Waits for a collective; any failure (peer gone, timeout) becomes an error naming the op.
@@ -92,8 +101,8 @@ struct AllGatherFn : public torch::autograd::Function<AllGatherFn> {
   }
 };
 
-const at::Tensor& tensor_arg(napi_env env, napi_value v, const char* what) {
-  return handles().get(get_int(env, v, what));
+at::Tensor tensor_arg(napi_env env, napi_value v, const char* what) {
+  return handles(env).get(get_int(env, v, what));
 }
 
 bool is_loopback(const std::string& host) {
@@ -137,6 +146,7 @@ static napi_value dist_init(napi_env env, napi_callback_info info) {
     g_dist.rank = rank;
     g_dist.world = world;
     g_dist.timeout = timeout;
+    g_dist.owner = env;
     return undefined(env);
   });
 }
@@ -145,6 +155,7 @@ static napi_value dist_init(napi_env env, napi_callback_info info) {
 static napi_value dist_allreduce(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "dist.allreduce", [&] {
+    check_owner(env, "allreduce");
     at::Tensor t = tensor_arg(env, a[0], "tensor");
     bool avg = get_bool(env, a[1], "average");
     at::AutoGradMode no_grad(false);
@@ -160,10 +171,11 @@ static napi_value dist_allreduce(napi_env env, napi_callback_info info) {
 static napi_value dist_allreduce_grads(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "dist.allreduceGrads", [&] {
+    check_owner(env, "allreduceGrads");
     at::AutoGradMode no_grad(false);
     std::vector<at::Tensor> grads;
     for (auto h : get_int_list(env, a[0], "params")) {
-      auto g = handles().get(h).grad();
+      auto g = handles(env).get(h).grad();
       if (!g.defined()) continue;  // unused this step; every rank must skip the same parameters
       grads.push_back(g);
     }
@@ -196,10 +208,11 @@ static napi_value dist_allreduce_grads(napi_env env, napi_callback_info info) {
 static napi_value dist_broadcast(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "dist.broadcast", [&] {
+    check_owner(env, "broadcast");
     int64_t root = type_of(env, a[1]) == napi_number ? get_int(env, a[1], "root") : 0;
     at::AutoGradMode no_grad(false);
     for (auto h : get_int_list(env, a[0], "tensors")) {
-      at::Tensor t = handles().get(h);
+      at::Tensor t = handles(env).get(h);
       if (!t.is_contiguous()) throw JsError("dist.broadcast: the tensor must be contiguous (" + describe(t) + ")");
       std::vector<at::Tensor> ts{t};
       c10d::BroadcastOptions opts;
@@ -215,6 +228,7 @@ static napi_value dist_broadcast(napi_env env, napi_callback_info info) {
 static napi_value dist_all_gather(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "dist.allGather", [&] {
+    check_owner(env, "allGather");
     at::Tensor x = tensor_arg(env, a[0], "tensor");
     bool with_grad = get_bool(env, a[1], "withGrad");
     group("allGather");
@@ -225,12 +239,13 @@ static napi_value dist_all_gather(napi_env env, napi_callback_info info) {
       at::AutoGradMode no_grad(false);
       out = all_gather_cat("allGather", x.detach());
     }
-    return make_int(env, handles().put(out));
+    return make_int(env, handles(env).put(out));
   });
 }
 
 static napi_value dist_barrier(napi_env env, napi_callback_info info) {
   return guarded(env, "dist.barrier", [&] {
+    check_owner(env, "barrier");
     c10d::BarrierOptions opts;
     opts.timeout = g_dist.timeout;
     finish("barrier", group("barrier").barrier(opts));
@@ -240,16 +255,19 @@ static napi_value dist_barrier(napi_env env, napi_callback_info info) {
 
 // distInfo() -> [initialised, rank, worldSize]
 static napi_value dist_info(napi_env env, napi_callback_info info) {
-  napi_value arr;
-  napi_create_array_with_length(env, 3, &arr);
-  napi_set_element(env, arr, 0, make_bool(env, static_cast<bool>(g_dist.pg)));
-  napi_set_element(env, arr, 1, make_int(env, g_dist.rank));
-  napi_set_element(env, arr, 2, make_int(env, g_dist.world));
-  return arr;
+  return guarded(env, "dist.info", [&] {
+    napi_value arr = make_array(env, 3);
+    set_element(env, arr, 0, make_bool(env, static_cast<bool>(g_dist.pg)));
+    set_element(env, arr, 1, make_int(env, g_dist.rank));
+    set_element(env, arr, 2, make_int(env, g_dist.world));
+    return arr;
+  });
 }
 
 static napi_value dist_destroy(napi_env env, napi_callback_info info) {
   return guarded(env, "dist.destroy", [&] {
+    check_owner(env, "destroy");
+    g_dist.owner = nullptr;
     g_dist.pg.reset();
     g_dist.store.reset();
     g_dist.rank = 0;
@@ -277,17 +295,20 @@ static napi_value dist_missing(napi_env env, napi_callback_info) {
   throw_js(env, "dist: this libtorch was built without c10d/Gloo headers (Debian: apt-get install libgloo-dev, then rebuild)");
   return nullptr;
 }
+
+static napi_value dist_info_missing(napi_env env, napi_callback_info) {
+  return guarded(env, "dist.info", [&] {
+    napi_value arr = make_array(env, 3);
+    set_element(env, arr, 0, make_bool(env, false));
+    set_element(env, arr, 1, make_int(env, 0));
+    set_element(env, arr, 2, make_int(env, 1));
+    return arr;
+  });
+}
 void register_dist(napi_env env, napi_value exports) {
   for (const char* n : {"distInit", "distAllreduce", "distAllreduceGrads", "distBroadcast", "distAllGather", "distBarrier", "distDestroy"})
     export_fn(env, exports, n, dist_missing);
-  export_fn(env, exports, "distInfo", [](napi_env env, napi_callback_info) -> napi_value {
-    napi_value arr;
-    napi_create_array_with_length(env, 3, &arr);
-    napi_set_element(env, arr, 0, make_bool(env, false));
-    napi_set_element(env, arr, 1, make_int(env, 0));
-    napi_set_element(env, arr, 2, make_int(env, 1));
-    return arr;
-  });
+  export_fn(env, exports, "distInfo", dist_info_missing);
 }
 }  // namespace zc
 #endif

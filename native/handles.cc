@@ -4,11 +4,6 @@
 
 namespace zc {
 
-Handles& handles() {
-  static Handles h;
-  return h;
-}
-
 static int64_t storage_bytes(const at::Tensor& t) {
   if (!t.defined() || !t.has_storage()) return 0;
   // Count the tensor's own extent, not a shared parent's whole storage.
@@ -38,7 +33,7 @@ bool Handles::valid(int64_t h) const {
   return h >= 0 && h < static_cast<int64_t>(slots_.size()) && slots_[h].defined();
 }
 
-const at::Tensor& Handles::get(int64_t h) const {
+at::Tensor Handles::get(int64_t h) const {
   if (!valid(h)) {
     throw JsError("tensor handle " + std::to_string(h) + " is disposed or unknown (use after dispose?)");
   }
@@ -66,7 +61,7 @@ void Handles::sync_external_memory(napi_env env) {
   else if (live_ == 0) target = 0;
   if (target != reported_) {
     int64_t out;
-    napi_adjust_external_memory(env, target - reported_, &out);
+    ZC_NAPI(env, napi_adjust_external_memory(env, target - reported_, &out));
     reported_ = target;
   }
 }

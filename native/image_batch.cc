@@ -1,11 +1,11 @@
 // Batch builders: turn the per-sample byte buffers that workers produced into one tensor. These
-// create tensor handles, so they run on the JS main thread only.
+// create tensor handles in the calling thread's table (the loader calls them on the main thread).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include "handles.h"
+#include "env_state.h"
 #include "image_napi.h"
 #include "napi_util.h"
 
@@ -14,7 +14,7 @@ namespace zc {
 namespace {
 
 // Recycles the memory of image batch tensors. A batch of 64 images of 224^2 is 38.5 MB of floats,
-// above the 32 MB mmap threshold the addon sets, so every fresh batch was mmapped and faulted in
+// above the 32 MB mmap threshold configureRuntime sets, so every fresh batch was mmapped and faulted in
 // page by page (about 10 ms a batch, measured); handing the same pages out again avoids that.
 // Tensors return their buffer from whichever thread frees them, hence the mutex.
 class BatchBuffers {
@@ -101,7 +101,7 @@ napi_value images_to_tensor(napi_env env, napi_callback_info info) {
         }
       }
     });
-    return make_int(env, handles().put(std::move(t)));
+    return make_int(env, handles(env).put(std::move(t)));
   });
 }
 
@@ -125,7 +125,7 @@ napi_value stack_to_tensor(napi_env env, napi_callback_info info) {
     at::Tensor t = at::empty(full, at::TensorOptions().dtype(dtype));
     auto* dst = static_cast<uint8_t*>(t.data_ptr());
     for (size_t i = 0; i < list.size(); ++i) if (each) std::memcpy(dst + i * each, list[i].data, each);
-    return make_int(env, handles().put(std::move(t)));
+    return make_int(env, handles(env).put(std::move(t)));
   });
 }
 

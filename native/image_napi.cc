@@ -20,15 +20,15 @@ Bytes get_bytes(napi_env env, napi_value v, const char* what) {
     napi_typedarray_type tt;
     size_t n, off;
     napi_value ab;
-    napi_get_typedarray_info(env, v, &tt, &n, &data, &ab, &off);
+    ZC_NAPI(env, napi_get_typedarray_info(env, v, &tt, &n, &data, &ab, &off));
     b.element = (tt == napi_uint16_array || tt == napi_int16_array) ? 2 : (tt == napi_float32_array || tt == napi_int32_array || tt == napi_uint32_array) ? 4 : (tt == napi_float64_array || tt == napi_bigint64_array || tt == napi_biguint64_array) ? 8 : 1;
     b.len = n * b.element;
   } else if (napi_is_dataview(env, v, &yes) == napi_ok && yes) {
     napi_value ab;
     size_t off;
-    napi_get_dataview_info(env, v, &b.len, &data, &ab, &off);
+    ZC_NAPI(env, napi_get_dataview_info(env, v, &b.len, &data, &ab, &off));
   } else if (napi_is_arraybuffer(env, v, &yes) == napi_ok && yes) {
-    napi_get_arraybuffer_info(env, v, &data, &b.len);
+    ZC_NAPI(env, napi_get_arraybuffer_info(env, v, &data, &b.len));
   } else {
     throw JsError(std::string(what) + ": expected a Buffer, typed array or ArrayBuffer");
   }
@@ -40,7 +40,7 @@ namespace {
 
 napi_value prop(napi_env env, napi_value obj, const char* name) {
   napi_value v = nullptr;
-  if (type_of(env, obj) == napi_object) napi_get_named_property(env, obj, name, &v);
+  if (type_of(env, obj) == napi_object) ZC_NAPI(env, napi_get_named_property(env, obj, name, &v));
   return v;
 }
 // Each thread decodes into its own reusable image buffer; one left huge by a rare giant image is
@@ -88,14 +88,14 @@ napi_value make_result(napi_env env, int w, int h, int c, int bits, double scale
   if (napi_create_arraybuffer(env, len, &mem, &ab) != napi_ok) throw JsError("out of memory for a " + std::to_string(len) + "-byte image");
   if (px && len) std::memcpy(mem, px, len);
   if (out_ptr) *out_ptr = static_cast<uint8_t*>(mem);
-  napi_create_typedarray(env, bits == 16 ? napi_uint16_array : napi_uint8_array, len / (bits / 8), ab, 0, &arr);
-  napi_create_object(env, &o);
-  napi_set_named_property(env, o, "width", make_int(env, w));
-  napi_set_named_property(env, o, "height", make_int(env, h));
-  napi_set_named_property(env, o, "channels", make_int(env, c));
-  napi_set_named_property(env, o, "bits", make_int(env, bits));
-  napi_set_named_property(env, o, "scale", make_double(env, scale));
-  napi_set_named_property(env, o, "data", arr);
+  ZC_NAPI(env, napi_create_typedarray(env, bits == 16 ? napi_uint16_array : napi_uint8_array, len / (bits / 8), ab, 0, &arr));
+  ZC_NAPI(env, napi_create_object(env, &o));
+  set_property(env, o, "width", make_int(env, w));
+  set_property(env, o, "height", make_int(env, h));
+  set_property(env, o, "channels", make_int(env, c));
+  set_property(env, o, "bits", make_int(env, bits));
+  set_property(env, o, "scale", make_double(env, scale));
+  set_property(env, o, "data", arr);
   return o;
 }
 
@@ -106,12 +106,12 @@ napi_value image_info(napi_env env, napi_callback_info info) {
     Bytes b = get_bytes(env, a[0], "imageInfo");
     img::Info i = img::probe(b.data, b.len);
     napi_value o;
-    napi_create_object(env, &o);
-    napi_set_named_property(env, o, "format", make_string(env, img::format_name(i.format)));
-    napi_set_named_property(env, o, "width", make_int(env, i.width));
-    napi_set_named_property(env, o, "height", make_int(env, i.height));
-    napi_set_named_property(env, o, "channels", make_int(env, i.channels));
-    napi_set_named_property(env, o, "bits", make_int(env, i.bits));
+    ZC_NAPI(env, napi_create_object(env, &o));
+    set_property(env, o, "format", make_string(env, img::format_name(i.format)));
+    set_property(env, o, "width", make_int(env, i.width));
+    set_property(env, o, "height", make_int(env, i.height));
+    set_property(env, o, "channels", make_int(env, i.channels));
+    set_property(env, o, "bits", make_int(env, i.bits));
     return o;
   });
 }
@@ -191,7 +191,7 @@ napi_value color_jitter(napi_env env, napi_callback_info info) {
 napi_value to_node_buffer(napi_env env, const std::vector<uint8_t>& v) {
   napi_value buf;
   void* copy;
-  napi_create_buffer_copy(env, v.size(), v.data(), &copy, &buf);
+  ZC_NAPI(env, napi_create_buffer_copy(env, v.size(), v.data(), &copy, &buf));
   return buf;
 }
 

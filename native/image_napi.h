@@ -1,6 +1,6 @@
 // Node-API surface of the image functions. Everything registered by register_image except the
 // batch builders is pure (bytes in, new ArrayBuffer out) and may be called from worker threads;
-// the batch builders (image_batch.cc) make tensor handles and belong to the main thread.
+// the batch builders (image_batch.cc) make tensor handles, in the calling thread's own table.
 #pragma once
 #include <node_api.h>
 #include <cstddef>

@@ -5,7 +5,7 @@
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <cmath>
-#include "handles.h"
+#include "env_state.h"
 #include "napi_util.h"
 #include "optim.h"
 
@@ -15,7 +15,8 @@ namespace {
 
 std::vector<at::Tensor> tensors_of(napi_env env, napi_value v, const char* what) {
   std::vector<at::Tensor> out;
-  for (auto h : get_int_list(env, v, what)) out.push_back(handles().get(h));
+  Handles& table = handles(env);
+  for (auto h : get_int_list(env, v, what)) out.push_back(table.get(h));
   return out;
 }
 
@@ -162,7 +163,7 @@ napi_value zero_grad(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "zeroGrad", [&] {
     for (auto h : get_int_list(env, a[0], "params")) {
-      at::Tensor t = handles().get(h);
+      at::Tensor t = handles(env).get(h);
       t.mutable_grad() = at::Tensor();
     }
     return undefined(env);

@@ -1,4 +1,6 @@
 // Process-wide engine settings: threads, allocator tuning, CUDA, autocast, version facts.
+// Loading the addon changes none of them; src/engine/runtime.ts's configureRuntime applies
+// zooclip's defaults when a program (the CLI) asks for them.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
@@ -8,34 +10,24 @@
 #include <torch/version.h>
 #include <malloc.h>
 #include <chrono>
-#include <cstdlib>
-#include <thread>
-#include "handles.h"
+#include "env_state.h"
 #include "napi_util.h"
 #include "runtime.h"
 
 namespace zc {
 
-static int default_threads() {
-  if (const char* env = std::getenv("ZOOCLIP_NUM_THREADS")) {
-    int n = std::atoi(env);
-    if (n > 0) return n;
-  }
-  unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
-}
-
-void init_runtime() {
-  // Training allocates and frees the same large activations every step. glibc's default
-  // returns them to the OS (mmap above a dynamic threshold, trimming the heap top), so each step
-  // pays page faults again; keeping them in the heap removes that churn.
-  if (!std::getenv("ZOOCLIP_NO_MALLOPT")) {
-    // Measured on the engine bench's training step: 60k minor page faults per step with glibc's
-    // defaults, about 100 with these (ZOOCLIP_NO_MALLOPT=1 turns them off for comparison).
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  }
-  at::set_num_threads(default_threads());
+// tuneMalloc(): keeps large freed blocks in glibc's heap. Training allocates and frees the same
+// large activations every step; glibc's default returns them to the OS (mmap above a dynamic
+// threshold, trimming the heap top), so each step pays page faults again. Measured on the engine
+// bench's training step: 60k minor page faults per step with glibc's defaults, about 100 with
+// these. Setting the same thresholds again changes nothing, so repeated calls are harmless.
+static napi_value tune_malloc(napi_env env, napi_callback_info info) {
+  return guarded(env, "tuneMalloc", [&] {
+    if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 256 << 20) != 1) {
+      throw JsError("tuneMalloc: glibc refused the mmap/trim thresholds");
+    }
+    return undefined(env);
+  });
 }
 
 static napi_value set_num_threads(napi_env env, napi_callback_info info) {
@@ -49,7 +41,7 @@ static napi_value set_num_threads(napi_env env, napi_callback_info info) {
 }
 
 static napi_value get_num_threads(napi_env env, napi_callback_info info) {
-  return make_int(env, at::get_num_threads());
+  return guarded(env, "getNumThreads", [&] { return make_int(env, at::get_num_threads()); });
 }
 
 static napi_value cuda_device_count(napi_env env, napi_callback_info info) {
@@ -64,13 +56,15 @@ static napi_value synchronize(napi_env env, napi_callback_info info) {
 }
 
 static napi_value build_info(napi_env env, napi_callback_info info) {
-  napi_value o;
-  napi_create_object(env, &o);
-  napi_set_named_property(env, o, "torchVersion", make_string(env, TORCH_VERSION));
-  napi_set_named_property(env, o, "cuda", make_bool(env, ZOOCLIP_CUDA != 0));
-  napi_set_named_property(env, o, "parallelInfo", make_string(env, at::get_parallel_info()));
-  napi_set_named_property(env, o, "config", make_string(env, at::show_config()));
-  return o;
+  return guarded(env, "buildInfo", [&] {
+    napi_value o;
+    ZC_NAPI(env, napi_create_object(env, &o));
+    set_property(env, o, "torchVersion", make_string(env, TORCH_VERSION));
+    set_property(env, o, "cuda", make_bool(env, ZOOCLIP_CUDA != 0));
+    set_property(env, o, "parallelInfo", make_string(env, at::get_parallel_info()));
+    set_property(env, o, "config", make_string(env, at::show_config()));
+    return o;
+  });
 }
 
 // setAutocast(deviceType 'cuda'|'cpu', enabled, dtypeCode) -> previous enabled state
@@ -107,8 +101,8 @@ static napi_value set_autocast(napi_env env, napi_callback_info info) {
 static napi_value bench_add(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "benchAdd", [&] {
-    const at::Tensor& x = handles().get(get_int(env, a[0], "a"));
-    const at::Tensor& y = handles().get(get_int(env, a[1], "b"));
+    at::Tensor x = handles(env).get(get_int(env, a[0], "a"));
+    at::Tensor y = handles(env).get(get_int(env, a[1], "b"));
     int64_t n = get_int(env, a[2], "n");
     auto op = c10::Dispatcher::singleton().findSchemaOrThrow("aten::add", "Tensor");
     torch::jit::Stack stack;
@@ -138,6 +132,7 @@ static napi_value set_allow_tf32(napi_env env, napi_callback_info info) {
 
 void register_runtime(napi_env env, napi_value exports) {
   export_fn(env, exports, "setAllowTF32", set_allow_tf32);
+  export_fn(env, exports, "tuneMalloc", tune_malloc);
   export_fn(env, exports, "setNumThreads", set_num_threads);
   export_fn(env, exports, "getNumThreads", get_num_threads);
   export_fn(env, exports, "cudaDeviceCount", cuda_device_count);

@@ -1,6 +1,5 @@
 #pragma once
 #include <node_api.h>
 namespace zc {
-void init_runtime();
 void register_runtime(napi_env env, napi_value exports);
 }  // namespace zc

@@ -6,14 +6,14 @@
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/utils.h>
 #include "checkpoint.h"
-#include "handles.h"
+#include "env_state.h"
 #include "napi_util.h"
 #include "tensor_fns.h"
 
 namespace zc {
 
-static const at::Tensor& arg_tensor(napi_env env, napi_value v, const char* what) {
-  return handles().get(get_int(env, v, what));
+static at::Tensor arg_tensor(napi_env env, napi_value v, const char* what) {
+  return handles(env).get(get_int(env, v, what));
 }
 
 static at::ScalarType to_dtype(int64_t code) {
@@ -28,12 +28,12 @@ static napi_value from_buffer(napi_env env, napi_callback_info info) {
     void* data = nullptr;
     size_t len = 0;
     bool is_ta = false, is_buf = false, is_ab = false;
-    napi_is_typedarray(env, a[0], &is_ta);
-    napi_is_buffer(env, a[0], &is_buf);
-    napi_is_arraybuffer(env, a[0], &is_ab);
+    ZC_NAPI(env, napi_is_typedarray(env, a[0], &is_ta));
+    ZC_NAPI(env, napi_is_buffer(env, a[0], &is_buf));
+    ZC_NAPI(env, napi_is_arraybuffer(env, a[0], &is_ab));
     if (is_ta) {
       napi_typedarray_type tt; size_t n; napi_value ab; size_t off;
-      napi_get_typedarray_info(env, a[0], &tt, &n, &data, &ab, &off);
+      ZC_NAPI(env, napi_get_typedarray_info(env, a[0], &tt, &n, &data, &ab, &off));
       size_t el = 1;
       switch (tt) {
         case napi_int16_array: case napi_uint16_array: el = 2; break;
@@ -43,9 +43,9 @@ static napi_value from_buffer(napi_env env, napi_callback_info info) {
       }
       len = n * el;
     } else if (is_buf) {
-      napi_get_buffer_info(env, a[0], &data, &len);
+      ZC_NAPI(env, napi_get_buffer_info(env, a[0], &data, &len));
     } else if (is_ab) {
-      napi_get_arraybuffer_info(env, a[0], &data, &len);
+      ZC_NAPI(env, napi_get_arraybuffer_info(env, a[0], &data, &len));
     } else {
       throw JsError("fromBuffer: expected a typed array, Buffer or ArrayBuffer");
     }
@@ -67,7 +67,7 @@ static napi_value from_buffer(napi_env env, napi_callback_info info) {
       auto dev = c10::Device(get_string(env, a[3], "device"));
       if (!dev.is_cpu()) t = t.to(dev);
     }
-    return make_int(env, handles().put(std::move(t)));
+    return make_int(env, handles(env).put(std::move(t)));
   });
 }
 
@@ -83,7 +83,7 @@ static napi_value to_buffer(napi_env env, napi_callback_info info) {
     size_t len = t.numel() * t.element_size();
     void* out = nullptr;
     napi_value ab;
-    napi_create_arraybuffer(env, len, &out, &ab);
+    ZC_NAPI(env, napi_create_arraybuffer(env, len, &out, &ab));
     if (len) std::memcpy(out, t.data_ptr(), len);
     return ab;
   });
@@ -93,14 +93,13 @@ static napi_value to_buffer(napi_env env, napi_callback_info info) {
 static napi_value meta(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "meta", [&] {
-    const at::Tensor& t = arg_tensor(env, a[0], "tensor");
+    at::Tensor t = arg_tensor(env, a[0], "tensor");
     auto sizes = t.sizes();
-    napi_value arr;
-    napi_create_array_with_length(env, 3 + sizes.size(), &arr);
-    napi_set_element(env, arr, 0, make_int(env, static_cast<int64_t>(t.scalar_type())));
-    napi_set_element(env, arr, 1, make_string(env, t.device().str()));
-    napi_set_element(env, arr, 2, make_bool(env, t.requires_grad()));
-    for (size_t i = 0; i < sizes.size(); ++i) napi_set_element(env, arr, 3 + i, make_int(env, sizes[i]));
+    napi_value arr = make_array(env, 3 + sizes.size());
+    set_element(env, arr, 0, make_int(env, static_cast<int64_t>(t.scalar_type())));
+    set_element(env, arr, 1, make_string(env, t.device().str()));
+    set_element(env, arr, 2, make_bool(env, t.requires_grad()));
+    for (size_t i = 0; i < sizes.size(); ++i) set_element(env, arr, 3 + i, make_int(env, sizes[i]));
     return arr;
   });
 }
@@ -108,7 +107,7 @@ static napi_value meta(napi_env env, napi_callback_info info) {
 static napi_value item(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "item", [&] {
-    const at::Tensor& t = arg_tensor(env, a[0], "tensor");
+    at::Tensor t = arg_tensor(env, a[0], "tensor");
     if (t.numel() != 1) throw JsError("item: tensor " + describe(t) + " has " + std::to_string(t.numel()) + " elements, not 1");
     auto s = t.item();
     if (s.isBoolean()) return make_bool(env, s.toBool());
@@ -120,18 +119,19 @@ static napi_value item(napi_env env, napi_callback_info info) {
 static napi_value dispose(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "dispose", [&] {
-    handles().release(get_int(env, a[0], "tensor"));
-    handles().sync_external_memory(env);
+    Handles& table = handles(env);
+    table.release(get_int(env, a[0], "tensor"));
+    table.sync_external_memory(env);
     return undefined(env);
   });
 }
 
 static napi_value live_count(napi_env env, napi_callback_info info) {
-  return make_int(env, handles().live());
+  return guarded(env, "liveCount", [&] { return make_int(env, handles(env).live()); });
 }
 
 static napi_value live_bytes(napi_env env, napi_callback_info info) {
-  return make_double(env, static_cast<double>(handles().bytes()));
+  return guarded(env, "liveBytes", [&] { return make_double(env, static_cast<double>(handles(env).bytes())); });
 }
 
 static napi_value set_requires_grad(napi_env env, napi_callback_info info) {
@@ -146,7 +146,7 @@ static napi_value set_requires_grad(napi_env env, napi_callback_info info) {
 // grad(handle) -> a new handle to .grad, or -1 when there is none.
 static napi_value grad(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  return guarded(env, "grad", [&] { return make_int(env, handles().put(arg_tensor(env, a[0], "tensor").grad())); });
+  return guarded(env, "grad", [&] { return make_int(env, handles(env).put(arg_tensor(env, a[0], "tensor").grad())); });
 }
 
 // setGrad(handle, gradHandle | -1): -1 clears the gradient (zeroGrad with set_to_none).
@@ -155,7 +155,7 @@ static napi_value set_grad(napi_env env, napi_callback_info info) {
   return guarded(env, "setGrad", [&] {
     at::Tensor t = arg_tensor(env, a[0], "tensor");
     int64_t g = get_int(env, a[1], "grad");
-    t.mutable_grad() = g < 0 ? at::Tensor() : handles().get(g);
+    t.mutable_grad() = g < 0 ? at::Tensor() : handles(env).get(g);
     return undefined(env);
   });
 }
@@ -168,14 +168,14 @@ static napi_value backward(napi_env env, napi_callback_info info) {
     auto gids = get_int_list(env, a[1], "grads");
     torch::autograd::variable_list outs, grads;
     for (size_t i = 0; i < ids.size(); ++i) {
-      const at::Tensor& t = handles().get(ids[i]);
+      at::Tensor t = handles(env).get(ids[i]);
       if (!t.requires_grad()) throw JsError("backward: tensor " + describe(t) + " does not require grad and has no grad_fn");
       outs.push_back(t);
-      grads.push_back(i < gids.size() && gids[i] >= 0 ? handles().get(gids[i]) : at::Tensor());
+      grads.push_back(i < gids.size() && gids[i] >= 0 ? handles(env).get(gids[i]) : at::Tensor());
     }
     bool retain = type_of(env, a[2]) == napi_boolean && get_bool(env, a[2], "retainGraph");
     run_backward(env, outs, grads, retain);
-    handles().sync_external_memory(env);
+    handles(env).sync_external_memory(env);
     return undefined(env);
   });
 }
@@ -191,7 +191,7 @@ static napi_value set_grad_enabled(napi_env env, napi_callback_info info) {
 }
 
 static napi_value is_grad_enabled(napi_env env, napi_callback_info info) {
-  return make_bool(env, at::GradMode::is_enabled());
+  return guarded(env, "isGradEnabled", [&] { return make_bool(env, at::GradMode::is_enabled()); });
 }
 
 static napi_value manual_seed(napi_env env, napi_callback_info info) {
@@ -207,7 +207,7 @@ static napi_value get_rng_state(napi_env env, napi_callback_info info) {
   return guarded(env, "getRngState", [&] {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
-    return make_int(env, handles().put(gen.get_state()));
+    return make_int(env, handles(env).put(gen.get_state()));
   });
 }
 
@@ -225,8 +225,8 @@ static napi_value set_rng_state(napi_env env, napi_callback_info info) {
 static napi_value same_data(napi_env env, napi_callback_info info) {
   Args a(env, info);
   return guarded(env, "sameData", [&] {
-    const at::Tensor& x = arg_tensor(env, a[0], "a");
-    const at::Tensor& y = arg_tensor(env, a[1], "b");
+    at::Tensor x = arg_tensor(env, a[0], "a");
+    at::Tensor y = arg_tensor(env, a[1], "b");
     return make_bool(env, x.is_same(y) || (x.has_storage() && y.has_storage() && x.data_ptr() == y.data_ptr()));
   });
 }

@@ -24,7 +24,11 @@ async function main(argv: string[]): Promise<number> {
   const c = COMMANDS[cmd];
   if (!c) { console.error(`zooclip: unknown command '${cmd}'\n\n${usage()}`); return 2; }
   if (rest.includes('--help')) { console.log(`zooclip ${cmd}: ${c.help}\n\n${helpFor(c.spec)}`); return 0; }
-  await c.run(parseArgs(rest, c.spec, `zooclip ${cmd}`), rest);
+  const options = parseArgs(rest, c.spec, `zooclip ${cmd}`);
+  // Process-wide engine settings (threads, allocator) are the CLI's choice, made once, after the
+  // arguments are known to be good: loading the addon itself changes none.
+  (await import('../engine/runtime.js')).configureRuntime();
+  await c.run(options, rest);
   return 0;
 }
 

@@ -4,7 +4,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The addon's functions. Handles are small integers naming tensors in the native table; -1 = none. */
+/**
+ * The addon's functions. Handles are small integers naming tensors in the native table; -1 = none.
+ * Each JS thread that loads the addon (the main thread, every worker) has its own handle table:
+ * a handle is meaningful only in the thread that made it.
+ */
 export interface NativeAddon {
   findOp(name: string, overload?: string): number;
   opSchema(op: number): string;
@@ -28,6 +32,8 @@ export interface NativeAddon {
   setRngState(h: number): void;
   sameData(a: number, b: number): boolean;
   setData(h: number, src: number): void;
+  // Process-wide settings: none is applied at load; configureRuntime (runtime.ts) applies them.
+  tuneMalloc(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   cudaDeviceCount(): number;
@@ -53,8 +59,8 @@ export interface NativeAddon {
   distBarrier(): void;
   distInfo(): [boolean, number, number];
   distDestroy(): void;
-  // Images (native/image_*.cc). All but imagesToTensor/stackToTensor are pure and thread-safe:
-  // worker threads may call them; those two make tensor handles (main thread only).
+  // Images (native/image_*.cc). All but imagesToTensor/stackToTensor are pure and thread-safe;
+  // those two make tensor handles, in the calling thread's own table like every tensor function.
   imageInfo(buf: ArrayBufferView | ArrayBuffer): NativeImageInfo;
   decodeImage(buf: ArrayBufferView | ArrayBuffer, opts?: { minWidth?: number; minHeight?: number; mode?: 'rgb' | 'native' | 'raw'; maxPixels?: number }): NativeImage;
   decodeCropResize(buf: ArrayBufferView | ArrayBuffer, crop: { x: number; y: number; w: number; h: number }, outW: number, outH: number, flip: boolean,

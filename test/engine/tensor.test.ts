@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   arange, full, linspace, manualSeed, noGrad, ones, rand, randint, randn, tensor, tidy, zeros, liveTensors, enableGrad,
-  isGradEnabled, add, conv2d, type DType, cat, autocast, dropout, getNumThreads, setNumThreads, loadedBlas, buildInfo, cudaAvailable,
+  isGradEnabled, add, conv2d, type DType, cat, autocast, dropout, getNumThreads, setNumThreads, configureRuntime, loadedBlas, buildInfo, cudaAvailable,
 } from '../../src/engine/index.js';
 import { cpus } from 'node:os';
 
@@ -91,6 +91,7 @@ test('using a disposed tensor is a clear error, never a crash', () => {
 });
 
 test('threads default to the core count and can be changed', () => {
+  configureRuntime();
   assert.equal(getNumThreads(), Number(process.env.ZOOCLIP_NUM_THREADS ?? cpus().length));
   setNumThreads(1);
   assert.equal(getNumThreads(), 1);
