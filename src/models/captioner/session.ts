@@ -5,13 +5,13 @@ import { keep, tensor, tidy, type Tensor } from '../../engine/index.js';
 import type { ImageKv, KvCache } from './decoder.js';
 import type { CoCaCaptioner } from './model.js';
 
-/** What the search strategies need of a model. */
+/** What the libtorch backend of the caption search (generation.ts) needs of a model. */
 export interface DecodeSession {
-  /** Rows being decoded. */
+  /** Rows the session was opened with (reorder changes how many it decodes). */
   readonly rows: number;
-  /** Next-token logits [rows, vocab] after ids [rows, t] (every token so far, the start token first). */
+  /** Next-token logits [R, vocab] after ids [R, t] (every token so far, the start token first) of its R current rows. */
   next(ids: Tensor): Tensor;
-  /** Row r continues from old row from[r] (beam search); `from` is int64 [rows]. */
+  /** Row r continues from old row from[r]; `from` is int64 [R'] and may repeat rows (beams) or leave finished ones out. */
   reorder(from: Tensor): void;
   dispose(): void;
 }
