@@ -7,7 +7,7 @@
 // better at its current length than the worst of them (exact for lengthPenalty 0, where scores only
 // fall; a heuristic otherwise, as Hugging Face's early_stopping=false), when no live hypothesis is
 // left, or at maxLength, where live hypotheses finish as they are.
-import { logSumExpRow, type Logits } from './choose.js';
+import { logSumExpRow, tokenAt, type Logits } from './choose.js';
 import type { Search, Stopping } from './search.js';
 
 /** Options of beamSearch. */
@@ -32,11 +32,11 @@ function bestContinuations(l: Logits, live: readonly Live[], lo: number, hi: num
   const best: Cand[] = [];
   for (let row = lo; row < hi; row++) {
     const base = live[row].logp - logSumExpRow(l, row), off = row * l.vocab;
-    for (let tok = 0; tok < l.vocab; tok++) {
-      const logp = base + l.data[off + tok];
+    for (let col = 0; col < l.vocab; col++) {
+      const logp = base + l.data[off + col];
       if (logp === -Infinity || (best.length === count && !(logp > best[count - 1].logp))) continue;
       let j = best.length < count ? best.length : count - 1;
-      best[j] = { row, tok, logp };
+      best[j] = { row, tok: tokenAt(l, col), logp };
       while (j > 0 && best[j - 1].logp < best[j].logp) { [best[j - 1], best[j]] = [best[j], best[j - 1]]; j--; }
     }
   }

@@ -3,14 +3,28 @@
 // these same functions (float64 arithmetic on the host), so the same logits and the same uniform
 // number give the same token whichever backend computed the logits.
 
-/** Next-token logits of a step: `data` is [rows, vocab] row-major; -Infinity marks ids a model cannot emit. */
+/**
+ * Next-token logits of a step: `data` is [rows, vocab] row-major; -Infinity marks ids a model
+ * cannot emit. With `ids`, column c holds the logit of token ids[c] (increasing ids; every other
+ * token is impossible): a decoder with a restricted output vocabulary sends only those columns.
+ */
 export interface Logits {
   data: Float32Array;
+  /** Columns per row: the vocabulary size, or ids.length. */
   vocab: number;
+  ids?: ArrayLike<number>;
 }
 
 /**
- * Index of the largest logit of row `row` (the first one on ties).
+ * The token id of column `col`.
+ * @example tokenAt({ data, vocab: 3, ids: [7, 9, 12] }, 1); // 9
+ */
+export function tokenAt(l: Logits, col: number): number {
+  return l.ids ? l.ids[col] : col;
+}
+
+/**
+ * The token of the largest logit of row `row` (the first one on ties).
  * @example argmaxRow({ data: Float32Array.of(0, 3, 1), vocab: 3 }, 0); // 1
  */
 export function argmaxRow(l: Logits, row: number): number {
@@ -19,7 +33,7 @@ export function argmaxRow(l: Logits, row: number): number {
   for (let k = 0; k < l.vocab; k++) {
     if (l.data[off + k] > max) { max = l.data[off + k]; best = k; }
   }
-  return best;
+  return tokenAt(l, best);
 }
 
 /**
@@ -36,26 +50,32 @@ export function logSumExpRow(l: Logits, row: number): number {
   return max + Math.log(sum);
 }
 
-/** Below this fraction of the total mass a token is left out of the first, cheaper sort. */
-const SORT_FLOOR = 1e-8;
+/** Width, in nats of probability, of the buckets that pre-select nucleus candidates. */
+const BUCKET_NATS = 0.25;
+/** Buckets: tokens more than 64 nats below the top one (p < 1.6e-28 of it) share the last. */
+const BUCKETS = 256;
 
 /**
- * Nucleus sampling of row `row`: probabilities softmax(logits / temperature), the smallest set of
+ * Nucleus sampling of a token for row `row`: probabilities softmax(logits / temperature), the smallest set of
  * most likely tokens whose mass reaches topP (the top token always), then the token at which that
  * set's cumulative mass first exceeds u times its total (u uniform in [0, 1)). Exact: only the
- * tokens above a tiny probability floor are sorted, all of them when those miss topP.
+ * tokens that can be in that set are sorted (see nucleusCandidates).
  * @example sampleTopP({ data: Float32Array.of(2, 1, 0), vocab: 3 }, 0, 0.9, 1, rng.next());
  */
 export function sampleTopP(l: Logits, row: number, topP: number, temperature: number, u: number): number {
   const off = row * l.vocab, v = l.vocab;
   let max = -Infinity;
   for (let k = 0; k < v; k++) max = Math.max(max, l.data[off + k]);
-  const p = new Float64Array(v);
+  const p = new Float64Array(v), bucket = new Uint8Array(v), bucketMass = new Float64Array(BUCKETS);
   let sum = 0;
-  for (let k = 0; k < v; k++) sum += p[k] = Math.exp((l.data[off + k] - max) / temperature);
-  // Sorting a whole 49k vocabulary every step is slow; the floor leaves out what cannot matter.
-  let order = sortedAbove(p, sum * SORT_FLOOR);
-  if (massOf(p, order) < topP * sum) order = sortedAbove(p, -1);
+  for (let k = 0; k < v; k++) {
+    const nats = (max - l.data[off + k]) / temperature;
+    p[k] = Math.exp(-nats);
+    sum += p[k];
+    bucket[k] = Math.min(BUCKETS - 1, Math.floor(nats / BUCKET_NATS));
+    bucketMass[bucket[k]] += p[k];
+  }
+  const order = nucleusCandidates(p, bucket, bucketMass, topP * sum);
   let kept = 0, n = 0;
   while (n < order.length) {
     kept += p[order[n++]];
@@ -65,20 +85,28 @@ export function sampleTopP(l: Logits, row: number, topP: number, temperature: nu
   let acc = 0;
   for (let i = 0; i < n; i++) {
     acc += p[order[i]];
-    if (acc > target) return order[i];
+    if (acc > target) return tokenAt(l, order[i]);
   }
-  return order[n - 1];
+  return tokenAt(l, order[n - 1]);
 }
 
-/** Token ids with probability above `floor`, most likely first (lower id first on ties). */
-function sortedAbove(p: Float64Array, floor: number): number[] {
+/**
+ * The most likely tokens, sorted (most likely first, lower id first on ties), that surely hold the
+ * nucleus of mass `need`: every token of the buckets (by log probability) whose cumulative mass
+ * reaches it, plus one bucket against rounding; all tokens when those still fall short. Sorting
+ * the whole 49k vocabulary each step would dominate decoding.
+ */
+function nucleusCandidates(p: Float64Array, bucket: Uint8Array, bucketMass: Float64Array, need: number): number[] {
+  let last = 0;
+  for (let acc = bucketMass[0]; acc < need && last < BUCKETS - 1;) acc += bucketMass[++last];
+  last = Math.min(BUCKETS - 1, last + 1);
   const idx: number[] = [];
-  for (let k = 0; k < p.length; k++) if (p[k] > floor) idx.push(k);
-  return idx.sort((a, b) => p[b] - p[a] || a - b);
+  let mass = 0;
+  for (let k = 0; k < p.length; k++) if (bucket[k] <= last) { idx.push(k); mass += p[k]; }
+  if (mass < need && idx.length < p.length) return sortByProbability(p, Array.from(p.keys()));
+  return sortByProbability(p, idx);
 }
 
-function massOf(p: Float64Array, idx: readonly number[]): number {
-  let s = 0;
-  for (const k of idx) s += p[k];
-  return s;
+function sortByProbability(p: Float64Array, idx: number[]): number[] {
+  return idx.sort((a, b) => p[b] - p[a] || a - b);
 }

@@ -60,6 +60,7 @@ function checkLogits(l: Logits, req: StepRequest): Logits {
   if (!(Number.isInteger(l.vocab) && l.vocab > 0) || l.data.length !== rows * l.vocab) {
     throw new Error(`decoding: the decoder step returned ${l.data.length} logits with vocab ${l.vocab} for ${rows} rows (expected ${rows} x vocab)`);
   }
+  if (l.ids && l.ids.length !== l.vocab) throw new Error(`decoding: the decoder step named ${l.ids.length} token ids for ${l.vocab} logit columns`);
   return l;
 }
 

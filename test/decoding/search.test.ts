@@ -131,3 +131,21 @@ test('bad options and a step of the wrong size are errors that say which', T, ()
   const short = (): Logits => ({ data: new Float32Array(VOCAB), vocab: VOCAB });
   assert.throws(() => runSearch(captionSearch(keys, base, TOKENS), short), /returned 7 logits with vocab 7 for 4 rows/);
 });
+
+test('logits over a few output ids (Logits.ids) choose as the full vocabulary with the others impossible', T, () => {
+  const ids = [0, 2, 3, END];
+  const restricted = (full: Logits, rows: number): { sub: Logits; masked: Logits } => {
+    const sub = new Float32Array(rows * ids.length), masked = new Float32Array(rows * VOCAB).fill(-Infinity);
+    for (let r = 0; r < rows; r++) ids.forEach((id, c) => { sub[r * ids.length + c] = masked[r * VOCAB + id] = full.data[r * VOCAB + id]; });
+    return { sub: { data: sub, vocab: ids.length, ids }, masked: { data: masked, vocab: VOCAB } };
+  };
+  for (const strategy of ['greedy', 'beam', 'sample'] as const) {
+    const o = { ...base, strategy, n: 2 };
+    const a = fakeStep(), b = fakeStep();
+    const viaIds = runSearch(captionSearch(keys, o, TOKENS), (req) => restricted(a.step(req), req.rows.length).sub);
+    const viaMask = runSearch(captionSearch(keys, o, TOKENS), (req) => restricted(b.step(req), req.rows.length).masked);
+    assert.deepEqual(viaIds, viaMask, strategy);
+    assert.ok(viaIds.flat(2).every((t) => ids.includes(t)), strategy);
+  }
+  assert.throws(() => runSearch(captionSearch(keys, base, TOKENS), (req) => ({ ...restricted(fakeStep().step(req), 4).sub, ids: [1, 2] })), /named 2 token ids for 4 logit columns/);
+});

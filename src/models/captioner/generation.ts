@@ -10,11 +10,12 @@ import { Rng } from '../../data/loader/rng.js';
 import { END_TOKEN, START_TOKEN } from './model.js';
 import type { DecodeSession } from './session.js';
 
-/** Logits [rows, vocab] as host float32 (one copy off the device). */
-function hostLogits(t: Tensor, rows: number): Logits {
-  if (t.ndim !== 2 || t.size(0) !== rows) throw new Error(`decoder session: logits ${t.dtype}[${t.shape.join(', ')}], expected [${rows}, vocab]`);
+/** Logits [rows, columns] as host float32 (one copy off the device); `ids` names the columns' tokens. */
+function hostLogits(t: Tensor, rows: number, ids?: readonly number[]): Logits {
+  const cols = ids ? `${ids.length} output ids` : 'vocab';
+  if (t.ndim !== 2 || t.size(0) !== rows || (ids && t.size(1) !== ids.length)) throw new Error(`decoder session: logits ${t.dtype}[${t.shape.join(', ')}], expected [${rows}, ${cols}]`);
   const data = (t.dtype === 'float32' ? t : t.to('float32')).data() as Float32Array;
-  return { data, vocab: t.size(1) };
+  return { data, vocab: t.size(1), ids };
 }
 
 function isIdentity(from: readonly number[], rows: number): boolean {
@@ -41,7 +42,7 @@ export function sessionStep(open: (rowImage: readonly number[]) => DecodeSession
     const session = s;
     return tidy(() => {
       const ids = tensor(req.rows.flat(), { dtype: 'int64', device, shape: [rows, req.rows[0].length] });
-      return hostLogits(session.next(ids), rows);
+      return hostLogits(session.next(ids), rows, session.outputIds);
     });
   };
 }
