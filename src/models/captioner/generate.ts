@@ -27,12 +27,16 @@ export function generateCaptions(model: CoCaCaptioner, images: Tensor, o: Genera
   const device = images.device, cache = o.cache ?? true;
   return noGrad(() => {
     const tokens = keep(tidy(() => model.encodeImage(images).tokens));
-    let session: DecodeSession | null = null;
+    const opened: DecodeSession[] = [];
+    const open = (rowImage: readonly number[]): DecodeSession => {
+      const s = captionerSession(model, tokens, rowImage, cache);
+      opened.push(s);
+      return s;
+    };
     try {
-      const step = sessionStep((rowImage) => (session = captionerSession(model, tokens, rowImage, cache)), device);
-      return runSearch(captionSearch(o.keys, { ...o, maxLength }, { start: START_TOKEN, end: END_TOKEN }), step);
+      return runSearch(captionSearch(o.keys, { ...o, maxLength }, { start: START_TOKEN, end: END_TOKEN }), sessionStep(open, device));
     } finally {
-      (session as DecodeSession | null)?.dispose();
+      for (const s of opened) s.dispose();
       tokens.dispose();
     }
   });

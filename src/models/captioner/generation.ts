@@ -4,7 +4,7 @@
 // reordered (rows repeated, dropped) to match before each step, which keeps its KV cache aligned.
 import { tensor, tidy, type Tensor } from '../../engine/index.js';
 import {
-  beamSearch, greedySearch, runSearch, sampleSearch, sampleTopP, type Logits, type Step, type StepRequest,
+  beamSearch, greedySearch, runSearch, sampleSearch, sampleTopP, type Logits, type Step, type StepRequest, type Stopping,
 } from '../../decoding/index.js';
 import { Rng } from '../../data/loader/rng.js';
 import { END_TOKEN, START_TOKEN } from './model.js';
@@ -48,7 +48,7 @@ export function sessionStep(open: (rowImage: readonly number[]) => DecodeSession
 }
 
 /** Stopping rule of the captioner's vocabulary. */
-const stop = (maxLength: number): { start: number; end: number; maxLength: number } => ({ start: START_TOKEN, end: END_TOKEN, maxLength });
+const stop = (maxLength: number): Stopping => ({ start: START_TOKEN, end: END_TOKEN, maxLength });
 
 /**
  * Greedy decoding of every row of a session (the most likely next token).
