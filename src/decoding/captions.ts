@@ -15,6 +15,8 @@ export interface DecodeOptions {
   topP: number;
   /** Sampling temperature (> 0). */
   temperature: number;
+  /** Sampling keeps the topK most likely tokens only (0 or absent: all). */
+  topK?: number;
   /** Beam width for beam search. */
   beams: number;
   /** Most tokens per caption, without start/end (the backend caps it at its context). */
@@ -61,5 +63,5 @@ export function* captionSearch(keys: readonly string[], o: DecodeOptions, tok: S
   }
   const imageOf = keys.flatMap((_, i) => Array<number>(o.n).fill(i));
   const rngs = imageOf.map((img, r) => captionRng(o.seed, keys[img], r % o.n));
-  return byImage(yield* sampleSearch(imageOf, rngs, { ...stop, topP: o.topP, temperature: o.temperature }), o.n);
+  return byImage(yield* sampleSearch(imageOf, rngs, { ...stop, topP: o.topP, temperature: o.temperature, topK: o.topK }), o.n);
 }

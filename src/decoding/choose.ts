@@ -56,30 +56,38 @@ const BUCKET_NATS = 0.25;
 const BUCKETS = 256;
 
 /**
- * Nucleus sampling of a token for row `row`: probabilities softmax(logits / temperature), the smallest set of
- * most likely tokens whose mass reaches topP (the top token always), then the token at which that
+ * Top-k / nucleus sampling of a token for row `row`: probabilities softmax(logits / temperature),
+ * restricted to the topK most likely tokens when topK > 0; then the smallest set of most likely
+ * of those whose mass reaches topP of theirs (the top token always); then the token at which that
  * set's cumulative mass first exceeds u times its total (u uniform in [0, 1)). Exact: only the
- * tokens that can be in that set are sorted (see nucleusCandidates).
+ * tokens that can be in that set are sorted (see candidates).
  * @example sampleTopP({ data: Float32Array.of(2, 1, 0), vocab: 3 }, 0, 0.9, 1, rng.next());
  */
-export function sampleTopP(l: Logits, row: number, topP: number, temperature: number, u: number): number {
+export function sampleTopP(l: Logits, row: number, topP: number, temperature: number, u: number, topK = 0): number {
   const off = row * l.vocab, v = l.vocab;
   let max = -Infinity;
   for (let k = 0; k < v; k++) max = Math.max(max, l.data[off + k]);
-  const p = new Float64Array(v), bucket = new Uint8Array(v), bucketMass = new Float64Array(BUCKETS);
+  const p = new Float64Array(v), bucket = new Uint8Array(v), buckets: Buckets = { mass: new Float64Array(BUCKETS), count: new Uint32Array(BUCKETS) };
   let sum = 0;
   for (let k = 0; k < v; k++) {
     const nats = (max - l.data[off + k]) / temperature;
     p[k] = Math.exp(-nats);
     sum += p[k];
     bucket[k] = Math.min(BUCKETS - 1, Math.floor(nats / BUCKET_NATS));
-    bucketMass[bucket[k]] += p[k];
+    buckets.mass[bucket[k]] += p[k];
+    buckets.count[bucket[k]]++;
   }
-  const order = nucleusCandidates(p, bucket, bucketMass, topP * sum);
+  const limit = topK > 0 ? Math.min(topK, v) : v;
+  let order = candidates(p, bucket, buckets, topP * sum, limit < v ? limit : 1);
+  let total = sum;
+  if (limit < v) {
+    order = order.slice(0, limit);
+    total = order.reduce((s, k) => s + p[k], 0);
+  }
   let kept = 0, n = 0;
   while (n < order.length) {
     kept += p[order[n++]];
-    if (kept >= topP * sum) break;
+    if (kept >= topP * total) break;
   }
   const target = u * kept;
   let acc = 0;
@@ -90,20 +98,28 @@ export function sampleTopP(l: Logits, row: number, topP: number, temperature: nu
   return tokenAt(l, order[n - 1]);
 }
 
+/** Probability mass and token count of each log-probability bucket. */
+interface Buckets { mass: Float64Array; count: Uint32Array }
+
 /**
  * The most likely tokens, sorted (most likely first, lower id first on ties), that surely hold the
- * nucleus of mass `need`: every token of the buckets (by log probability) whose cumulative mass
- * reaches it, plus one bucket against rounding; all tokens when those still fall short. Sorting
- * the whole 49k vocabulary each step would dominate decoding.
+ * nucleus of mass `need` and the `count` most likely tokens: every token of the buckets (by log
+ * probability) whose cumulative mass and count reach both, plus one bucket against rounding; all
+ * tokens when those still fall short. Sorting the whole 49k vocabulary each step would dominate
+ * decoding.
  */
-function nucleusCandidates(p: Float64Array, bucket: Uint8Array, bucketMass: Float64Array, need: number): number[] {
-  let last = 0;
-  for (let acc = bucketMass[0]; acc < need && last < BUCKETS - 1;) acc += bucketMass[++last];
+function candidates(p: Float64Array, bucket: Uint8Array, b: Buckets, need: number, count: number): number[] {
+  let last = 0, mass = b.mass[0], n = b.count[0];
+  while ((mass < need || n < count) && last < BUCKETS - 1) {
+    last++;
+    mass += b.mass[last];
+    n += b.count[last];
+  }
   last = Math.min(BUCKETS - 1, last + 1);
   const idx: number[] = [];
-  let mass = 0;
-  for (let k = 0; k < p.length; k++) if (bucket[k] <= last) { idx.push(k); mass += p[k]; }
-  if (mass < need && idx.length < p.length) return sortByProbability(p, Array.from(p.keys()));
+  let kept = 0;
+  for (let k = 0; k < p.length; k++) if (bucket[k] <= last) { idx.push(k); kept += p[k]; }
+  if ((kept < need || idx.length < count) && idx.length < p.length) return sortByProbability(p, Array.from(p.keys()));
   return sortByProbability(p, idx);
 }
 

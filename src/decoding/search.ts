@@ -111,16 +111,19 @@ export interface SampleOptions extends Stopping {
   topP: number;
   /** Logits are divided by it before the softmax (> 0). */
   temperature: number;
+  /** Sample among the topK most likely tokens only (0 or absent: all). */
+  topK?: number;
 }
 
 /**
- * Top-p / temperature sampling, one row per entry of imageOf; row r draws one number per step
+ * Top-k / top-p / temperature sampling, one row per entry of imageOf; row r draws one number per step
  * from its own generator rngs[r], so a row's tokens do not depend on the other rows.
  * @example runSearch(sampleSearch([0], [captionRng(0, 'zoo-0000001', 0)], { start: 49406, end: 49407, maxLength: 30, topP: 0.9, temperature: 1 }), step);
  */
 export function sampleSearch(imageOf: readonly number[], rngs: readonly Uniform[], o: SampleOptions): Search<number[][]> {
   if (!(o.temperature > 0)) throw new Error(`caption options: temperature must be > 0, got ${o.temperature}`);
   if (!(o.topP > 0)) throw new Error(`caption options: topP must be > 0, got ${o.topP}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new Error(`caption options: topK must be a non-negative integer (0 = off), got ${o.topK}`);
   if (rngs.length !== imageOf.length) throw new Error(`decoding: ${rngs.length} generators for ${imageOf.length} rows`);
-  return stepwise(imageOf, o, (l, j, r) => sampleTopP(l, j, o.topP, o.temperature, rngs[r].next()));
+  return stepwise(imageOf, o, (l, j, r) => sampleTopP(l, j, o.topP, o.temperature, rngs[r].next(), o.topK));
 }

@@ -111,6 +111,27 @@ test('top-p keeps the smallest top set reaching p and samples it in proportion (
   assert.equal(sampleTopP(l, 0, 1e-9, 1, 0.999), 1, 'a tiny p keeps the top token only');
 });
 
+test('top-k keeps the k most likely tokens, then top-p applies to their renormalised mass', T, () => {
+  const l: Logits = { data: Float32Array.from([0.1, 0.4, 0.2, 0.3].map(Math.log)), vocab: 4 };
+  const freq = (topP: number, topK: number, logits = l): number[] => {
+    const counts = new Array<number>(logits.vocab).fill(0), n = 10_000;
+    for (let i = 0; i < n; i++) counts[sampleTopP(logits, 0, topP, 1, (i + 0.5) / n, topK)]++;
+    return counts.map((c) => c / n);
+  };
+  const near = (a: number[], b: number[]): void => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-3, `${a} vs ${b}`));
+  near(freq(1, 2), [0, 0.4 / 0.7, 0, 0.3 / 0.7]);
+  near(freq(0.75, 3), [0, 0.4 / 0.7, 0, 0.3 / 0.7]);   // top 3 hold 0.9; 0.75 of it (0.675) needs {1, 3}
+  near(freq(1, 1), [0, 1, 0, 0]);
+  near(freq(1, 0), [0.1, 0.4, 0.2, 0.3]);
+  // A peaked row: k reaches far past the few tokens a top-p of 0.5 would keep.
+  const peaked = Float32Array.from({ length: 3000 }, (_, i) => (i === 7 ? 12 : -(i % 997) / 100));
+  const f = freq(1, 50, { data: peaked, vocab: 3000 });
+  const top = [...peaked.keys()].sort((a, b) => peaked[b] - peaked[a] || a - b).slice(0, 50);
+  assert.ok(f.every((x, i) => x === 0 || top.includes(i)), 'only the 50 most likely tokens are drawn');
+  assert.ok(top.slice(1).some((i) => f[i] > 0), 'tokens besides the top one are drawn');
+  assert.throws(() => runSearch(captionSearch(keys, { ...base, strategy: 'sample', topK: -1 }, TOKENS), fakeStep().step), /topK must be a non-negative integer/);
+});
+
 test('the one key hash is FNV-1a over UTF-8 bytes; captionRng seeds from it', T, () => {
   assert.equal(keyHash(''), 0x811c9dc5);
   assert.equal(keyHash('a'), 0xe40c292c);
