@@ -1,9 +1,9 @@
 // An expert on disk: a folder with expert.json (task, model config, head spec, classes, input
 // size, normalisation, depth scale, training summary) and model.safetensors (`visual.*`, `head.*`),
-// written under a temporary name and renamed, so a crash leaves the old folder or the new one.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+// written atomically (writeFolderAtomic), so a crash leaves the old folder or the new one.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
 import { saveSafetensors } from '../io/safetensors.js';
 import { parseClipConfig, type ClipCfg } from '../models/config.js';
 import { checkHeadSpec, type HeadSpec } from './heads.js';
@@ -44,16 +44,10 @@ export interface ExpertManifest {
  * @example saveExpert(model, manifest, 'runs/expert-seg/expert');
  */
 export function saveExpert(model: DenseModel, manifest: ExpertManifest, dir: string): void {
-  const final = resolve(dir), parent = dirname(final);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(final)}.tmp-${process.pid}`), old = join(parent, `.${basename(final)}.old-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  writeFileAtomic(join(tmp, EXPERT_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  saveSafetensors(join(tmp, EXPERT_WEIGHTS), model.stateDict(), { format: 'pt', kind: 'zooclip-expert', task: manifest.task });
-  if (existsSync(final)) renameSync(final, old);
-  renameSync(tmp, final);
-  rmSync(old, { recursive: true, force: true });
+  writeFolderAtomic(dir, (tmp) => {
+    writeFileAtomic(join(tmp, EXPERT_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    saveSafetensors(join(tmp, EXPERT_WEIGHTS), model.stateDict(), { format: 'pt', kind: 'zooclip-expert', task: manifest.task });
+  });
 }
 
 function num(r: Record<string, unknown>, k: string, where: string): number {

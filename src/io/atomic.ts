@@ -1,10 +1,11 @@
-// Atomic file writes: write a temporary file beside the target, fsync it, rename over the
-// target, fsync the folder. A crash leaves either the old file or the new one, never half; a
-// failed write (full disk, I/O error) leaves the old file, no temp file, and an error naming both.
-import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+// Atomic file and folder writes: write a temporary file (folder) beside the target, fsync it,
+// rename it into place, fsync the parent folder. A crash leaves either the old file (folder) or the
+// new one, never half; a failed write (full disk, I/O error) leaves the old one, no temp, and an
+// error naming both.
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** A positional-less write as `fs.writeSync` does it: returns the bytes written, possibly fewer than asked. */
 export type WriteFn = (fd: number, buf: Uint8Array, offset: number, length: number) => number;
@@ -194,4 +195,76 @@ export function writeAtomic(path: string, write: (fd: number) => number | void):
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   writeAtomic(path, (fd) => writeAll(fd, buf));
+}
+
+/** Options of {@link writeFolderAtomic}. */
+export interface FolderWriteOptions {
+  /**
+   * The temp folder (beside the target; default from {@link tempPathFor}); a replaced folder waits
+   * under this name + '.old' until the new one is in place. Writers whose leftovers a cleanup
+   * recognises by name (training checkpoints) pass their own.
+   */
+  temp?: string;
+}
+
+/** fsyncs every file and folder under `dir`, so the folder's contents survive a crash once renamed. */
+function syncTree(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) syncTree(p);
+    else if (e.isFile()) {
+      const fd = openSync(p, 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
+  }
+  syncDir(dir);
+}
+
+/** Renames `tmp` to `final`, moving an existing `final` aside to `old` first and back if that fails. */
+function swapInto(tmp: string, final: string, old: string): boolean {
+  const replacing = existsSync(final);
+  if (replacing) renameSync(final, old);
+  try {
+    renameSync(tmp, final);
+  } catch (e) {
+    if (replacing) renameSync(old, final);
+    throw e;
+  }
+  return replacing;
+}
+
+/**
+ * Writes the folder `dir` atomically: `fill(tmp)` writes its contents into a temp folder beside it,
+ * which is fsynced (every file and folder) and renamed to `dir`, then the parent folder is fsynced.
+ * An existing `dir` is moved aside and removed only once the new one is in place (a crash between
+ * the two renames leaves it under the temp name + '.old'). Any failure (in fill, fsync, rename:
+ * ENOSPC, EIO...) removes the temp folder, leaves an older `dir` untouched, and throws an error
+ * naming `dir` and the temp folder.
+ * @example writeFolderAtomic('runs/cap/captioner', (tmp) => { writeFileAtomic(join(tmp, 'captioner.json'), json); saveSafetensors(join(tmp, 'model.safetensors'), sd); });
+ */
+export function writeFolderAtomic(dir: string, fill: (tmp: string) => void, o: FolderWriteOptions = {}): void {
+  const final = resolve(dir), parent = dirname(final);
+  const tmp = o.temp ? resolve(o.temp) : tempPathFor(final), old = `${tmp}.old`;
+  if (dirname(tmp) !== parent) throw new Error(`${final}: the temp folder ${tmp} must be beside it (one filesystem, so the rename is atomic)`);
+  let step = 'create', replaced = false;
+  try {
+    mkdirSync(parent, { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    step = 'fill';
+    fill(tmp);
+    step = 'fsync';
+    syncTree(tmp);
+    step = 'rename';
+    replaced = swapInto(tmp, final, old);
+  } catch (e) {
+    try { rmSync(tmp, { recursive: true, force: true }); } catch { /* the write's error is the one to report */ }
+    throw fileError(e, `${final}: ${step} failed (temp folder ${tmp}, removed)`);
+  }
+  syncDir(parent);
+  try {
+    if (replaced) rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    throw fileError(e, `${final}: written, but the folder it replaced (now ${old}) could not be removed`);
+  }
 }

@@ -1,12 +1,12 @@
 // The ONNX captioner plugin: an image encoder (image -> image tokens) and a text decoder (image tokens
 // + token ids [B, T] -> logits [B, T, V]) exported from e.g. BLIP or CoCa, run by onnxruntime-node
-// and described by a JSON spec (src/zoo/onnx_spec.ts). Generation re-runs the decoder on the whole
-// prefix each step (no cache).
+// and described by a JSON spec (src/zoo/onnx_spec.ts). The shared caption search (src/decoding)
+// drives it; each step re-runs the decoder on the live rows' whole prefixes (no cache).
 import type { CaptionOptions, Captioner, RgbImage } from './types.js';
 import { readOnnxCaptionerSpec, type OnnxCaptionerSpec } from './onnx_spec.js';
 import { closeModel, floatTensor, idTensor, inputMeta, openModel, outputMeta, runModel, type OrtModel, type OrtOptions } from './onnx/session.js';
 import { imagesToInput, inputSizeFor } from './onnx/preprocess.js';
-import { generateIds } from './onnx/generate.js';
+import { captionSearch, runSearchAsync, type Logits } from '../decoding/index.js';
 import { tokenText, type TokenText } from './onnx/token_text.js';
 
 /** Most decoder rows per run (rows are images x captions, or beams). */
@@ -33,7 +33,8 @@ class OnnxCaptioner implements Captioner {
     if (images.length === 0) return [];
     const tokens = await this.encode(images);
     const maxLength = Math.min(o.maxLength, this.spec.decoder.maxContext ?? Infinity);
-    const ids = await generateIds(keys, o, this.spec.tokenizer, maxLength, (rows, imageOf) => this.step(tokens, rows, imageOf));
+    const search = captionSearch(keys, { ...o, maxLength }, this.spec.tokenizer);
+    const ids = await runSearchAsync(search, (req) => this.step(tokens, req.rows, req.image));
     return ids.map((caps) => caps.map((c) => this.text.decode(c)));
   }
 
@@ -55,7 +56,7 @@ class OnnxCaptioner implements Captioner {
   }
 
   /** Runs the decoder on rows (in chunks) and returns each row's last-position logits. */
-  private async step(tokens: readonly ImageTokens[], rows: readonly number[][], imageOf: readonly number[]): Promise<{ logits: Float32Array; vocab: number }> {
+  private async step(tokens: readonly ImageTokens[], rows: readonly (readonly number[])[], imageOf: readonly number[]): Promise<Logits> {
     const d = this.spec.decoder;
     const t = rows[0].length;
     const parts: Float32Array[] = [];
@@ -76,10 +77,10 @@ class OnnxCaptioner implements Captioner {
       for (let r = 0; r < chunk.length; r++) last.set(res.data.subarray((r * t + t - 1) * vocab, (r * t + t) * vocab), r * vocab);
       parts.push(last);
     }
-    if (parts.length === 1) return { logits: parts[0], vocab };
-    const logits = new Float32Array(rows.length * vocab);
-    parts.reduce((off, p) => (logits.set(p, off), off + p.length), 0);
-    return { logits, vocab };
+    if (parts.length === 1) return { data: parts[0], vocab };
+    const data = new Float32Array(rows.length * vocab);
+    parts.reduce((off, p) => (data.set(p, off), off + p.length), 0);
+    return { data, vocab };
   }
 
   dispose(): void {

@@ -1,13 +1,14 @@
 // Atomic writes that cannot lie: short writes are looped, a zero-byte write and a size mismatch
 // are errors, every failure names the target and its temp file and leaves the old file and no
-// temp behind, and stale temp files of dead writers are found and removed.
+// temp behind, and stale temp files of dead writers are found and removed. Folders are written the
+// same way: a failure mid-fill leaves the old folder as it was and no temp folder behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseTempName, removeStaleTemps, tempPathFor, writeAll, writeAtomic, writeFileAtomic, type WriteFn } from '../../src/io/atomic.js';
+import { parseTempName, removeStaleTemps, tempPathFor, writeAll, writeAtomic, writeFileAtomic, writeFolderAtomic, type WriteFn } from '../../src/io/atomic.js';
 
 const root = mkdtempSync(join(tmpdir(), 'zc-atomic-'));
 let n = 0;
@@ -82,4 +83,59 @@ test('temp names carry the pid; removeStaleTemps removes dead writers\' and old 
   assert.deepEqual(readdirSync(dir).sort(), [names.deadOther, names.live, names.notTemp].sort());
   assert.deepEqual(removeStaleTemps(dir), [join(dir, names.deadOther)]);
   assert.deepEqual(removeStaleTemps(join(dir, 'missing')), []);
+});
+
+/** A folder's files and their text, below it (sorted paths). */
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), 'utf8');
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+test('writeFolderAtomic writes a new folder and replaces an old one whole, leaving nothing beside it', { timeout: 10_000 }, () => {
+  const dir = fresh(), target = join(dir, 'model');
+  let seen = '';
+  writeFolderAtomic(target, (tmp) => {
+    seen = tmp;
+    assert.ok(!existsSync(target), 'the target appears only once filled');
+    writeFileAtomic(join(tmp, 'a.json'), '{"v":1}');
+    mkdirSync(join(tmp, 'sub'));
+    writeFileSync(join(tmp, 'sub', 'b.txt'), 'one');
+  });
+  assert.equal(parseTempName(seen.slice(dir.length + 1))?.name, 'model', 'the temp folder is named as temp files are');
+  assert.deepEqual(contents(target), { 'a.json': '{"v":1}', 'sub/b.txt': 'one' });
+  writeFolderAtomic(target, (tmp) => writeFileSync(join(tmp, 'c.txt'), 'two'));
+  assert.deepEqual(contents(target), { 'c.txt': 'two' }, 'the old folder is replaced, not merged');
+  assert.deepEqual(readdirSync(dir), ['model'], 'no temp or old folder left');
+  const named = join(dir, '.tmp-model-1');
+  writeFolderAtomic(target, (tmp) => { assert.equal(tmp, named); writeFileSync(join(tmp, 'd.txt'), '3'); }, { temp: named });
+  assert.deepEqual(readdirSync(dir), ['model']);
+  assert.throws(() => writeFolderAtomic(target, () => undefined, { temp: join(dir, 'elsewhere', '.tmp') }), /must be beside it/);
+});
+
+test('writeFolderAtomic: a failure mid-fill leaves the old folder intact and no temp behind, and names both', { timeout: 10_000 }, () => {
+  const dir = fresh(), target = join(dir, 'captioner');
+  writeFolderAtomic(target, (tmp) => writeFileSync(join(tmp, 'model.safetensors'), 'old weights'));
+  let temp = '';
+  assert.throws(() => writeFolderAtomic(target, (tmp) => {
+    temp = tmp;
+    writeFileSync(join(tmp, 'model.safetensors'), 'half of the new');
+    throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  }), (e: Error & { code?: string }) => {
+    assert.equal(e.message, `${target}: fill failed (temp folder ${temp}, removed): no space left on device`);
+    assert.equal(e.code, 'ENOSPC');
+    return true;
+  });
+  assert.deepEqual(contents(target), { 'model.safetensors': 'old weights' });
+  assert.deepEqual(readdirSync(dir), ['captioner']);
+  // The temp folder vanishing before the rename (as on a failing disk) is reported at that step; the old folder stays.
+  assert.throws(() => writeFolderAtomic(target, (tmp) => rmSync(tmp, { recursive: true })), /captioner: fsync failed \(temp folder .*, removed\)/);
+  assert.deepEqual(contents(target), { 'model.safetensors': 'old weights' });
+  assert.deepEqual(readdirSync(dir), ['captioner']);
 });

@@ -103,3 +103,11 @@ describe('checkpoint folders', { timeout: 60_000 }, () => {
     assert.ok(!existsSync('runs/elsewhere'));
   });
 });
+
+test('a checkpoint folder replaced by writeFolderAtomic and left as .old by a crash counts as an interrupted save', { timeout: 10_000 }, () => {
+  const dir = join(root, 'stale-old', 'checkpoints');
+  mkdirSync(join(dir, '.tmp-step-000010-4242.old'), { recursive: true });
+  mkdirSync(join(dir, 'step-000010'));
+  assert.deepEqual(removeInterruptedSaves(dir), ['.tmp-step-000010-4242.old']);
+  assert.deepEqual(readdirSync(dir), ['step-000010']);
+});

@@ -99,7 +99,10 @@ test('sampling depends on (seed, key, caption index) only, not on the batch', ()
   assert.notDeepEqual(sameImageOtherKey, all[0]);
 });
 
-/** A scripted session: row r emits script[r][t] at step t (END after the script), over a 50000-id vocabulary. */
+/**
+ * A scripted session: row r emits script[r][t] at step t (END after the script), over a 49408-id
+ * vocabulary; it returns logits for its current rows (reorder may drop finished ones).
+ */
 function scripted(script: number[][]): DecodeSession & { calls: number } {
   let rows = script.map((_, r) => r);
   const s = {
@@ -107,9 +110,9 @@ function scripted(script: number[][]): DecodeSession & { calls: number } {
     next(ids: Tensor): Tensor {
       s.calls++;
       const t = ids.size(1) - 1;
-      const data = new Float32Array(script.length * 49408).fill(-20);
+      const data = new Float32Array(rows.length * 49408).fill(-20);
       rows.forEach((src, r) => { data[r * 49408 + (script[src]![t] ?? END_TOKEN)] = 20; });
-      return tensor(data, { shape: [script.length, 49408] });
+      return tensor(data, { shape: [rows.length, 49408] });
     },
     reorder(from: Tensor): void { rows = from.toArray().map((i) => rows[i]!); },
     dispose(): void {},

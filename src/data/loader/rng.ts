@@ -18,6 +18,18 @@ export function mixSeed(...words: number[]): number {
 }
 
 /**
+ * A 32-bit FNV-1a hash of a key's UTF-8 bytes: the one hash that turns a sample key into seed
+ * words. UTF-8 rather than JS's UTF-16 code units, so a non-ASCII key hashes the same in any
+ * language that reads the key as bytes (Python's `key.encode()`, a shard's tar member name).
+ * @example keyHash('zoo-0000042'); // the same 32-bit number in every process and batch layout
+ */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(key, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
+  return h >>> 0;
+}
+
+/**
  * A small fast generator (sfc32) with a 128-bit state, seeded from any list of integers.
  * @example const r = new Rng(seed, epoch, index); r.uniform(0.08, 1); r.int(10)
  */

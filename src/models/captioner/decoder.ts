@@ -194,14 +194,23 @@ export class TextDecoder extends Module {
   }
 
   /**
+   * Final features [R, L, width] for ids [R, L] ([R, 1, width] of the last position with lastOnly),
+   * before the output layer. With a cache, ids are the next positions after the cached ones; the
+   * cache advances by L.
+   * @example const x = decoder.features(ids, decoder.imageKv(memory), cache, true); decoder.logits(x) // [R, 1, classes]
+   */
+  features(ids: Tensor, image: ImageKv, cache?: KvCache, lastOnly = false): Tensor {
+    const out = this.forwardMultimodal(this.forwardUnimodal(ids, cache), image, cache);
+    if (cache) cache.length += ids.size(1);
+    return lastOnly ? out.narrow(1, out.size(1) - 1, 1) : out;
+  }
+
+  /**
    * Vocabulary logits [R, L, vocab] for ids [R, L] ([R, 1, vocab] of the last position with
-   * lastOnly). With a cache, ids are the next positions after the cached ones; the cache advances by L.
+   * lastOnly); the cache as in {@link features}.
    * @example const logits = decoder.forward(ids, decoder.imageKv(memory)); // [R, L, 49408]
    */
   forward(ids: Tensor, image: ImageKv, cache?: KvCache, lastOnly = false): Tensor {
-    let out = this.forwardMultimodal(this.forwardUnimodal(ids, cache), image, cache);
-    if (cache) cache.length += ids.size(1);
-    if (lastOnly) out = out.narrow(1, out.size(1) - 1, 1);
-    return this.vocabLogits(out);
+    return this.vocabLogits(this.features(ids, image, cache, lastOnly));
   }
 }

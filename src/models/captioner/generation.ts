@@ -1,110 +1,116 @@
-// Caption search over a DecodeSession, batched over rows: greedy, beam search, and nucleus (top-p)
-// sampling with a temperature. Sampling draws one uniform number per row and step from that row's
-// own generator, seeded from (seed, sample key, caption index), so a caption does not depend on
-// which other images shared its batch. Every strategy stops a row at the end token or after
-// maxLength tokens.
-import { cat, full, keep, sort, tensor, tidy, topk, cumsum, type Tensor } from '../../engine/index.js';
-import { Rng, mixSeed } from '../../data/loader/rng.js';
+// The libtorch backend of the shared caption decoder (src/decoding): a decoding session answers the
+// search's step requests with host logits, so greedy, beam and top-p sampling choose tokens exactly
+// as they do for the ONNX captioner. The search requests only unfinished rows; the session is
+// reordered (rows repeated, dropped) to match before each step, which keeps its KV cache aligned.
+import { tensor, tidy, type Tensor } from '../../engine/index.js';
+import {
+  beamSearch, greedySearch, runSearch, sampleSearch, sampleTopP, type Logits, type Step, type StepRequest, type Stopping,
+} from '../../decoding/index.js';
+import { Rng } from '../../data/loader/rng.js';
 import { END_TOKEN, START_TOKEN } from './model.js';
 import type { DecodeSession } from './session.js';
 
-/** A 32-bit FNV-1a hash of a string's UTF-16 code units. */
-function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+/** Logits [rows, columns] as host float32 (one copy off the device); `ids` names the columns' tokens. */
+function hostLogits(t: Tensor, rows: number, ids?: readonly number[]): Logits {
+  const cols = ids ? `${ids.length} output ids` : 'vocab';
+  if (t.ndim !== 2 || t.size(0) !== rows || (ids && t.size(1) !== ids.length)) throw new Error(`decoder session: logits ${t.dtype}[${t.shape.join(', ')}], expected [${rows}, ${cols}]`);
+  const data = (t.dtype === 'float32' ? t : t.to('float32')).data() as Float32Array;
+  return { data, vocab: t.size(1), ids };
+}
+
+function isIdentity(from: readonly number[], rows: number): boolean {
+  return from.length === rows && from.every((r, i) => r === i);
+}
+
+function reorderRows(s: DecodeSession, from: readonly number[], device: string): void {
+  const t = tensor([...from], { dtype: 'int64', device });
+  try { s.reorder(t); } finally { t.dispose(); }
 }
 
 /**
- * The sampling seed of one image: a function of (seed, sample key) only. Caption j of the image
- * then draws from `new Rng(imageSeed(seed, key), j)`.
- * @example imageSeed(0, 'zoo-000042')
+ * A decoding Step over a session that `open` makes for the first request's rows (row r captions
+ * image rowImage[r]); later requests reorder the session to their rows first. The caller disposes
+ * the session. Call under noGrad.
+ * @example runSearch(greedySearch([0, 1], stop), sessionStep((rowImage) => (s = captionerSession(model, tokens, rowImage, true)), 'cpu'));
  */
-export function imageSeed(seed: number, key: string): number {
-  return mixSeed(seed, hashKey(key), key.length);
+export function sessionStep(open: (rowImage: readonly number[]) => DecodeSession, device: string): Step {
+  let s: DecodeSession | null = null, rows = 0;
+  return (req: StepRequest): Logits => {
+    if (!s) s = open(req.image);
+    else if (!isIdentity(req.parent, rows)) reorderRows(s, req.parent, device);
+    rows = req.rows.length;
+    const session = s;
+    return tidy(() => {
+      const ids = tensor(req.rows.flat(), { dtype: 'int64', device, shape: [rows, req.rows[0].length] });
+      return hostLogits(session.next(ids), rows, session.outputIds);
+    });
+  };
 }
 
-/** One row's chooser: the next token of every row from logits [rows, vocab]. */
-type Chooser = (logits: Tensor) => number[];
-
-/** Greedy or sampled decoding of all rows, one token per step; returns each row's tokens (no start/end). */
-function stepwise(s: DecodeSession, maxLength: number, choose: Chooser, device: string): number[][] {
-  const out: number[][] = Array.from({ length: s.rows }, () => []);
-  const done = new Array<boolean>(s.rows).fill(false);
-  let ids = keep(full([s.rows, 1], START_TOKEN, { dtype: 'int64', device }));
-  try {
-    for (let t = 0; t < maxLength && done.includes(false); t++) {
-      const next = tidy(() => choose(s.next(ids)));
-      next.forEach((tok, r) => {
-        if (done[r]) return;
-        if (tok === END_TOKEN) done[r] = true;
-        else out[r]!.push(tok);
-      });
-      const grown = keep(tidy(() => cat([ids, tensor(next.map((tok, r) => (done[r] ? END_TOKEN : tok)), { dtype: 'int64', device, shape: [s.rows, 1] })], 1)));
-      ids.dispose();
-      ids = grown;
-    }
-  } finally {
-    ids.dispose();
-  }
-  return out;
-}
+/** Stopping rule of the captioner's vocabulary. */
+const stop = (maxLength: number): Stopping => ({ start: START_TOKEN, end: END_TOKEN, maxLength });
 
 /**
- * The most likely next token of every row.
+ * Greedy decoding of every row of a session (the most likely next token).
  * @example greedyDecode(session, 30, 'cpu') // [[320, 1125, ...], ...]
  */
 export function greedyDecode(s: DecodeSession, maxLength: number, device: string): number[][] {
-  return stepwise(s, maxLength, (logits) => logits.argmax(-1).toArray(), device);
+  return runSearch(greedySearch(Array.from({ length: s.rows }, (_, r) => r), stop(maxLength)), sessionStep(() => s, device));
 }
 
-/** Candidates kept by the fast path of nucleus sampling before it falls back to a full sort. */
-const NUCLEUS_FAST_K = 64;
-
 /**
- * Nucleus sampling of one token per row: softmax(logits / temperature), the smallest set of most
- * likely tokens whose mass reaches topP (the top token always), then the token where that set's
- * cumulative mass crosses u[r] times its total. Exact: a top-64 pass is used when its mass already
- * reaches topP for every row, else a full sort.
+ * Nucleus sampling of one token per row of logits [rows, vocab] with uniform numbers u[r], by the
+ * shared chooser (src/decoding/choose.ts).
+ * @example nucleusPick(logits, 0.9, 1, [rng.next()]) // [1125]
  */
 export function nucleusPick(logits: Tensor, topP: number, temperature: number, u: readonly number[]): number[] {
-  return tidy(() => {
-    const probs = logits.div(temperature).softmax(-1);
-    const k = Math.min(NUCLEUS_FAST_K, probs.size(-1));
-    let [vals, idx] = topk(probs, k, -1);
-    let c = cumsum(vals, -1);
-    const reached = c.select(-1, k - 1).toArray();
-    if (k < probs.size(-1) && reached.some((m) => !(m >= topP))) {
-      [vals, idx] = sort(probs, -1, true);
-      c = cumsum(vals, -1);
-    }
-    const kept = vals.mul(c.sub(vals).lt(topP));
-    const kc = cumsum(kept, -1);
-    const thresh = tensor([...u], { device: logits.device, shape: [u.length, 1] }).mul(kc.narrow(-1, kc.size(-1) - 1, 1));
-    const pos = kc.lt(thresh).sum(-1, true).clamp(0, kc.size(-1) - 1);
-    return idx.gather(-1, pos).reshape([-1]).toArray();
-  });
+  const l = tidy(() => hostLogits(logits, u.length));
+  return u.map((x, r) => sampleTopP(l, r, topP, temperature, x));
 }
 
 /** Options of sampleDecode. */
-export interface SampleOptions {
+export interface SampleDecodeOptions {
   topP: number;
   temperature: number;
   maxLength: number;
-  /** One generator seed per row (see imageSeed); row r draws from new Rng(...rowSeeds[r]). */
+  /** One generator seed per row; row r draws from new Rng(...rowSeeds[r]). */
   rowSeeds: readonly (readonly number[])[];
 }
 
 /**
- * Top-p / temperature sampling of every row.
- * @example sampleDecode(session, { topP: 0.9, temperature: 1, maxLength: 30, rowSeeds: [[imageSeed(0, key), 0]] }, 'cpu')
+ * Top-p / temperature sampling of every row of a session.
+ * @example sampleDecode(session, { topP: 0.9, temperature: 1, maxLength: 30, rowSeeds: [[7, 0]] }, 'cpu')
  */
-export function sampleDecode(s: DecodeSession, o: SampleOptions, device: string): number[][] {
-  if (!(o.temperature > 0)) throw new Error(`sample: temperature must be > 0, got ${o.temperature}`);
-  if (!(o.topP > 0)) throw new Error(`sample: topP must be > 0, got ${o.topP}`);
+export function sampleDecode(s: DecodeSession, o: SampleDecodeOptions, device: string): number[][] {
   if (o.rowSeeds.length !== s.rows) throw new Error(`sample: ${o.rowSeeds.length} row seeds for ${s.rows} rows`);
-  const rngs = o.rowSeeds.map((seed) => new Rng(...seed));
-  return stepwise(s, o.maxLength, (logits) => nucleusPick(logits, o.topP, o.temperature, rngs.map((r) => r.next())), device);
+  const rows = Array.from({ length: s.rows }, (_, r) => r);
+  return runSearch(sampleSearch(rows, o.rowSeeds.map((seed) => new Rng(...seed)), { ...stop(o.maxLength), topP: o.topP, temperature: o.temperature }), sessionStep(() => s, device));
 }
 
-export { beamDecode, type BeamOptions } from './beam.js';
+/** Options of beamDecode. */
+export interface BeamDecodeOptions {
+  /** Beam width k (>= 1). */
+  beams: number;
+  /** Captions returned per image (<= beams), best first. */
+  n: number;
+  maxLength: number;
+  /** Score = log p / length^lengthPenalty (default 1). */
+  lengthPenalty?: number;
+}
+
+/**
+ * Beam search over a session with `beams` rows per image, image-major: the n best captions (token
+ * ids without start/end) of each image.
+ * @example beamDecode(captionerSession(model, feats.tokens, [0, 0, 0, 1, 1, 1], true), { beams: 3, n: 1, maxLength: 30 }, 'cpu')
+ */
+export function beamDecode(s: DecodeSession, o: BeamDecodeOptions, device: string): number[][][] {
+  const k = o.beams;
+  if (Number.isInteger(k) && k >= 1 && s.rows % k !== 0) throw new Error(`beam: ${s.rows} rows is not a multiple of ${k} beams`);
+  const images = s.rows / k;
+  // The search starts from one row per image: the first of each image's k rows.
+  const open = (): DecodeSession => {
+    if (k > 1) reorderRows(s, Array.from({ length: images }, (_, i) => i * k), device);
+    return s;
+  };
+  return runSearch(beamSearch(images, { ...stop(o.maxLength), beams: k, n: o.n, lengthPenalty: o.lengthPenalty }), sessionStep(open, device));
+}

@@ -1,8 +1,8 @@
 // A captioner on disk: a folder with captioner.json (the config) and model.safetensors, written
-// under a temporary name and renamed, so a crash leaves the old folder or the new one, never half.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic.js';
+// atomically (writeFolderAtomic), so a crash leaves the old folder or the new one, never half.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
 import { saveSafetensors } from '../../io/safetensors.js';
 import { parseCaptionerConfig } from './config.js';
 import { CoCaCaptioner } from './model.js';
@@ -17,16 +17,10 @@ export const CAPTIONER_WEIGHTS_FILE = 'model.safetensors';
  * @example saveCaptioner(model, 'runs/cap/captioner')
  */
 export function saveCaptioner(model: CoCaCaptioner, dir: string): void {
-  const final = resolve(dir), parent = dirname(final);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(final)}.tmp-${process.pid}`), old = join(parent, `.${basename(final)}.old-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  writeFileAtomic(join(tmp, CAPTIONER_CONFIG_FILE), JSON.stringify(model.cfg, null, 2) + '\n');
-  saveSafetensors(join(tmp, CAPTIONER_WEIGHTS_FILE), model.stateDict(), { format: 'pt', kind: 'zooclip-captioner' });
-  if (existsSync(final)) renameSync(final, old);
-  renameSync(tmp, final);
-  rmSync(old, { recursive: true, force: true });
+  writeFolderAtomic(dir, (tmp) => {
+    writeFileAtomic(join(tmp, CAPTIONER_CONFIG_FILE), JSON.stringify(model.cfg, null, 2) + '\n');
+    saveSafetensors(join(tmp, CAPTIONER_WEIGHTS_FILE), model.stateDict(), { format: 'pt', kind: 'zooclip-captioner' });
+  });
 }
 
 /**

@@ -5,13 +5,18 @@ import { keep, tensor, tidy, type Tensor } from '../../engine/index.js';
 import type { ImageKv, KvCache } from './decoder.js';
 import type { CoCaCaptioner } from './model.js';
 
-/** What the search strategies need of a model. */
+/** What the libtorch backend of the caption search (generation.ts) needs of a model. */
 export interface DecodeSession {
-  /** Rows being decoded. */
+  /** Rows the session was opened with (reorder changes how many it decodes). */
   readonly rows: number;
-  /** Next-token logits [rows, vocab] after ids [rows, t] (every token so far, the start token first). */
+  /**
+   * Next-token logits [R, columns] after ids [R, t] (every token so far, the start token first) of
+   * its R current rows: one column per token id of outputIds when set, else per vocabulary id.
+   */
   next(ids: Tensor): Tensor;
-  /** Row r continues from old row from[r] (beam search); `from` is int64 [rows]. */
+  /** The token id of each logits column (a captioner with output_ids: a few hundred of 49408). */
+  readonly outputIds?: readonly number[];
+  /** Row r continues from old row from[r]; `from` is int64 [R'] and may repeat rows (beams) or leave finished ones out. */
   reorder(from: Tensor): void;
   dispose(): void;
 }
@@ -39,12 +44,14 @@ export function captionerSession(model: CoCaCaptioner, imageTokens: Tensor, rowI
   if (kvCache) for (const t of [...kvCache.k, ...kvCache.v]) keep(t);
   return {
     rows: rowImage.length,
+    outputIds: dec.cfg.output_ids ?? undefined,
+    // Output-class logits only: the search reads them on the host, and the classes are ~100x fewer.
     next(ids: Tensor): Tensor {
       return tidy(() => {
-        if (!kvCache) return dec.forward(ids, kv, undefined, true).select(1, -1);
+        if (!kvCache) return dec.logits(dec.features(ids, kv, undefined, true).select(1, -1));
         const fresh = ids.size(1) - kvCache.length;
         if (fresh < 1) throw new Error(`decoder session: ${ids.size(1)} tokens given, ${kvCache.length} already cached`);
-        return dec.forward(ids.narrow(1, kvCache.length, fresh), kv, kvCache, true).select(1, -1);
+        return dec.logits(dec.features(ids.narrow(1, kvCache.length, fresh), kv, kvCache, true).select(1, -1));
       });
     },
     reorder(from: Tensor): void {

@@ -4,12 +4,12 @@
 // temporary name and renamed, so a crash leaves either a whole checkpoint or none (and a
 // .tmp-step-* folder, removed by the next save or run in that folder). Only finite weights are
 // saved, and loading is strict about keys, shapes, dtypes and finiteness.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { noGrad, wrap, type Tensor } from '../../engine/index.js';
 import { native } from '../../engine/native.js';
 import { loadSafetensors, saveSafetensors } from '../../io/safetensors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
 import type { Module } from '../../nn/module.js';
 import { firstNonFinite, type FiniteOptions } from '../../nn/load_check.js';
 import type { Optimizer } from '../../optim/optimizer.js';
@@ -47,8 +47,8 @@ export function nonFiniteState(t: Trainables): string | null {
   return opt ? `optimizer.safetensors '${opt}'` : null;
 }
 
-/** Leftovers of interrupted saves (saveCheckpoint's temporary folders). */
-const STALE = /^\.tmp-step-\d+-\d+$/;
+/** Leftovers of interrupted saves (saveCheckpoint's temporary folders; '.old': a replaced one, see writeFolderAtomic). */
+const STALE = /^\.tmp-step-\d+-\d+(\.old)?$/;
 
 /**
  * Removes the `.tmp-step-*` folders an interrupted saveCheckpoint left in `dir` (each one a whole
@@ -84,12 +84,10 @@ export function saveCheckpoint(dir: string, t: Trainables, state: StageState, ke
   if (bad) throw new Error(`saveCheckpoint ${final}: not written, ${bad} holds NaN/Inf`);
   mkdirSync(dir, { recursive: true });
   removeInterruptedSaves(dir);
-  const tmp = join(dir, `.tmp-${checkpointName(state.step)}-${process.pid}`);
-  mkdirSync(tmp);
-  writeTensors(tmp, t, { format: 'pt', step: String(state.step) });
-  writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
+  writeFolderAtomic(final, (tmp) => {
+    writeTensors(tmp, t, { format: 'pt', step: String(state.step) });
+    writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  }, { temp: join(dir, `.tmp-${checkpointName(state.step)}-${process.pid}`) });
   if (keep > 0) for (const old of listCheckpoints(dir).slice(0, -keep)) rmSync(join(dir, old), { recursive: true, force: true });
   return final;
 }
