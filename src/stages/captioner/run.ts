@@ -16,14 +16,14 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
 import { collectOutputIds } from './vocab.js';
 import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
-import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
+import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type StageState } from '../../training/checkpoint.js';
+import { MetricsLog, Progress, type MetricsLine } from '../../training/metrics.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
 import { readJsonFile } from '../../config/json_file.js';
 
-/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
+/** state.json of a captioner checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
 export interface CaptionerState {
   step: number;
   scheduler: { kind: 'warmup-cosine'; step: number };
@@ -140,8 +140,8 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   const vocab = arch.decoder_cfg.output_ids ? `${arch.decoder_cfg.output_ids.length} output tokens` : 'the full vocabulary';
   log(`zooclip train-captioner: ${c.model} (${(model.numParams() / 1e6).toFixed(2)} M params, ${vocab}), ${c.data}/${c.split}, held out: ${plan.describe}, ` +
     `batch ${c.batch}, ${c.steps} steps, device ${device}, ${getNumThreads()} threads`);
-  const state = (reason: CaptionerState['reason']): TrainState =>
-    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as unknown as TrainState;
+  const state = (reason: CaptionerState['reason']): StageState =>
+    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as StageState;
   let first = NaN, last = NaN;
   const t0 = performance.now(), startStep = step;
   try {

@@ -12,13 +12,13 @@ import {
   denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
   type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
 } from '../../dense/index.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
-import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
+import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type StageState } from '../../training/checkpoint.js';
+import { MetricsLog, Progress, type MetricsLine } from '../../training/metrics.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
-/** state.json of an expert checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
+/** state.json of an expert checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
 export interface ExpertState {
   step: number;
   scheduler: { kind: 'warmup-cosine'; step: number };
@@ -109,8 +109,8 @@ async function trainLoop(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<
   const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step);
   const loader = trainLoader(c, model.imageSize, x.resumed?.loader);
   const it = loader[Symbol.asyncIterator](), progress = new Progress(c.steps, x.log);
-  const state = (reason: ExpertState['reason']): TrainState =>
-    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as unknown as TrainState;
+  const state = (reason: ExpertState['reason']): StageState =>
+    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as StageState;
   let first = NaN, last = NaN;
   const t0 = performance.now(), startStep = step;
   try {

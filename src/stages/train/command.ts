@@ -2,7 +2,8 @@
 // parallel: `--nproc N` starts N local ranks (launchLocal), and a process started with torchrun's
 // variables (WORLD_SIZE > 1: torchrun, Slurm wrappers, launchLocal) trains as one rank of the job.
 import { resolveConfig, type TrainConfig } from './config.js';
-import { readState, resumeTarget } from './checkpoint.js';
+import { resumeTarget } from '../../training/checkpoint.js';
+import { readState } from './state.js';
 import type { TrainHooks } from './run.js';
 
 /** Every `--set` value of an argument list (`--set a=1`, `--set=a=1`), in order. */
@@ -27,7 +28,7 @@ export function withoutNproc(argv: readonly string[]): string[] {
 
 /**
  * Help of `zooclip train --resume` (src/cli/main.ts shows the train options): the rule of
- * resumeTarget (src/stages/train/checkpoint.ts) for where a resumed run writes.
+ * resumeTarget (src/training/checkpoint.ts) for where a resumed run writes.
  */
 export const RESUME_HELP = "continue from a checkpoint folder, or 'latest' (the newest under run.out/checkpoints). " +
   'A resumed run writes into --set run.out=DIR when given, else into the run the checkpoint sits in ' +

@@ -6,17 +6,17 @@
 // saved, and loading is strict about keys, shapes, dtypes and finiteness.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { noGrad, wrap, type Tensor } from '../../engine/index.js';
-import { native } from '../../engine/native.js';
-import { loadSafetensors, saveSafetensors } from '../../io/safetensors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
-import type { Module } from '../../nn/module.js';
-import { firstNonFinite, type FiniteOptions } from '../../nn/load_check.js';
-import type { Optimizer } from '../../optim/optimizer.js';
-import type { EMA } from '../../optim/ema.js';
+import { noGrad, wrap, type Tensor } from '../engine/index.js';
+import { native } from '../engine/native.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { Module } from '../nn/module.js';
+import { firstNonFinite, type FiniteOptions } from '../nn/load_check.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { EMA } from '../optim/ema.js';
 import type { StageState } from './state.js';
 
-export { readStageState, readState, type StageState, type TrainState } from './state.js';
+export { readStageState, type StageState } from './state.js';
 
 /** What a training loop hands to saveCheckpoint. */
 export interface Trainables { model: Module; opt: Optimizer<unknown>; ema: EMA | null }
