@@ -15,9 +15,9 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
 import { collectOutputIds } from './vocab.js';
 import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, readStageState, saveIfFinite, type StageState } from '../../training/checkpoint.js';
+import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState } from '../../training/checkpoint.js';
 import { MetricsLog, Progress } from '../../training/metrics.js';
-import { trainLoop, type LoopCounters, type LoopResult, type MicroLoss, type SaveReason, type TrainLoopSpec } from '../../training/loop.js';
+import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
@@ -105,19 +105,17 @@ interface CaptionerRun { model: CoCaCaptioner; opt: AdamW; plan: HoldoutPlan; re
 
 /** Steps from the resumed step (or 0) to c.steps through the training loop, checkpointing as configured. */
 async function trainSteps(c: CaptionerTrainConfig, x: CaptionerRun): Promise<LoopResult> {
-  const { model, opt } = x, ckptDir = join(c.out, 'checkpoints'), trainables = { model, opt, ema: null };
+  const { model, opt } = x;
   const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
   const loader = trainLoader(c, x.plan, model.imageSize, model.cfg.decoder_cfg.context_length, x.resumed?.loader);
   const it = loader[Symbol.asyncIterator]();
   x.log(x.describe);
-  const state = (reason: SaveReason, k: LoopCounters): StageState =>
-    ({ step: k.step, scheduler: { kind: 'warmup-cosine', step: k.step }, loader: loader.state(), skipped: k.skipped, reason, config: c });
   const spec: TrainLoopSpec<Batch> = {
     who: 'train-captioner', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf: captionerLossOf(model, x.device),
     disposeBatch: (b) => b.dispose(), steps: c.steps, start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch,
     clipGrad: c.clipGrad, log: x.log, logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
     describe: (values) => ({ loss: values, logitScale: captionerScale(model) }),
-    checkpoint: { every: c.checkpointEvery, save: (r, k) => saveIfFinite(ckptDir, trainables, state(r, k), c.keep), newest: () => newestCheckpointNote(ckptDir) },
+    checkpoint: checkpointPolicy(join(c.out, 'checkpoints'), { model, opt, ema: null }, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
   };
   try {
     return await trainLoop(spec, () => nextBatch(it));
@@ -141,13 +139,7 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   manualSeed(c.seed);
   const model = new CoCaCaptioner(arch).to(device).train();
   const opt = makeOptimizer(model, c);
-  let resumed: CaptionerState | undefined;
-  if (o.resume) {
-    const dir = findCheckpoint(o.resume, c.out);
-    resumed = readStageState(dir) as unknown as CaptionerState;
-    loadCheckpoint(dir, { model, opt, ema: null }, device);
-    log(`resumed from ${dir} at step ${resumed.step}`);
-  }
+  const resumed = o.resume ? resumeCheckpoint(o.resume, c.out, { model, opt, ema: null }, device, (dir) => readStageState(dir) as unknown as CaptionerState, log) : undefined;
   writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
   const vocab = arch.decoder_cfg.output_ids ? `${arch.decoder_cfg.output_ids.length} output tokens` : 'the full vocabulary';
   const describe = `zooclip train-captioner: ${c.model} (${(model.numParams() / 1e6).toFixed(2)} M params, ${vocab}), ${c.data}/${c.split}, held out: ${plan.describe}, ` +

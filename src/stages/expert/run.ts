@@ -11,9 +11,9 @@ import {
   denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
   type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
 } from '../../dense/index.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, readStageState, saveIfFinite, type StageState } from '../../training/checkpoint.js';
+import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState } from '../../training/checkpoint.js';
 import { MetricsLog, Progress } from '../../training/metrics.js';
-import { trainLoop, type LoopCounters, type LoopResult, type MicroLoss, type SaveReason, type TrainLoopSpec } from '../../training/loop.js';
+import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
 import { tarsIn } from '../../data/shards/folder.js';
@@ -73,14 +73,8 @@ export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string;
   const d = denseOptimizer(model, 'expert', { lr: c.lr, weightDecay: c.weightDecay });
   const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
   const ckptDir = join(c.out, 'checkpoints'), trainables = { model, opt: d.opt, ema: null };
-  let resumed: ExpertState | undefined;
   try {
-    if (o.resume) {
-      const dir = findCheckpoint(o.resume, c.out);
-      resumed = readStageState(dir) as unknown as ExpertState;
-      loadCheckpoint(dir, trainables, device);
-      log(`resumed from ${dir} at step ${resumed.step}`);
-    }
+    const resumed = o.resume ? resumeCheckpoint(o.resume, c.out, trainables, device, (dir) => readStageState(dir) as unknown as ExpertState, log) : undefined;
     writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
     log(`zooclip train-expert: ${task} on ${c.data}/${c.split}, tower ${built.modelName} + ${task === 'seg' ? c.segHead : task} head (${(model.numParams() / 1e6).toFixed(2)} M params), ` +
       `batch ${c.batch}, ${c.steps} steps, lr ${c.lr}, device ${device}, ${getNumThreads()} threads`);
@@ -115,14 +109,12 @@ async function trainSteps(model: DenseModel, c: ExpertTrainConfig, d: ReturnType
   Promise<{ firstLoss: number; lastLoss: number; imagesPerSec: number; seconds: number }> {
   const loader = trainLoader(c, model.imageSize, x.resumed?.loader);
   const it = loader[Symbol.asyncIterator]();
-  const state = (reason: SaveReason, k: LoopCounters): StageState =>
-    ({ step: k.step, scheduler: { kind: 'warmup-cosine', step: k.step }, loader: loader.state(), skipped: k.skipped, reason, config: c });
   const spec: TrainLoopSpec<Batch> = {
     who: 'train-expert', params: d.params, opt: d.opt, setLr: (s) => { const lr = schedule(s); setDenseLr(d, lr); return lr; },
     lossOf: expertLossOf(model, c.task as DenseTask, x.device), disposeBatch: (b) => b.dispose(), steps: c.steps,
     start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch, clipGrad: c.clipGrad, log: x.log,
     logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
-    checkpoint: { every: c.checkpointEvery, save: (r, k) => saveIfFinite(x.ckptDir, x.trainables, state(r, k), c.keep), newest: () => newestCheckpointNote(x.ckptDir) },
+    checkpoint: checkpointPolicy(x.ckptDir, x.trainables, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
   };
   let t: LoopResult;
   try {

@@ -15,11 +15,11 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { countsLine, teacherText, type Batch, type DataCounts, type LoaderState } from '../../data/loader/index.js';
 import { SkipStats } from '../../data/shards/skips.js';
 import type { TrainConfig } from './config.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, saveIfFinite } from '../../training/checkpoint.js';
+import { checkpointPolicy, clearInterruptedSaves, resumeCheckpoint, stageState } from '../../training/checkpoint.js';
 import { readState, type TrainState } from './state.js';
 import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
 import { MetricsLog, Progress } from '../../training/metrics.js';
-import { trainLoop, type CheckpointPolicy, type DescribeValues, type LoopCounters, type LoopResult, type MicroLoss, type SaveReason, type TrainLoopSpec } from '../../training/loop.js';
+import { trainLoop, type DescribeValues, type LoopCounters, type LoopResult, type MicroLoss, type SaveReason, type TrainLoopSpec } from '../../training/loop.js';
 import { microLoss, type GatherFeatures } from './step.js';
 import { attachTaskHeads } from './task_heads.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
@@ -168,17 +168,15 @@ interface RunContext { cfg: TrainConfig; share: RankShare; main: boolean; log: (
 /** Steps from the resumed step (or 0) to cfg.run.steps through the training loop, checkpointing on rank 0. */
 async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, resumed: TrainState | undefined): Promise<{ loop: LoopResult; data: DataCounts }> {
   const { cfg, share, main, hooks } = x, { model, opt, ema, schedule } = t;
-  const ckptDir = join(x.out, 'checkpoints'), trainables = { model, opt, ema };
   const lossOf = await clipLossOf(cfg, model, t.tasks, x.device, hooks.gatherFeatures);
   const tok = (s: string[]): Tensor => tokenize(s, model.cfg.text_cfg.context_length);
   const loader = (hooks.loader ?? trainLoader)(cfg, model.cfg.vision_cfg.image_size, tok, resumed ? loaderResume(resumed.loader, share) : undefined, share);
   const it = loader[Symbol.asyncIterator]();
   x.log(describeRun(cfg, model, t.tasks, share, x.device));
-  const state = (reason: SaveReason, c: LoopCounters): TrainState => ({
-    step: c.step, scheduler: { kind: 'warmup-cosine', step: c.step }, loader: loader.state(), skipped: c.skipped, badInARow: c.badInARow, samples: c.samples, reason, config: cfg,
-  });
+  const state = (reason: SaveReason, c: LoopCounters): TrainState =>
+    ({ ...stageState(reason, c, loader.state(), cfg, { badInARow: c.badInARow, samples: c.samples }), reason });
   // Only finite weights become checkpoints: resuming from one must not resume a divergence.
-  const checkpoint: CheckpointPolicy = { every: cfg.checkpoint.every, save: (r, c) => saveIfFinite(ckptDir, trainables, state(r, c), cfg.checkpoint.keep), newest: () => newestCheckpointNote(ckptDir) };
+  const checkpoint = checkpointPolicy(join(x.out, 'checkpoints'), { model, opt, ema }, { every: cfg.checkpoint.every, keep: cfg.checkpoint.keep }, state);
   const spec: TrainLoopSpec<Batch> = {
     who: 'train', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(), steps: cfg.run.steps,
     start: resumed && { step: resumed.step, skipped: resumed.skipped, badInARow: resumed.badInARow, samples: resumed.samples }, accum: cfg.data.accum, samplesPerStep: cfg.data.batch, clipGrad: cfg.optim.clipGrad, maxBadSteps: cfg.guard.maxBadSteps, ema, log: x.log,
@@ -209,13 +207,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     clearInterruptedSaves(join(x.out, 'checkpoints'), x.log);
   }
   const t = buildTrainables(cfg, x.device, hooks);
-  let resumed: TrainState | undefined;
-  if (o.resume) {
-    const dir = findCheckpoint(o.resume, x.out);
-    resumed = readState(dir);
-    loadCheckpoint(dir, { model: t.model, opt: t.opt, ema: t.ema }, x.device);
-    x.log(`resumed from ${dir} at step ${resumed.step}, writing into ${x.out}`);
-  }
+  const resumed = o.resume ? resumeCheckpoint(o.resume, x.out, { model: t.model, opt: t.opt, ema: t.ema }, x.device, readState, x.log, `, writing into ${x.out}`) : undefined;
   if (main) writeFileAtomic(join(x.out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
   try {
     const { loop, data } = await trainSteps(x, t, resumed);
