@@ -210,8 +210,18 @@ function periodicSave<B>(s: TrainLoopSpec<B>, run: Run): void {
   else s.log?.(`step ${step}: the weights are not finite (${saved.bad}); no checkpoint written`);
 }
 
+/** A spec's counts, checked before the first step; errors name the trainer and the option. */
+function checkSpec<B>(s: TrainLoopSpec<B>): void {
+  const mins: [string, number | undefined, number][] = [
+    ['steps', s.steps, 0], ['accum', s.accum ?? 1, 1], ['samplesPerStep', s.samplesPerStep, 0], ['logEvery', s.logEvery ?? 0, 0], ['maxBadSteps', s.maxBadSteps ?? 1, 1],
+  ];
+  for (const [k, v, min] of mins) if (!Number.isInteger(v) || v! < min) throw new Error(`${s.who}: training loop option ${k} must be an integer >= ${min}, got ${v}`);
+  if (s.checkpoint && !(Number.isInteger(s.checkpoint.every) && s.checkpoint.every >= 0)) throw new Error(`${s.who}: checkpoint every must be an integer >= 0, got ${s.checkpoint.every}`);
+}
+
 /** The loop itself, asking for each micro-batch with `yield`. */
 function* loopSteps<B>(s: TrainLoopSpec<B>): Generator<undefined, LoopResult, B> {
+  checkSpec(s);
   const c: LoopCounters = { step: 0, skipped: 0, badInARow: 0, samples: 0, ...s.start };
   const run: Run = { c, startStep: c.step, t0: performance.now(), first: NaN, last: NaN, checkpoint: '' };
   const logEvery = s.logEvery ?? 0;

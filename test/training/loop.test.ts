@@ -36,11 +36,11 @@ function lsq(w: Tensor): (b: Rows) => { total: Tensor; values: Record<string, nu
 function setup(): { w: Tensor; opt: SGD; spec: TrainLoopSpec<Rows>; done: () => void } {
   const w = keep(tensor([0, 0]).requiresGrad_());
   const opt = new SGD([w], { lr: 0.1 });
-  const spec: TrainLoopSpec<Rows> = { who: 'lsq', params: [w], opt, setLr: (s) => { opt.setLr(0.1); return 0.1 + s * 0; }, lossOf: lsq(w), steps: 30, samplesPerStep: 4 };
+  const spec: TrainLoopSpec<Rows> = { who: 'lsq', params: [w], opt, setLr: () => { opt.setLr(0.1); return 0.1; }, lossOf: lsq(w), steps: 30, samplesPerStep: 4 };
   return { w, opt, spec, done: () => { opt.dispose(); w.dispose(); } };
 }
 
-test('the sync and async drivers take identical steps; the loss falls; nothing leaks', async () => {
+test('the sync and async drivers take identical steps; the loss falls; nothing leaks', { timeout: 60_000 }, async () => {
   const before = liveTensors();
   const a = setup(), b = setup();
   const la: number[] = [], lb: number[] = [];
@@ -57,7 +57,7 @@ test('the sync and async drivers take identical steps; the loss falls; nothing l
   assert.equal(liveTensors(), before);
 });
 
-test('micro-batches: the loss sees each micro index, values are their mean, batches are disposed', () => {
+test('micro-batches: the loss sees each micro index, values are their mean, batches are disposed', { timeout: 60_000 }, () => {
   const s = setup();
   const seen: string[] = [], disposed: Rows[] = [];
   let n = 0;
@@ -72,7 +72,7 @@ test('micro-batches: the loss sees each micro index, values are their mean, batc
   s.done();
 });
 
-test('a non-finite step is skipped and counted; too many in a row save and stop', () => {
+test('a non-finite step is skipped and counted; too many in a row save and stop', { timeout: 60_000 }, () => {
   const s = setup(), lines: string[] = [];
   let wAt2: number[] = [];
   trainLoopSync({
@@ -89,7 +89,7 @@ test('a non-finite step is skipped and counted; too many in a row save and stop'
   s.done();
 });
 
-test('checkpoints every N steps and at the end, resumed counters, metrics lines at the log cadence', () => {
+test('checkpoints every N steps and at the end, resumed counters, metrics lines at the log cadence', { timeout: 60_000 }, () => {
   const s = setup(), out = mkdtempSync(join(tmpdir(), 'zc-loop-'));
   const saves: [SaveReason, LoopCounters][] = [];
   const r = trainLoopSync({
@@ -108,7 +108,7 @@ test('checkpoints every N steps and at the end, resumed counters, metrics lines 
   s.done();
 });
 
-test('ranks: a non-finite loss on another rank skips the step everywhere; logged values are the ranks\' mean', () => {
+test('ranks: a non-finite loss on another rank skips the step everywhere; logged values are the ranks\' mean', { timeout: 60_000 }, () => {
   const s = setup();
   const steps: { stepped: boolean; rows: number }[] = [];
   let synced = 0;
@@ -118,5 +118,13 @@ test('ranks: a non-finite loss on another rank skips the step everywhere; logged
   assert.deepEqual(steps.map((x) => x.stepped), [true, false, true]);
   assert.deepEqual(steps.map((x) => x.rows), [6, 6, 6]);
   assert.equal(synced, 2);
+  s.done();
+});
+
+test('bad loop options are errors naming the trainer and the option', { timeout: 10_000 }, () => {
+  const s = setup();
+  assert.throws(() => trainLoopSync({ ...s.spec, accum: 0 }, batchSource()), /^Error: lsq: training loop option accum must be an integer >= 1, got 0$/);
+  assert.throws(() => trainLoopSync({ ...s.spec, steps: 2.5 }, batchSource()), /lsq: training loop option steps must be an integer >= 0, got 2.5/);
+  assert.throws(() => trainLoopSync({ ...s.spec, checkpoint: { every: -1, save: () => ({ at: '' }), newest: () => '' } }, batchSource()), /lsq: checkpoint every must be an integer >= 0, got -1/);
   s.done();
 });

@@ -178,17 +178,23 @@ async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, 
   // Only finite weights become checkpoints: resuming from one must not resume a divergence.
   const checkpoint = checkpointPolicy(join(x.out, 'checkpoints'), { model, opt, ema }, { every: cfg.checkpoint.every, keep: cfg.checkpoint.keep }, state);
   const spec: TrainLoopSpec<Batch> = {
-    who: 'train', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(), steps: cfg.run.steps,
-    start: resumed && { step: resumed.step, skipped: resumed.skipped, badInARow: resumed.badInARow, samples: resumed.samples }, accum: cfg.data.accum, samplesPerStep: cfg.data.batch, clipGrad: cfg.optim.clipGrad, maxBadSteps: cfg.guard.maxBadSteps, ema, log: x.log,
-    hooks: { gradSync: hooks.gradSync, ranks: hooks.sumOverRanks && { sum: hooks.sumOverRanks, worldSize: share.worldSize }, corruptLoss: hooks.corruptLoss, afterStep: () => clampLogitScale(model.logit_scale) },
-    logEvery: cfg.run.logEvery, metrics: main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null, progress: main ? new Progress(cfg.run.steps, x.log) : null,
-    describe: describeClip, checkpoint: main ? checkpoint : undefined,
+    who: 'train', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(),
+    steps: cfg.run.steps, start: resumed && { step: resumed.step, skipped: resumed.skipped, badInARow: resumed.badInARow, samples: resumed.samples },
+    accum: cfg.data.accum, samplesPerStep: cfg.data.batch, clipGrad: cfg.optim.clipGrad, maxBadSteps: cfg.guard.maxBadSteps, ema, log: x.log,
+    hooks: {
+      gradSync: hooks.gradSync, ranks: hooks.sumOverRanks && { sum: hooks.sumOverRanks, worldSize: share.worldSize }, corruptLoss: hooks.corruptLoss,
+      afterStep: () => clampLogitScale(model.logit_scale),
+    },
+    logEvery: cfg.run.logEvery, metrics: main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null,
+    progress: main ? new Progress(cfg.run.steps, x.log) : null, describe: describeClip, checkpoint: main ? checkpoint : undefined,
   };
+  let loop: LoopResult;
   try {
-    return { loop: await trainLoop(spec, () => nextBatch(it)), data: dataCounts(loader) };
+    loop = await trainLoop(spec, () => nextBatch(it));
   } finally {
     await loader.close();
   }
+  return { loop, data: dataCounts(loader) };
 }
 
 /**
