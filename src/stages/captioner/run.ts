@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
 import { collectOutputIds } from './vocab.js';
 import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
-import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState } from '../../training/checkpoint.js';
+import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState, type StageState } from '../../training/checkpoint.js';
 import { MetricsLog, Progress } from '../../training/metrics.js';
 import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { CaptionerTrainConfig } from './config.js';
@@ -24,13 +24,8 @@ import { tarsIn } from '../../data/shards/folder.js';
 import { readJsonFile } from '../../config/json_file.js';
 
 /** state.json of a captioner checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
-export interface CaptionerState {
-  step: number;
-  scheduler: { kind: 'warmup-cosine'; step: number };
-  loader: LoaderState;
-  skipped: number;
+export interface CaptionerState extends StageState<CaptionerTrainConfig> {
   reason: 'periodic' | 'final';
-  config: CaptionerTrainConfig;
 }
 
 /** What a run reports (also result.json). */

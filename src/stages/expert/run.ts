@@ -11,7 +11,7 @@ import {
   denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
   type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
 } from '../../dense/index.js';
-import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState } from '../../training/checkpoint.js';
+import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState, type StageState } from '../../training/checkpoint.js';
 import { MetricsLog, Progress } from '../../training/metrics.js';
 import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { ExpertTrainConfig } from './config.js';
@@ -19,13 +19,8 @@ import { buildExpertModel } from './model.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
 /** state.json of an expert checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
-export interface ExpertState {
-  step: number;
-  scheduler: { kind: 'warmup-cosine'; step: number };
-  loader: LoaderState;
-  skipped: number;
+export interface ExpertState extends StageState<ExpertTrainConfig> {
   reason: 'periodic' | 'final';
-  config: ExpertTrainConfig;
 }
 
 /** What a run reports (also result.json). */
