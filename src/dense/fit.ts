@@ -1,15 +1,15 @@
 // Training a dense model on a split held in memory, with a fixed schedule (warmup + cosine),
 // seeded batch order and AdamW: probes (frozen tower, head on cached features or on features
 // computed per batch), finetuning (tower at a scaled lr) and short expert runs.
-import { noGrad, tidy } from '../engine/index.js';
+import { noGrad } from '../engine/index.js';
 import { Rng } from '../data/loader/index.js';
-import { clipGradNorm, gradsFinite } from '../optim/clip_grad.js';
 import { warmupCosine } from '../optim/schedule.js';
 import type { DenseModel } from './model.js';
 import type { DenseSet } from './memory_set.js';
 import { takeBatch } from './memory_set.js';
 import { taskLoss } from './loss.js';
 import { denseOptimizer, setDenseLr, type DenseMode } from './optim.js';
+import { trainLoopSync, type LoopResult, type TrainLoopSpec } from '../training/loop.js';
 
 /** A fixed training schedule. */
 export interface FitOptions {
@@ -83,29 +83,26 @@ export function fitOnSet(model: DenseModel, set: DenseSet, indices: readonly num
   const next = batchOrder(indices, batch, o.seed);
   if (probe) { model.visual.eval(); model.head.train(); } else model.train();
   const losses: number[] = [];
-  let skipped = 0;
-  const t0 = performance.now();
+  const spec: TrainLoopSpec<number[]> = {
+    who: 'dense fit', params: d.params, opt: d.opt, setLr: (step) => { const lr = schedule(step); setDenseLr(d, lr); return lr; },
+    lossOf: (idx) => {
+      const b = takeBatch(set, idx, task);
+      const out = probe ? model.headForward(cached ? b.features! : noGrad(() => model.features(b.images!)), size) : model.forward(b.images!);
+      const l = taskLoss(model.spec, out, b.labels, o.device);
+      return { total: l, values: { total: l.item() } };
+    },
+    steps: o.steps, samplesPerStep: batch, clipGrad: o.clipGrad ?? 1,
+    onStep: (r) => {
+      losses.push(r.values.total!);
+      if (o.log && o.logEvery && (r.step % o.logEvery === 0 || r.step === o.steps)) o.log(`  ${task} ${o.mode} step ${r.step}/${o.steps} loss ${r.values.total!.toFixed(4)}`);
+    },
+  };
+  let r: LoopResult;
   try {
-    for (let step = 0; step < o.steps; step++) {
-      setDenseLr(d, schedule(step));
-      const idx = next();
-      const loss = tidy(() => {
-        const b = takeBatch(set, idx, task);
-        const out = probe ? model.headForward(cached ? b.features! : noGrad(() => model.features(b.images!)), size) : model.forward(b.images!);
-        const l = taskLoss(model.spec, out, b.labels, o.device);
-        const v = l.item();
-        if (Number.isFinite(v)) l.backward();
-        return v;
-      });
-      const ok = Number.isFinite(loss) && Number.isFinite(clipGradNorm(d.params, (o.clipGrad ?? 1) > 0 ? o.clipGrad ?? 1 : Infinity)) && gradsFinite(d.params);
-      if (ok) d.opt.step(); else skipped++;
-      d.opt.zeroGrad();
-      losses.push(loss);
-      if (o.log && o.logEvery && ((step + 1) % o.logEvery === 0 || step + 1 === o.steps)) o.log(`  ${task} ${o.mode} step ${step + 1}/${o.steps} loss ${loss.toFixed(4)}`);
-    }
+    r = trainLoopSync(spec, next);
   } finally {
     d.opt.dispose();
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const skipped = r.counters.skipped, seconds = r.seconds;
   return { steps: o.steps, losses, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!, skipped, seconds, imagesPerSec: (o.steps * batch) / seconds };
 }

@@ -9,7 +9,7 @@ import { createModel, type CLIP } from '../models/clip.js';
 import { listModels } from '../models/config.js';
 import { loadSafetensors } from '../io/safetensors.js';
 import { CONFIG_FILE, DENSE_PREFIX, loadOpenClip } from '../io/checkpoint.js';
-import { listCheckpoints, readStageState } from '../stages/train/checkpoint.js';
+import { listCheckpoints, readStageState } from '../training/checkpoint.js';
 
 /** What was loaded, for the report's setup table. */
 export interface LoadedModel {

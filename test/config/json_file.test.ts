@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { parseJsonText, readJsonFile } from '../../src/config/json_file.js';
 import { resolveConfig } from '../../src/stages/train/config.js';
 import { resolveDemoConfig } from '../../src/stages/demo/config.js';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { planResume } from '../../src/stages/import/resume.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zc-json-'));

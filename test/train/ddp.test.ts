@@ -12,7 +12,7 @@ import { cat } from '../../src/engine/index.js';
 import type { Batch } from '../../src/data/loader/index.js';
 import { runTrain, type TrainLoader } from '../../src/stages/train/run.js';
 import { trainLoader } from '../../src/stages/train/data.js';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { tinyConfig, tinySets, tinyWorld } from './world.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runTrain } from '../../src/stages/train/run.js';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { readShards, ShardWriter } from '../../src/data/shards/index.js';
 import { writeNpz } from '../../src/data/shards/npz.js';
 import { syntheticCaptions } from '../../src/data/loader/captions.js';

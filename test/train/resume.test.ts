@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { tinySets, tinyWorld } from './world.js';
 
 const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');

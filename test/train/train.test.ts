@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runTrain } from '../../src/stages/train/run.js';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { SafetensorsReader } from '../../src/io/safetensors.js';
 import { tinyConfig, tinyWorld } from './world.js';
 

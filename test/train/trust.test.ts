@@ -11,7 +11,7 @@ import { noGrad } from '../../src/engine/index.js';
 import type { CLIP } from '../../src/models/clip.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
 import { runTrain } from '../../src/stages/train/run.js';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { tinyConfig, tinyWorld } from './world.js';
 
 const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');

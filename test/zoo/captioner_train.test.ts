@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { runSynth } from '../../src/stages/synth/run.js';
 import { resolveCaptionerConfig } from '../../src/stages/captioner/config.js';
 import { runTrainCaptioner } from '../../src/stages/captioner/run.js';
-import { readMetrics } from '../../src/stages/train/metrics.js';
+import { readMetrics } from '../../src/training/metrics.js';
 import { loadZooclipCaptioner } from '../../src/zoo/captioner_zooclip.js';
 import { DEFAULT_CAPTION_OPTIONS } from '../../src/zoo/types.js';
 

@@ -32,7 +32,8 @@ async function trainConfig(o: Record<string, unknown>, sets: readonly string[]):
   if (!resume) return { cfg: resolveConfig({ preset: o.preset as string, sets }) };
   // The checkpoint's config wins (so the run continues as it was), with this command's --set on
   // top, except for where it writes: a copied checkpoint must not write into the run it came from.
-  const { readState, resumeTarget } = await import('../../stages/train/checkpoint.js');
+  const { resumeTarget } = await import('../../training/checkpoint.js');
+  const { readState } = await import('../../stages/train/state.js');
   const out = resolveConfig({ preset: o.preset as string }).run.out;
   const target = resumeTarget(resume, { out, explicitOut: explicitRunOut(sets), flag: '--set run.out=DIR' });
   const cfg = resolveConfig({ base: readState(target.checkpoint).config, sets });

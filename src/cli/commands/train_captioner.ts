@@ -20,7 +20,7 @@ export async function trainCaptionerCommand(o: Record<string, unknown>): Promise
   if (resume) {
     // As `zooclip train --resume` (resumeTarget): the checkpoint's config with this command's
     // options on top, writing into --out or the run the checkpoint sits in, never the recorded out.
-    const { readStageState, resumeTarget } = await import('../../stages/train/checkpoint.js');
+    const { readStageState, resumeTarget } = await import('../../training/checkpoint.js');
     const target = resumeTarget(resume, { out: cfg.out, explicitOut: given.out, flag: '--out DIR' });
     cfg = resolveCaptionerConfig({ ...(readStageState(target.checkpoint).config as CaptionerTrainConfig), ...given, out: target.out });
     resume = target.checkpoint;

@@ -27,7 +27,7 @@ export async function trainExpertCommand(o: Record<string, unknown>): Promise<vo
   if (resume) {
     // As `zooclip train --resume` (resumeTarget): the checkpoint's config with this command's
     // options on top, writing into --out or the run the checkpoint sits in, never the recorded out.
-    const { readStageState, resumeTarget } = await import('../../stages/train/checkpoint.js');
+    const { readStageState, resumeTarget } = await import('../../training/checkpoint.js');
     if (resume === 'latest' && !given.out && !given.task) throw new Error('train-expert: --resume latest needs --out (or --task, for the default runs/expert-<task>)');
     const target = resumeTarget(resume, { out: given.out || `runs/expert-${given.task}`, explicitOut: given.out || undefined, flag: '--out DIR' });
     cfg = resolveExpertConfig({ ...(readStageState(target.checkpoint).config as ExpertTrainConfig), ...given, out: target.out });

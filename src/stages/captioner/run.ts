@@ -4,33 +4,28 @@
 // final captioner folder (out/captioner) and captions held-out images next to their truth.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy, type Tensor } from '../../engine/index.js';
+import { defaultDevice, getNumThreads, manualSeed, setNumThreads, type Tensor } from '../../engine/index.js';
 import { Loader, type Batch, type LoaderState } from '../../data/loader/index.js';
 import { readShards } from '../../data/shards/index.js';
 import { tokenize } from '../../tokenizer/index.js';
 import { AdamW } from '../../optim/adamw.js';
 import { splitDecay } from '../../optim/param_groups.js';
-import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
 import { applySchedule, warmupCosine } from '../../optim/schedule.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { CoCaCaptioner, getCaptionerConfig, parseCaptionerConfig, saveCaptioner, type CaptionerCfg } from '../../models/captioner/index.js';
 import { collectOutputIds } from './vocab.js';
 import { ZooclipCaptioner } from '../../zoo/captioner_zooclip.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
-import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
+import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState, type StageState } from '../../training/checkpoint.js';
+import { MetricsLog, Progress } from '../../training/metrics.js';
+import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
 import { readJsonFile } from '../../config/json_file.js';
 
-/** state.json of a captioner checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
-export interface CaptionerState {
-  step: number;
-  scheduler: { kind: 'warmup-cosine'; step: number };
-  loader: LoaderState;
-  skipped: number;
+/** state.json of a captioner checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
+export interface CaptionerState extends StageState<CaptionerTrainConfig> {
   reason: 'periodic' | 'final';
-  config: CaptionerTrainConfig;
 }
 
 /** What a run reports (also result.json). */
@@ -87,23 +82,41 @@ function makeOptimizer(model: CoCaCaptioner, c: CaptionerTrainConfig): AdamW {
   ], { lr: c.lr, weightDecay: c.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6 });
 }
 
-/** One optimizer step on a batch (disposed here); a non-finite loss or gradient skips the update. */
-function trainStep(model: CoCaCaptioner, opt: AdamW, params: Tensor[], b: Batch, c: CaptionerTrainConfig, device: string): { values: Record<string, number>; stepped: boolean } {
-  let values: Record<string, number>;
+/** The captioner's loss on a loader batch (caption cross-entropy, plus the contrastive term when the model has one). */
+function captionerLossOf(model: CoCaCaptioner, device: string): (b: Batch) => MicroLoss {
+  return (b) => {
+    const r = model.loss(b.images.to(device), b.tokens!.to(device));
+    return { total: r.total, values: r.values as Record<string, number> };
+  };
+}
+
+/** The logged logit scale: exp of the (clamped) parameter, when the captioner has a contrastive term. */
+function captionerScale(model: CoCaCaptioner): number {
+  return model.logit_scale ? Math.exp(Math.min(model.logit_scale.item(), Math.log(100))) : NaN;
+}
+
+/** What the training steps need besides the config. */
+interface CaptionerRun { model: CoCaCaptioner; opt: AdamW; plan: HoldoutPlan; resumed?: CaptionerState; device: string; log: (s: string) => void; describe: string }
+
+/** Steps from the resumed step (or 0) to c.steps through the training loop, checkpointing as configured. */
+async function trainSteps(c: CaptionerTrainConfig, x: CaptionerRun): Promise<LoopResult> {
+  const { model, opt } = x;
+  const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
+  const loader = trainLoader(c, x.plan, model.imageSize, model.cfg.decoder_cfg.context_length, x.resumed?.loader);
+  const it = loader[Symbol.asyncIterator]();
+  x.log(x.describe);
+  const spec: TrainLoopSpec<Batch> = {
+    who: 'train-captioner', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf: captionerLossOf(model, x.device),
+    disposeBatch: (b) => b.dispose(), steps: c.steps, start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch,
+    clipGrad: c.clipGrad, log: x.log, logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
+    describe: (values) => ({ loss: values, logitScale: captionerScale(model) }),
+    checkpoint: checkpointPolicy(join(c.out, 'checkpoints'), { model, opt, ema: null }, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
+  };
   try {
-    values = tidy(() => {
-      const r = model.loss(b.images.to(device), b.tokens!.to(device));
-      if (Number.isFinite(r.values.total)) r.total.backward();
-      return r.values as Record<string, number>;
-    });
+    return await trainLoop(spec, () => nextBatch(it));
   } finally {
-    b.dispose();
+    await loader.close();
   }
-  const norm = Number.isFinite(values.total) ? clipGradNorm(params, c.clipGrad > 0 ? c.clipGrad : Infinity) : NaN;
-  const stepped = Number.isFinite(norm) && gradsFinite(params);
-  if (stepped) opt.step();
-  opt.zeroGrad();
-  return { values, stepped };
 }
 
 /**
@@ -120,64 +133,26 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   const arch = await architecture(c, plan, o.resume !== undefined);
   manualSeed(c.seed);
   const model = new CoCaCaptioner(arch).to(device).train();
-  const opt = makeOptimizer(model, c), params = model.parameters();
-  const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
-  const ckptDir = join(c.out, 'checkpoints'), trainables = { model, opt, ema: null };
-  let resumed: CaptionerState | undefined;
-  if (o.resume) {
-    const dir = findCheckpoint(o.resume, c.out);
-    resumed = readStageState(dir) as unknown as CaptionerState;
-    loadCheckpoint(dir, trainables, device);
-    log(`resumed from ${dir} at step ${resumed.step}`);
-  }
-  let step = resumed?.step ?? 0, skipped = resumed?.skipped ?? 0;
+  const opt = makeOptimizer(model, c);
+  const resumed = o.resume ? resumeCheckpoint(o.resume, c.out, { model, opt, ema: null }, device, (dir) => readStageState(dir) as unknown as CaptionerState, log) : undefined;
   writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
-  const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), resumed?.step);
-  const ctx = model.cfg.decoder_cfg.context_length;
-  const loader = trainLoader(c, plan, model.imageSize, ctx, resumed?.loader);
-  const it = loader[Symbol.asyncIterator]();
-  const progress = new Progress(c.steps, log);
   const vocab = arch.decoder_cfg.output_ids ? `${arch.decoder_cfg.output_ids.length} output tokens` : 'the full vocabulary';
-  log(`zooclip train-captioner: ${c.model} (${(model.numParams() / 1e6).toFixed(2)} M params, ${vocab}), ${c.data}/${c.split}, held out: ${plan.describe}, ` +
-    `batch ${c.batch}, ${c.steps} steps, device ${device}, ${getNumThreads()} threads`);
-  const state = (reason: CaptionerState['reason']): TrainState =>
-    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as unknown as TrainState;
-  let first = NaN, last = NaN;
-  const t0 = performance.now(), startStep = step;
+  const describe = `zooclip train-captioner: ${c.model} (${(model.numParams() / 1e6).toFixed(2)} M params, ${vocab}), ${c.data}/${c.split}, held out: ${plan.describe}, ` +
+    `batch ${c.batch}, ${c.steps} steps, device ${device}, ${getNumThreads()} threads`;
   try {
-    while (step < c.steps) {
-      const ts = performance.now();
-      const lr = applySchedule(opt, schedule, step);
-      const { values, stepped } = trainStep(model, opt, params, await nextBatch(it), c, device);
-      if (!stepped) { skipped++; log(`step ${step}: non-finite loss or gradients, skipped (${skipped} in all)`); }
-      step++;
-      if (step % c.logEvery === 0 || step === c.steps) {
-        const stepMs = performance.now() - ts;
-        const scale = model.logit_scale ? Math.exp(Math.min(model.logit_scale.item(), Math.log(100))) : NaN;
-        const line: MetricsLine = { step, loss: values, lr, logitScale: scale, temperature: 1 / scale, imagesPerSec: c.batch / (stepMs / 1000), stepMs,
-          rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped };
-        if (Number.isNaN(first)) first = values.total!;
-        last = values.total!;
-        metrics.write(line);
-        progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
-      }
-      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps) saveCheckpoint(ckptDir, trainables, state('periodic'), c.keep);
-    }
-    progress.done();
-    saveCheckpoint(ckptDir, trainables, state('final'), c.keep);
+    const t = await trainSteps(c, { model, opt, plan, resumed, device, log, describe });
+    const captioner = join(c.out, 'captioner');
+    saveCaptioner(model, captioner);
+    const heldOut = await heldOutReport(model, c, plan, device, log);
+    const steps = t.counters.step;
+    const result: CaptionerTrainResult = { steps, firstLoss: t.firstLoss, lastLoss: t.lastLoss, imagesPerSec: ((steps - t.startStep) * c.batch) / t.seconds, seconds: t.seconds, captioner, heldOut };
+    writeFileAtomic(join(c.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    log(`done: ${steps} steps in ${t.seconds.toFixed(1)} s (${result.imagesPerSec.toFixed(0)} img/s), loss ${t.firstLoss.toFixed(4)} -> ${t.lastLoss.toFixed(4)}, captioner ${captioner}`);
+    return result;
   } finally {
-    await loader.close();
+    opt.dispose();
+    model.dispose();
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const captioner = join(c.out, 'captioner');
-  saveCaptioner(model, captioner);
-  const heldOut = await heldOutReport(model, c, plan, device, log);
-  opt.dispose();
-  model.dispose();
-  const result: CaptionerTrainResult = { steps: step, firstLoss: first, lastLoss: last, imagesPerSec: ((step - startStep) * c.batch) / seconds, seconds, captioner, heldOut };
-  writeFileAtomic(join(c.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-  log(`done: ${step} steps in ${seconds.toFixed(1)} s (${result.imagesPerSec.toFixed(0)} img/s), loss ${first.toFixed(4)} -> ${last.toFixed(4)}, captioner ${captioner}`);
-  return result;
 }
 
 function pct(x: number): string {

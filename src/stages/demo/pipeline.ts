@@ -17,7 +17,7 @@ import { pretrainVariant, SPLITS } from './pretrain.js';
 import { demoReport } from './report.js';
 import { stage, stageSeconds } from './stage.js';
 import { captionWeb, labelWeb, splitDir, templateCaptions, trainCaptioner, truthLabels, worldDir } from './zoo.js';
-import { listCheckpoints } from '../train/checkpoint.js';
+import { listCheckpoints } from '../../training/checkpoint.js';
 
 /** What the demo wrote. */
 export interface DemoResult { report: string; json: string; claims: { id: string; verdict: string }[] }

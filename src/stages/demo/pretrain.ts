@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { resolveConfig } from '../train/config.js';
 import { runTrain, type TrainResult } from '../train/run.js';
-import { listCheckpoints } from '../train/checkpoint.js';
+import { listCheckpoints } from '../../training/checkpoint.js';
 import type { DemoConfig, Variant } from './config.js';
 
 /** The world splits the pipeline writes for pretraining. */

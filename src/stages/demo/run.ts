@@ -9,7 +9,7 @@ import { parseClipConfig } from '../../models/config.js';
 import { clipLoss } from '../../losses/contrastive.js';
 import { AdamW } from '../../optim/adamw.js';
 import { splitDecay } from '../../optim/param_groups.js';
-import { clipGradNorm } from '../../optim/clip_grad.js';
+import { trainLoopSync } from '../../training/loop.js';
 import { saveSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { COLOURS, QUADRANTS, TOY_CONTEXT, TOY_VOCAB, rng, toyBatch, toyCaption } from './toy_pairs.js';
@@ -39,6 +39,15 @@ function zeroShot(model: CLIP, seed: number, device: string): number {
   }));
 }
 
+/** The toy's learning rate at (1-based) step: 10 warmup steps, then cosine to 0 at `steps`. */
+function toyLr(step: number, steps: number): number {
+  return 2e-3 * Math.min(1, step / 10) * 0.5 * (1 + Math.cos((Math.PI * step) / steps));
+}
+
+/**
+ * Trains the toy CLIP through the shared training loop and reports zero-shot accuracy before and after.
+ * @example const { before, after } = runDemo({ steps: 60, batch: 64, out: '/tmp/demo', seed: 0 });
+ */
 export function runDemo(o: DemoOptions): { before: number; after: number; losses: number[] } {
   const log = o.log ?? console.log;
   const device = o.device ?? defaultDevice();
@@ -57,25 +66,21 @@ export function runDemo(o: DemoOptions): { before: number; after: number; losses
   const next = rng(o.seed);
   const losses: number[] = [];
   const t0 = performance.now();
-  for (let step = 1; step <= o.steps; step++) {
-    const lr = 2e-3 * Math.min(1, step / 10) * 0.5 * (1 + Math.cos((Math.PI * step) / o.steps));
-    opt.setLr(lr);
-    const loss = tidy(() => {
+  trainLoopSync({
+    who: 'demo', params: model.parameters(), opt, setLr: (s) => { const lr = toyLr(s + 1, o.steps); opt.setLr(lr); return lr; }, steps: o.steps, samplesPerStep: o.batch, clipGrad: 1,
+    lossOf: () => {
       const { images, ids } = toyBatch(o.batch, IMAGE, next);
       const out = model.forward(images.to(device), ids.to(device));
       const l = clipLoss(out.imageFeatures, out.textFeatures, out.logitScale);
-      l.backward();
-      return l.item();
-    });
-    clipGradNorm(model.parameters(), 1.0);
-    opt.step();
-    opt.zeroGrad();
-    losses.push(loss);
-    if (step % 10 === 0 || step === o.steps) {
+      return { total: l, values: { total: l.item() } };
+    },
+    onStep: ({ step, values, lr }) => {
+      losses.push(values.total!);
+      if (step % 10 !== 0 && step !== o.steps) return;
       const rate = (step * o.batch) / ((performance.now() - t0) / 1000);
-      log(`step ${step}/${o.steps}  loss ${loss.toFixed(4)}  lr ${lr.toExponential(2)}  ${rate.toFixed(0)} img/s`);
-    }
-  }
+      log(`step ${step}/${o.steps}  loss ${values.total!.toFixed(4)}  lr ${lr.toExponential(2)}  ${rate.toFixed(0)} img/s`);
+    },
+  }, () => undefined);
   const after = zeroShot(model, 999, device);
   log(`zero-shot accuracy after ${o.steps} steps: ${(after * 100).toFixed(1)}%`);
   mkdirSync(o.out, { recursive: true });

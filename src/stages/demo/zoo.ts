@@ -14,7 +14,7 @@ import { runLabel } from '../label/run.js';
 import type { DemoConfig } from './config.js';
 import { SPLITS } from './pretrain.js';
 import { shardsIn } from '../train/data.js';
-import { listCheckpoints } from '../train/checkpoint.js';
+import { listCheckpoints } from '../../training/checkpoint.js';
 
 const LABEL_FIELDS = ['seg.png', 'depth.png', 'normal.png', 'det.json'] as const;
 

@@ -3,29 +3,24 @@
 // checkpoints and metrics.jsonl; scores it on the held-out split; writes the expert folder.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy } from '../../engine/index.js';
+import { defaultDevice, getNumThreads, manualSeed, setNumThreads } from '../../engine/index.js';
 import { Loader, OPENAI_MEAN, OPENAI_STD, shardSource, type Batch, type LoaderState } from '../../data/loader/index.js';
-import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
 import { warmupCosine } from '../../optim/schedule.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
   denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
   type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
 } from '../../dense/index.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
-import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
+import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState, type StageState } from '../../training/checkpoint.js';
+import { MetricsLog, Progress } from '../../training/metrics.js';
+import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
-/** state.json of an expert checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
-export interface ExpertState {
-  step: number;
-  scheduler: { kind: 'warmup-cosine'; step: number };
-  loader: LoaderState;
-  skipped: number;
+/** state.json of an expert checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
+export interface ExpertState extends StageState<ExpertTrainConfig> {
   reason: 'periodic' | 'final';
-  config: ExpertTrainConfig;
 }
 
 /** What a run reports (also result.json). */
@@ -73,18 +68,12 @@ export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string;
   const d = denseOptimizer(model, 'expert', { lr: c.lr, weightDecay: c.weightDecay });
   const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
   const ckptDir = join(c.out, 'checkpoints'), trainables = { model, opt: d.opt, ema: null };
-  let resumed: ExpertState | undefined;
   try {
-    if (o.resume) {
-      const dir = findCheckpoint(o.resume, c.out);
-      resumed = readStageState(dir) as unknown as ExpertState;
-      loadCheckpoint(dir, trainables, device);
-      log(`resumed from ${dir} at step ${resumed.step}`);
-    }
+    const resumed = o.resume ? resumeCheckpoint(o.resume, c.out, trainables, device, (dir) => readStageState(dir) as unknown as ExpertState, log) : undefined;
     writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
     log(`zooclip train-expert: ${task} on ${c.data}/${c.split}, tower ${built.modelName} + ${task === 'seg' ? c.segHead : task} head (${(model.numParams() / 1e6).toFixed(2)} M params), ` +
       `batch ${c.batch}, ${c.steps} steps, lr ${c.lr}, device ${device}, ${getNumThreads()} threads`);
-    const t = await trainLoop(model, c, d, schedule, { ckptDir, trainables, resumed, device, log });
+    const t = await trainSteps(model, c, d, schedule, { ckptDir, trainables, resumed, device, log });
     const ev = await evaluate(model, c, device, log);
     const expert = join(c.out, 'expert');
     saveExpert(model, manifest(c, built, t, ev), expert);
@@ -101,57 +90,35 @@ export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string;
 
 interface LoopContext { ckptDir: string; trainables: { model: DenseModel; opt: ReturnType<typeof denseOptimizer>['opt']; ema: null }; resumed?: ExpertState; device: string; log: (s: string) => void }
 
-/** The training steps from the resumed step (or 0) to c.steps; returns loss and throughput figures. */
-async function trainLoop(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<typeof denseOptimizer>, schedule: (s: number) => number, x: LoopContext):
+/** The expert's supervised loss on a loader batch; its value is logged as `total` and under the task's name. */
+function expertLossOf(model: DenseModel, task: DenseTask, device: string): (b: Batch) => MicroLoss {
+  return (b) => {
+    const l = taskLoss(model.spec, model.forward(b.images.to(device)), labelsOf(b, task), device);
+    const v = l.item();
+    return { total: l, values: { total: v, [task]: v } };
+  };
+}
+
+/** The training steps from the resumed step (or 0) to c.steps through the training loop; returns loss and throughput figures. */
+async function trainSteps(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<typeof denseOptimizer>, schedule: (s: number) => number, x: LoopContext):
   Promise<{ firstLoss: number; lastLoss: number; imagesPerSec: number; seconds: number }> {
-  const task = c.task as DenseTask;
-  let step = x.resumed?.step ?? 0, skipped = x.resumed?.skipped ?? 0;
-  const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step);
   const loader = trainLoader(c, model.imageSize, x.resumed?.loader);
-  const it = loader[Symbol.asyncIterator](), progress = new Progress(c.steps, x.log);
-  const state = (reason: ExpertState['reason']): TrainState =>
-    ({ step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, reason, config: c }) as unknown as TrainState;
-  let first = NaN, last = NaN;
-  const t0 = performance.now(), startStep = step;
+  const it = loader[Symbol.asyncIterator]();
+  const spec: TrainLoopSpec<Batch> = {
+    who: 'train-expert', params: d.params, opt: d.opt, setLr: (s) => { const lr = schedule(s); setDenseLr(d, lr); return lr; },
+    lossOf: expertLossOf(model, c.task as DenseTask, x.device), disposeBatch: (b) => b.dispose(), steps: c.steps,
+    start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch, clipGrad: c.clipGrad, log: x.log,
+    logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
+    checkpoint: checkpointPolicy(x.ckptDir, x.trainables, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
+  };
+  let t: LoopResult;
   try {
-    while (step < c.steps) {
-      const ts = performance.now(), lr = schedule(step);
-      setDenseLr(d, lr);
-      const b = await nextBatch(it);
-      let loss: number;
-      try {
-        loss = tidy(() => {
-          const l = taskLoss(model.spec, model.forward(b.images.to(x.device)), labelsOf(b, task), x.device);
-          const v = l.item();
-          if (Number.isFinite(v)) l.backward();
-          return v;
-        });
-      } finally {
-        b.dispose();
-      }
-      const norm = Number.isFinite(loss) ? clipGradNorm(d.params, c.clipGrad > 0 ? c.clipGrad : Infinity) : NaN;
-      if (Number.isFinite(norm) && gradsFinite(d.params)) d.opt.step();
-      else { skipped++; x.log(`step ${step}: non-finite loss or gradients, skipped (${skipped} in all)`); }
-      d.opt.zeroGrad();
-      step++;
-      if (step % c.logEvery === 0 || step === c.steps) {
-        const stepMs = performance.now() - ts;
-        const line: MetricsLine = { step, loss: { total: loss, [task]: loss }, lr, logitScale: NaN, temperature: NaN, imagesPerSec: c.batch / (stepMs / 1000), stepMs,
-          rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped };
-        if (Number.isNaN(first)) first = loss;
-        last = loss;
-        metrics.write(line);
-        progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
-      }
-      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0 && step < c.steps) saveCheckpoint(x.ckptDir, x.trainables, state('periodic'), c.keep);
-    }
-    progress.done();
-    saveCheckpoint(x.ckptDir, x.trainables, state('final'), c.keep);
+    t = await trainLoop(spec, () => nextBatch(it));
   } finally {
     await loader.close();
   }
-  const seconds = (performance.now() - t0) / 1000;
-  return { firstLoss: first, lastLoss: last, imagesPerSec: step > startStep ? ((step - startStep) * c.batch) / seconds : NaN, seconds };
+  const steps = t.counters.step - t.startStep;
+  return { firstLoss: t.firstLoss, lastLoss: t.lastLoss, imagesPerSec: steps > 0 ? (steps * c.batch) / t.seconds : NaN, seconds: t.seconds };
 }
 
 /** Scores the model on the evaluation split, when the world has it. */

@@ -3,22 +3,23 @@
 // metrics and a zero-shot evaluation on the synthetic world's classify split at the end.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDevice, getNumThreads, manualSeed, setNumThreads, tidy, type Tensor } from '../../engine/index.js';
+import { defaultDevice, getNumThreads, manualSeed, setNumThreads, type Tensor } from '../../engine/index.js';
 import { createModel, type CLIP } from '../../models/clip.js';
 import { tokenize } from '../../tokenizer/index.js';
 import { AdamW } from '../../optim/adamw.js';
 import { splitDecay } from '../../optim/param_groups.js';
-import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
-import { applySchedule, warmupCosine } from '../../optim/schedule.js';
+import { applySchedule, warmupCosine, type LrSchedule } from '../../optim/schedule.js';
 import { EMA } from '../../optim/ema.js';
 import { clampLogitScale } from '../../losses/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { countsLine, teacherText, type Batch, type DataCounts, type LoaderState } from '../../data/loader/index.js';
 import { SkipStats } from '../../data/shards/skips.js';
 import type { TrainConfig } from './config.js';
-import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, newestCheckpointNote, readState, saveIfFinite, type TrainState } from './checkpoint.js';
+import { checkpointPolicy, clearInterruptedSaves, resumeCheckpoint, stageState } from '../../training/checkpoint.js';
+import { readState, type TrainState } from './state.js';
 import { pickSynthetic, syntheticIndex, trainLoader, type RankShare } from './data.js';
-import { MetricsLog, Progress, type MetricsLine } from './metrics.js';
+import { MetricsLog, Progress } from '../../training/metrics.js';
+import { trainLoop, type DescribeValues, type LoopCounters, type LoopResult, type MicroLoss, type SaveReason, type TrainLoopSpec } from '../../training/loop.js';
 import { microLoss, type GatherFeatures } from './step.js';
 import { attachTaskHeads } from './task_heads.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
@@ -96,24 +97,8 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
   return r.value;
 }
 
-/**
- * Trains per `cfg`; with `resume` (a checkpoint folder or 'latest') continues where it stopped,
- * giving on CPU exactly the losses of an uninterrupted run.
- * @example await runTrain(resolveConfig({ preset: 'tiny-synth' }));
- */
-export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: TrainHooks; share?: RankShare } = {}): Promise<TrainResult> {
-  const hooks = o.hooks ?? {};
-  const share = o.share ?? { rank: 0, worldSize: 1 };
-  // Rank 0 logs and writes run.json, metrics, checkpoints, result.json and evaluates; the others only train.
-  const main = share.rank === 0;
-  const log = main ? hooks.log ?? console.log : () => {};
-  const device = cfg.run.device || defaultDevice();
-  if (cfg.run.threads) setNumThreads(cfg.run.threads);
-  const out = cfg.run.out, ckptDir = join(out, 'checkpoints');
-  if (main) {
-    mkdirSync(out, { recursive: true });
-    clearInterruptedSaves(ckptDir, log);
-  }
+/** The model, optimizer, EMA and schedule of a run, made in the order that fixes its random draws. */
+function buildTrainables(cfg: TrainConfig, device: string, hooks: TrainHooks): { model: CLIP; tasks: string[]; opt: AdamW; ema: EMA | null; schedule: LrSchedule } {
   manualSeed(cfg.run.seed);
   const model = createModel(cfg.model.name);
   const tasks = attachTaskHeads(model, cfg);
@@ -121,7 +106,6 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
   hooks.initModel?.(model);
   model.train();
   if (cfg.model.gradCheckpointing) setGradCheckpointing(model);
-  const params = model.parameters();
   const [decay, noDecay] = splitDecay(model.namedParameters());
   const opt = new AdamW([
     { params: decay.map(([, p]) => p), names: decay.map(([n]) => n) },
@@ -129,148 +113,128 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
   ], { lr: cfg.optim.lr, weightDecay: cfg.optim.weightDecay, beta1: cfg.optim.beta1, beta2: cfg.optim.beta2, eps: cfg.optim.eps });
   const ema = cfg.ema.decay > 0 ? new EMA(model, cfg.ema.decay, { warmup: cfg.ema.warmup }) : null;
   const schedule = warmupCosine({ baseLr: cfg.optim.lr, warmupSteps: cfg.optim.warmup, totalSteps: cfg.run.steps, minLr: cfg.optim.minLr });
-  const trainables = { model, opt, ema };
+  return { model, tasks, opt, ema, schedule };
+}
 
-  let resumed: TrainState | undefined;
-  if (o.resume) {
-    const dir = findCheckpoint(o.resume, out);
-    resumed = readState(dir);
-    loadCheckpoint(dir, trainables, device);
-    log(`resumed from ${dir} at step ${resumed.step}, writing into ${out}`);
-  }
-  let step = resumed?.step ?? 0, skipped = resumed?.skipped ?? 0, badInARow = resumed?.badInARow ?? 0, samples = resumed?.samples ?? 0;
-  if (main) writeFileAtomic(join(out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
-  const metrics = main ? new MetricsLog(join(out, 'metrics.jsonl'), resumed?.step) : null;
-  const ctx = model.cfg.text_cfg.context_length, imageSize = model.cfg.vision_cfg.image_size;
+/** The CLIP objective of one micro-batch (step.ts's microLoss) on a loader batch: captions, synthetic captions, teachers, task labels. */
+async function clipLossOf(cfg: TrainConfig, model: CLIP, tasks: string[], device: string, gather?: GatherFeatures): Promise<(b: Batch, step: number, m: number) => MicroLoss> {
+  const ctx = model.cfg.text_cfg.context_length;
   const tok = (t: string[]): Tensor => tokenize(t, ctx);
   const synIndex = cfg.data.captions === 'multi' ? await syntheticIndex(join(cfg.data.root, cfg.data.split)) : null;
-  const loaderState = resumed ? loaderResume(resumed.loader, share) : undefined;
-  const loader = (hooks.loader ?? trainLoader)(cfg, imageSize, tok, loaderState, share);
-  const it = loader[Symbol.asyncIterator]();
-  const progress = new Progress(cfg.run.steps, log);
-  log(`zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
-    `batch ${cfg.data.batch} (${cfg.data.accum} x ${share.worldSize > 1 ? `${share.worldSize} processes x ` : ''}${cfg.data.batch / cfg.data.accum / share.worldSize}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`);
-  const state = (reason: TrainState['reason']): TrainState => ({
-    step, scheduler: { kind: 'warmup-cosine', step }, loader: loader.state(), skipped, badInARow, samples, reason, config: cfg,
-  });
-  // Only finite weights become checkpoints: resuming from one must not resume a divergence.
-  const save = (reason: TrainState['reason']): { at: string } | { bad: string } => saveIfFinite(ckptDir, trainables, state(reason), cfg.checkpoint.keep);
-  let first = NaN, last = NaN, checkpoint = '';
-  const t0 = performance.now(), startStep = step;
+  return (b, step, m) => {
+    const picked = synIndex ? pickSynthetic(synIndex, b.keys, b.captions, cfg.run.seed, step, m) : null;
+    const synthetic = picked ? tok(picked.texts).to(device) : undefined;
+    const t = b.teacher, tImage = t?.image.to(device);
+    const teacher = t ? { image: tImage!, text: teacherText(t.text, b.captionIndex).to(device) } : undefined;
+    const teacherSynthetic = t && picked ? { image: tImage!, text: teacherText(t.text, picked.index).to(device) } : undefined;
+    return microLoss(model, cfg, { images: b.images.to(device), tokens: b.tokens!.to(device), synthetic, teacher, teacherSynthetic, labels: tasks.length ? b : undefined },
+      device, gather);
+  };
+}
+
+/** A metrics line's parts from the step's values: the logit scale and the `<task>_n` labelled counts are not losses. */
+function describeClip(values: Record<string, number>): ReturnType<DescribeValues> {
+  const { logitScale, ...rest } = values;
+  const loss: Record<string, number> = {}, labelled: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rest)) if (k.endsWith('_n')) labelled[k.slice(0, -2)] = v; else loss[k] = v;
+  return { loss, labelled, logitScale };
+}
+
+/** The one line that says what this run trains. */
+function describeRun(cfg: TrainConfig, model: CLIP, tasks: string[], share: RankShare, device: string): string {
+  return `zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
+    `batch ${cfg.data.batch} (${cfg.data.accum} x ${share.worldSize > 1 ? `${share.worldSize} processes x ` : ''}${cfg.data.batch / cfg.data.accum / share.worldSize}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`;
+}
+
+/** Zero-shot classification on the world's classify split with the EMA weights (when any), logged. */
+async function evaluateZeroShot(cfg: TrainConfig, model: CLIP, ema: EMA | null, device: string, log: (s: string) => void): Promise<Record<string, TaskResult>> {
+  const ctx = model.cfg.text_cfg.context_length;
+  let zs: Record<string, TaskResult>;
+  ema?.swapIn();
   try {
-    while (step < cfg.run.steps) {
-      const ts = performance.now();
-      const lr = applySchedule(opt, schedule, step);
-      const sums: Record<string, number> = {};
-      let finite = true;
-      for (let m = 0; m < cfg.data.accum; m++) {
-        const b = await nextBatch(it);
-        try {
-          const values = tidy(() => {
-            const picked = synIndex ? pickSynthetic(synIndex, b.keys, b.captions, cfg.run.seed, step, m) : null;
-            const synthetic = picked ? tok(picked.texts).to(device) : undefined;
-            const t = b.teacher, tImage = t?.image.to(device);
-            const teacher = t ? { image: tImage!, text: teacherText(t.text, b.captionIndex).to(device) } : undefined;
-            const teacherSynthetic = t && picked ? { image: tImage!, text: teacherText(t.text, picked.index).to(device) } : undefined;
-            const r = microLoss(model, cfg, { images: b.images.to(device), tokens: b.tokens!.to(device), synthetic, teacher, teacherSynthetic, labels: tasks.length ? b : undefined },
-              device, hooks.gatherFeatures);
-            let total = r.total;
-            if (hooks.corruptLoss?.(step)) { total = total.mul(NaN); r.values.total = NaN; }
-            if (!finite || !Number.isFinite(r.values.total!)) { finite = false; return r.values; }
-            total.div(cfg.data.accum).backward();
-            return r.values;
-          });
-          for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v / cfg.data.accum;
-        } finally {
-          b.dispose();
-        }
-      }
-      if (hooks.sumOverRanks) {
-        // Every rank skips or steps together, and logs the losses of the global batch (the ranks' mean).
-        const keys = Object.keys(sums).sort();
-        const summed = hooks.sumOverRanks([finite ? 0 : 1, ...keys.map((k) => sums[k]!)]);
-        finite = summed[0] === 0;
-        keys.forEach((k, i) => { sums[k] = summed[i + 1]! / share.worldSize; });
-      }
-      if (finite) {
-        hooks.gradSync?.(params);
-        const norm = clipGradNorm(params, cfg.optim.clipGrad > 0 ? cfg.optim.clipGrad : Infinity);
-        finite = Number.isFinite(norm) && gradsFinite(params);
-      }
-      if (finite) {
-        opt.step();
-        clampLogitScale(model.logit_scale);
-        ema?.update();
-        badInARow = 0;
-      } else {
-        skipped++;
-        badInARow++;
-        log(`step ${step}: non-finite loss or gradients, skipped (${badInARow} in a row, ${skipped} in all)`);
-      }
-      opt.zeroGrad();
-      step++;
-      samples += cfg.data.batch;
-      if (badInARow >= cfg.guard.maxBadSteps) {
-        const s = main ? save('non-finite') : { at: '(rank 0)' };
-        const where = 'at' in s ? `last good weights saved in ${s.at}` : `the weights are not finite (${s.bad}), not saved; ${newestCheckpointNote(ckptDir)}`;
-        throw new Error(`train: ${badInARow} non-finite steps in a row (guard.maxBadSteps ${cfg.guard.maxBadSteps}); stopped at step ${step}, ${where}`);
-      }
-      if (step % cfg.run.logEvery === 0 || step === cfg.run.steps) {
-        const { logitScale, ...rest } = sums;
-        const losses: Record<string, number> = {}, labelled: Record<string, number> = {};
-        for (const [k, v] of Object.entries(rest)) if (k.endsWith('_n')) labelled[k.slice(0, -2)] = v; else losses[k] = v;
-        const stepMs = performance.now() - ts;
-        const line: MetricsLine = {
-          step, loss: losses, ...(Object.keys(labelled).length ? { labelled } : {}), lr, logitScale: logitScale ?? NaN, temperature: 1 / (logitScale ?? NaN), imagesPerSec: cfg.data.batch / (stepMs / 1000),
-          stepMs, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20), skipped,
-        };
-        if (Number.isNaN(first)) first = losses.total ?? NaN;
-        last = losses.total ?? NaN;
-        metrics?.write(line);
-        if (main) progress.update(line, (step - startStep) / ((performance.now() - t0) / 1000));
-      }
-      if (main && cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0 && step < cfg.run.steps) {
-        const s = save('periodic');
-        if ('at' in s) checkpoint = s.at;
-        else log(`step ${step}: the weights are not finite (${s.bad}); no checkpoint written`);
-      }
-    }
-    if (main) {
-      progress.done();
-      const s = save('final');
-      if (!('at' in s)) throw new Error(`train: the weights are not finite at the end (${s.bad}), not saved; ${newestCheckpointNote(ckptDir)}`);
-      checkpoint = s.at;
-    }
+    zs = await zeroShot(model, cfg.data.root, (t) => tokenize(t, ctx), device, { batch: cfg.eval.batch, imageSize: model.cfg.vision_cfg.image_size, workers: cfg.data.workers });
+  } finally {
+    ema?.swapOut();
+  }
+  for (const [task, r] of Object.entries(zs)) {
+    log(`zero-shot ${task.padEnd(7)} top-1 ${(r.top1 * 100).toFixed(1)}%  (chance ${(r.chance * 100).toFixed(1)}%, ${r.classes} classes, ${r.images} images)`);
+  }
+  return zs;
+}
+
+/** What a run's loop needs besides the loss: where it starts, where it saves, how it logs. */
+interface RunContext { cfg: TrainConfig; share: RankShare; main: boolean; log: (s: string) => void; device: string; out: string; hooks: TrainHooks }
+
+/** Steps from the resumed step (or 0) to cfg.run.steps through the training loop, checkpointing on rank 0. */
+async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, resumed: TrainState | undefined): Promise<{ loop: LoopResult; data: DataCounts }> {
+  const { cfg, share, main, hooks } = x, { model, opt, ema, schedule } = t;
+  const lossOf = await clipLossOf(cfg, model, t.tasks, x.device, hooks.gatherFeatures);
+  const tok = (s: string[]): Tensor => tokenize(s, model.cfg.text_cfg.context_length);
+  const loader = (hooks.loader ?? trainLoader)(cfg, model.cfg.vision_cfg.image_size, tok, resumed ? loaderResume(resumed.loader, share) : undefined, share);
+  const it = loader[Symbol.asyncIterator]();
+  x.log(describeRun(cfg, model, t.tasks, share, x.device));
+  const state = (reason: SaveReason, c: LoopCounters): TrainState =>
+    ({ ...stageState(reason, c, loader.state(), cfg, { badInARow: c.badInARow, samples: c.samples }), reason });
+  // Only finite weights become checkpoints: resuming from one must not resume a divergence.
+  const checkpoint = checkpointPolicy(join(x.out, 'checkpoints'), { model, opt, ema }, { every: cfg.checkpoint.every, keep: cfg.checkpoint.keep }, state);
+  const spec: TrainLoopSpec<Batch> = {
+    who: 'train', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(),
+    steps: cfg.run.steps, start: resumed && { step: resumed.step, skipped: resumed.skipped, badInARow: resumed.badInARow, samples: resumed.samples },
+    accum: cfg.data.accum, samplesPerStep: cfg.data.batch, clipGrad: cfg.optim.clipGrad, maxBadSteps: cfg.guard.maxBadSteps, ema, log: x.log,
+    hooks: {
+      gradSync: hooks.gradSync, ranks: hooks.sumOverRanks && { sum: hooks.sumOverRanks, worldSize: share.worldSize }, corruptLoss: hooks.corruptLoss,
+      afterStep: () => clampLogitScale(model.logit_scale),
+    },
+    logEvery: cfg.run.logEvery, metrics: main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null,
+    progress: main ? new Progress(cfg.run.steps, x.log) : null, describe: describeClip, checkpoint: main ? checkpoint : undefined,
+  };
+  let loop: LoopResult;
+  try {
+    loop = await trainLoop(spec, () => nextBatch(it));
   } finally {
     await loader.close();
   }
-  hooks.trained?.();
-  const seconds = (performance.now() - t0) / 1000;
-  const imagesPerSec = ((step - startStep) * cfg.data.batch) / seconds;
-  let zs: Record<string, TaskResult> | null = null;
-  if (!main) {
-    ema?.dispose();
-    opt.dispose();
-    model.dispose();
-    return { steps: step, skipped, data: dataCounts(loader), firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: null, checkpoint: '' };
+  return { loop, data: dataCounts(loader) };
+}
+
+/**
+ * Trains per `cfg`; with `resume` (a checkpoint folder or 'latest') continues where it stopped,
+ * giving on CPU exactly the losses of an uninterrupted run.
+ * @example await runTrain(resolveConfig({ preset: 'tiny-synth' }));
+ */
+export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: TrainHooks; share?: RankShare } = {}): Promise<TrainResult> {
+  const hooks = o.hooks ?? {}, share = o.share ?? { rank: 0, worldSize: 1 };
+  // Rank 0 logs and writes run.json, metrics, checkpoints, result.json and evaluates; the others only train.
+  const main = share.rank === 0;
+  const x: RunContext = { cfg, share, main, hooks, log: main ? hooks.log ?? console.log : () => {}, device: cfg.run.device || defaultDevice(), out: cfg.run.out };
+  if (cfg.run.threads) setNumThreads(cfg.run.threads);
+  if (main) {
+    mkdirSync(x.out, { recursive: true });
+    clearInterruptedSaves(join(x.out, 'checkpoints'), x.log);
   }
-  if (cfg.eval.zeroShot) {
-    ema?.swapIn();
-    try {
-      zs = await zeroShot(model, cfg.data.root, tok, device, { batch: cfg.eval.batch, imageSize, workers: cfg.data.workers });
-    } finally {
-      ema?.swapOut();
-    }
-    for (const [task, r] of Object.entries(zs)) {
-      log(`zero-shot ${task.padEnd(7)} top-1 ${(r.top1 * 100).toFixed(1)}%  (chance ${(r.chance * 100).toFixed(1)}%, ${r.classes} classes, ${r.images} images)`);
-    }
+  const t = buildTrainables(cfg, x.device, hooks);
+  const resumed = o.resume ? resumeCheckpoint(o.resume, x.out, { model: t.model, opt: t.opt, ema: t.ema }, x.device, readState, x.log, `, writing into ${x.out}`) : undefined;
+  if (main) writeFileAtomic(join(x.out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
+  try {
+    const { loop, data } = await trainSteps(x, t, resumed);
+    hooks.trained?.();
+    const c = loop.counters, seconds = loop.seconds;
+    const result: TrainResult = {
+      steps: c.step, skipped: c.skipped, data, firstLoss: loop.firstLoss, lastLoss: loop.lastLoss, imagesPerSec: ((c.step - loop.startStep) * cfg.data.batch) / seconds, seconds,
+      zeroShot: main && cfg.eval.zeroShot ? await evaluateZeroShot(cfg, t.model, t.ema, x.device, x.log) : null, checkpoint: main ? loop.checkpoint : '',
+    };
+    if (main) writeResult(x, result);
+    return result;
+  } finally {
+    t.ema?.dispose();
+    t.opt.dispose();
+    t.model.dispose();
   }
-  const result: TrainResult = { steps: step, skipped, data: dataCounts(loader), firstLoss: first, lastLoss: last, imagesPerSec, seconds, zeroShot: zs, checkpoint };
-  log(`data: ${countsLine(result.data, 'samples')}`);
-  writeFileAtomic(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-  log(`done: ${step} steps in ${seconds.toFixed(1)} s (${imagesPerSec.toFixed(0)} img/s), loss ${first.toFixed(4)} -> ${last.toFixed(4)}, checkpoint ${checkpoint}`);
-  ema?.dispose();
-  opt.dispose();
-  model.dispose();
-  return result;
+}
+
+/** result.json and the closing lines. */
+function writeResult(x: RunContext, r: TrainResult): void {
+  x.log(`data: ${countsLine(r.data, 'samples')}`);
+  writeFileAtomic(join(x.out, 'result.json'), JSON.stringify(r, null, 2) + '\n');
+  x.log(`done: ${r.steps} steps in ${r.seconds.toFixed(1)} s (${r.imagesPerSec.toFixed(0)} img/s), loss ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)}, checkpoint ${r.checkpoint}`);
 }

@@ -6,17 +6,19 @@
 // saved, and loading is strict about keys, shapes, dtypes and finiteness.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { noGrad, wrap, type Tensor } from '../../engine/index.js';
-import { native } from '../../engine/native.js';
-import { loadSafetensors, saveSafetensors } from '../../io/safetensors.js';
-import { writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
-import type { Module } from '../../nn/module.js';
-import { firstNonFinite, type FiniteOptions } from '../../nn/load_check.js';
-import type { Optimizer } from '../../optim/optimizer.js';
-import type { EMA } from '../../optim/ema.js';
+import { noGrad, wrap, type Tensor } from '../engine/index.js';
+import { native } from '../engine/native.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
+import type { Module } from '../nn/module.js';
+import { firstNonFinite, type FiniteOptions } from '../nn/load_check.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { EMA } from '../optim/ema.js';
+import type { LoaderState } from '../data/loader/index.js';
 import type { StageState } from './state.js';
+import type { CheckpointPolicy, LoopCounters, SaveReason } from './loop.js';
 
-export { readStageState, readState, type StageState, type TrainState } from './state.js';
+export { readStageState, type StageState } from './state.js';
 
 /** What a training loop hands to saveCheckpoint. */
 export interface Trainables { model: Module; opt: Optimizer<unknown>; ema: EMA | null }
@@ -221,4 +223,38 @@ export function loadCheckpoint(dir: string, t: Trainables, device: string, o: Fi
     if (!cpu) throw new Error("no tensor 'cpu' (the CPU generator state)");
     native.setRngState(cpu.id);
   });
+}
+
+/**
+ * The training loop's checkpoint policy for a run's checkpoints/ folder: every `every` steps and at
+ * the end, keeping the newest `keep`, writing only finite weights (saveIfFinite); `state` makes
+ * the state.json of a save.
+ * @example const checkpoint = checkpointPolicy(join(out, 'checkpoints'), { model, opt, ema: null }, { every: 200, keep: 3 }, (reason, c) => stageState(reason, c, loader.state(), cfg));
+ */
+export function checkpointPolicy(dir: string, t: Trainables, o: { every: number; keep: number }, state: (reason: SaveReason, c: LoopCounters) => StageState): CheckpointPolicy {
+  return { every: o.every, save: (reason, c) => saveIfFinite(dir, t, state(reason, c), o.keep), newest: () => newestCheckpointNote(dir) };
+}
+
+/**
+ * The state.json of a save from the loop's counters: the fields every stage writes, with a stage's
+ * own counters (`extra`) before the reason and the config.
+ * @example saveCheckpoint(dir, trainables, stageState('final', { step: 300, skipped: 0 }, loader.state(), cfg), 3);
+ */
+export function stageState<C extends object, X extends object = object>(reason: string, c: Pick<LoopCounters, 'step' | 'skipped'>, loader: LoaderState, config: C, extra?: X):
+  StageState<C> & X {
+  return { step: c.step, scheduler: { kind: 'warmup-cosine', step: c.step }, loader, skipped: c.skipped, ...extra as X, reason, config };
+}
+
+/**
+ * `--resume`: finds the checkpoint (a folder or 'latest' under `out`), reads its state.json with
+ * `read` (each stage checks its own fields), loads weights, optimizer, EMA and generator state
+ * into `t`, and says so in one line.
+ * @example const resumed = resumeCheckpoint('latest', 'runs/expert', { model, opt, ema: null }, 'cpu', readStageState, console.log);
+ */
+export function resumeCheckpoint<S extends StageState>(spec: string, out: string, t: Trainables, device: string, read: (dir: string) => S, log: (s: string) => void, logSuffix = ''): S {
+  const dir = findCheckpoint(spec, out);
+  const state = read(dir);
+  loadCheckpoint(dir, t, device);
+  log(`resumed from ${dir} at step ${state.step}${logSuffix}`);
+  return state;
 }

@@ -1,8 +1,8 @@
 // Run metrics: one JSON line per logged step in metrics.jsonl, and a progress line for people
 // (rewritten in place on a TTY, plain lines otherwise).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { parseJsonText } from '../../config/json_file.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { parseJsonText } from '../config/json_file.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** One metrics.jsonl line. */
 export interface MetricsLine {
