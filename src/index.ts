@@ -7,7 +7,7 @@ export { createModelAndTransforms, loadModel, type ModelBundle, type LoadedBundl
 export { createModel, CLIP, registerImageTower } from './models/clip.js';
 export { listModels, getModelConfig, parseClipConfig, toOpenClipJson, type ClipCfg, type VisionCfg, type TextCfg } from './models/config.js';
 export { OPENAI_MEAN, OPENAI_STD, parsePreprocessCfg, type PreprocessCfg } from './models/preprocess.js';
-export { saveOpenClip, loadOpenClip, readCheckpointConfig } from './io/checkpoint.js';
+export { saveOpenClip, loadOpenClip, readCheckpointConfig } from './models/open_clip_folder.js';
 export type { LoadModelOptions, LoadedModel } from './eval/load_model.js';
 export { Module, type LoadOptions, type LoadReport } from './nn/module.js';
 

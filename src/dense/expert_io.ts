@@ -9,7 +9,7 @@ import { parseClipConfig, type ClipCfg } from '../models/config.js';
 import { checkHeadSpec, type HeadSpec } from './heads.js';
 import { DenseModel, towerFromConfig } from './model.js';
 import { parseTask, type DenseTask } from './task.js';
-import { loadModuleWeights } from '../io/module_weights.js';
+import { loadModuleWeights } from '../nn/module_weights.js';
 
 export const EXPERT_FILE = 'expert.json';
 export const EXPERT_WEIGHTS = 'model.safetensors';

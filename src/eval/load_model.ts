@@ -8,7 +8,7 @@ import { manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import { createModel, type CLIP } from '../models/clip.js';
 import { listModels } from '../models/config.js';
 import { loadSafetensors } from '../io/safetensors.js';
-import { CONFIG_FILE, DENSE_PREFIX, loadOpenClip } from '../io/checkpoint.js';
+import { CONFIG_FILE, DENSE_PREFIX, loadOpenClip } from '../models/open_clip_folder.js';
 import { listCheckpoints, readStageState } from '../training/checkpoint.js';
 
 /** What was loaded, for the report's setup table. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { cat, keep, noGrad, tidy, topk, type Tensor } from '../engine/index.js';
 import { Loader, shardSource, type DataCounts } from '../data/loader/index.js';
 import { readShards } from '../data/shards/index.js';
-import type { ClassifyFile } from '../stages/synth/classify.js';
+import type { ClassifyFile } from '../data/synth/classify.js';
 import { readJsonFile } from '../config/json_file.js';
 
 /** What zero-shot evaluation needs of a model (CLIP has it; tests can hand-build one). */

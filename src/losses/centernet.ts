@@ -1,7 +1,6 @@
 // Detection pseudo-task loss for the CenterNet head ("Objects as Points"): penalty-reduced focal
 // loss on the class heatmaps, L1 on box size and center offset at the object centers.
 import { abs, log, sigmoid, tidy, type Tensor } from '../engine/index.js';
-import type { CenterNetTargets } from '../models/heads/centernet_targets.js';
 import { countOf, sameShape, sampleMask, safeMean, type TaskLoss } from './masked.js';
 
 export interface CenterNetLossOptions {
@@ -18,6 +17,18 @@ export interface CenterNetLoss extends TaskLoss { heatmap: Tensor; size: Tensor;
 
 /** The head outputs the loss reads (CenterNetOutput has these and more). */
 export interface CenterNetPrediction { heatmap: Tensor; size: Tensor; offset: Tensor }
+
+/** Dense targets on an [h, w] grid for a batch of B images and K classes. */
+export interface CenterNetTargets {
+  /** [B, K, h, w]: 1 at each object's center cell, gaussian falloff around it (max where they overlap). */
+  heatmap: Tensor;
+  /** [B, 2, h, w]: box (w, h) in grid cells at center cells, 0 elsewhere. */
+  size: Tensor;
+  /** [B, 2, h, w]: center minus its cell's corner (dx, dy in [0, 1)) at center cells, 0 elsewhere. */
+  offset: Tensor;
+  /** [B, 1, h, w]: 1 at center cells, 0 elsewhere (weights the size and offset losses). */
+  mask: Tensor;
+}
 
 /**
  * With p = clamp(sigmoid(heatmap logits), 1e-4, 1 - 1e-4), y the target heatmap and N the number

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Tensor } from '../../src/engine/index.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
-import { saveOpenClip } from '../../src/io/checkpoint.js';
+import { saveOpenClip } from '../../src/models/open_clip_folder.js';
 import { runTrain } from '../../src/stages/train/run.js';
 import { loadModelForEval } from '../../src/eval/load_model.js';
 import { tinyConfig, tinyWorld } from '../train/world.js';

@@ -10,8 +10,8 @@ import { liveTensors, manualSeed, noGrad, tensor, type Tensor } from '../../src/
 import { Module } from '../../src/nn/module.js';
 import { Linear } from '../../src/nn/layers.js';
 import { canLoadDtype } from '../../src/nn/load_check.js';
-import { loadModuleWeights } from '../../src/io/module_weights.js';
-import { loadOpenClip, saveOpenClip, WEIGHTS_FILE } from '../../src/io/checkpoint.js';
+import { loadModuleWeights } from '../../src/nn/module_weights.js';
+import { loadOpenClip, saveOpenClip, WEIGHTS_FILE } from '../../src/models/open_clip_folder.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
 import { createModel } from '../../src/models/clip.js';
 import { AdamW } from '../../src/optim/adamw.js';

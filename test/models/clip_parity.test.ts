@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { liveTensors, manualSeed, noGrad, randn, tidy, type Tensor } from '../../src/engine/index.js';
 import { SafetensorsReader } from '../../src/io/safetensors.js';
-import { loadWeightsInto } from '../../src/io/checkpoint.js';
+import { loadWeightsInto } from '../../src/models/open_clip_folder.js';
 import { createModel, type CLIP } from '../../src/models/clip.js';
 import { assertClose } from '../helpers/assert_close.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { liveTensors, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
 import { getModelConfig, listModels, parseClipConfig } from '../../src/models/config.js';
-import { loadOpenClip, loadWeightsInto, saveOpenClip } from '../../src/io/checkpoint.js';
+import { loadOpenClip, loadWeightsInto, saveOpenClip } from '../../src/models/open_clip_folder.js';
 import { saveSafetensors } from '../../src/io/safetensors.js';
 
 const VIT_ONLY = (n: string) => !getModelConfig(n).vision_cfg.timm_model_name;

@@ -6,7 +6,7 @@ import { writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
 import { saveSafetensors } from '../../io/safetensors.js';
 import { parseCaptionerConfig } from './config.js';
 import { CoCaCaptioner } from './model.js';
-import { loadModuleWeights } from '../../io/module_weights.js';
+import { loadModuleWeights } from '../../nn/module_weights.js';
 
 /** File names inside a captioner folder. */
 export const CAPTIONER_CONFIG_FILE = 'captioner.json';

@@ -1,19 +1,10 @@
 // Training targets for the CenterNet head, rendered in JS and returned as tensors: a gaussian peak
 // per object in its class heatmap, and size and offset at the object's center cell with a mask.
-import { tensor, type Tensor } from '../../engine/index.js';
+import { tensor } from '../../engine/index.js';
 import type { Box } from './centernet_decode.js';
+import type { CenterNetTargets } from '../../losses/centernet.js';
 
-/** Dense targets on an [h, w] grid for a batch of B images and K classes. */
-export interface CenterNetTargets {
-  /** [B, K, h, w]: 1 at each object's center cell, gaussian falloff around it (max where they overlap). */
-  heatmap: Tensor;
-  /** [B, 2, h, w]: box (w, h) in grid cells at center cells, 0 elsewhere. */
-  size: Tensor;
-  /** [B, 2, h, w]: center minus its cell's corner (dx, dy in [0, 1)) at center cells, 0 elsewhere. */
-  offset: Tensor;
-  /** [B, 1, h, w]: 1 at center cells, 0 elsewhere (weights the size and offset losses). */
-  mask: Tensor;
-}
+export type { CenterNetTargets };
 
 /**
  * CenterNet's gaussian radius (in cells) for a box of the given size: the smallest of the three

@@ -9,7 +9,7 @@ import { readManifest } from '../../data/shards/manifest.js';
 import { makeSample } from '../../data/synth/make_sample.js';
 import { SynthPool } from '../../data/synth/pool.js';
 import { measureSpeed } from './bench.js';
-import { buildClassify } from './classify.js';
+import { buildClassify } from '../../data/synth/classify.js';
 import { writePreview } from './preview.js';
 import { shardSink, type SinkFactory } from './sink.js';
 import { planSplits, type SplitCounts, type SplitPlan } from './splits.js';

@@ -24,7 +24,7 @@ import { microLoss, type GatherFeatures } from './step.js';
 import { attachTaskHeads } from './task_heads.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
 
-/** Extension points: data parallel (src/dist plugs in here), tests, logging. */
+/** Extension points: data parallel (src/distributed plugs in here), tests, logging. */
 export interface TrainHooks {
   /** Averages gradients across ranks after the last micro-batch's backward, before clipping (c10d all-reduce). */
   gradSync?: (params: Tensor[]) => void;

@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cat, interpolate, noGrad, type Tensor } from '../engine/index.js';
-import { CLIP } from '../models/clip.js';
-import { type ClipCfg, parseClipConfig, toOpenClipJson } from '../models/config.js';
+import { CLIP } from './clip.js';
+import { type ClipCfg, parseClipConfig, toOpenClipJson } from './config.js';
 import type { LoadOptions, LoadReport, Module } from '../nn/module.js';
-import { writeFileAtomic } from './atomic.js';
-import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { convertMobileClipStateDict, isMobileClipStateDict } from './mobileclip_keys.js';
 
 export const CONFIG_FILE = 'open_clip_config.json';

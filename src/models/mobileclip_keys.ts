@@ -2,7 +2,7 @@
 // open_clip converts them): image_encoder.model.* -> visual.trunk.* (the MCi renames live in
 // src/models/mci/keys.ts), text_encoder.* -> text.* (cvnets' transformer names -> open_clip's).
 import { noGrad, type Tensor } from '../engine/index.js';
-import { mciStateDictFromForeign } from '../models/mci/keys.js';
+import { mciStateDictFromForeign } from './mci/keys.js';
 
 /** cvnets text-transformer names -> open_clip TextTransformer names (after `text_encoder.`). */
 const TEXT_TABLE: readonly [RegExp, string][] = [

@@ -1,7 +1,7 @@
 // classify.json: the zero-shot tasks over the classify split. Each task lists its class names,
 // prompt templates ('{}' stands for the class name) and one label per image, in key order.
-import type { TaskLabels } from '../../data/synth/job.js';
-import { COLOUR_NAMES, SHAPES } from '../../data/synth/world.js';
+import type { TaskLabels } from './job.js';
+import { COLOUR_NAMES, SHAPES } from './world.js';
 
 const COUNT_CLASSES = ['one object', 'two objects', 'three objects', 'four objects', 'five objects', 'six objects'];
 

@@ -2,9 +2,9 @@
 // (lossless casts aside) and floats must be finite; errors name the file; the loaded tensors are
 // freed either way.
 import { noGrad } from '../engine/index.js';
-import type { Module } from '../nn/module.js';
-import type { FiniteOptions } from '../nn/load_check.js';
-import { loadSafetensors } from './safetensors.js';
+import type { Module } from './module.js';
+import type { FiniteOptions } from './load_check.js';
+import { loadSafetensors } from '../io/safetensors.js';
 
 /**
  * Loads `file` into `module` (strict about keys, shapes and dtypes; NaN/Inf refused unless
