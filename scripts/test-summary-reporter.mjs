@@ -33,7 +33,7 @@ function onStart(started, data) {
   started.set(data.file, inFile);
 }
 
-/** A whole file failed: it timed out (name the test it was in) or crashed outside any test. */
+/** A whole file failed: it timed out or its process died (naming the test it was in, if any). */
 function onFileFailure(c, started, data) {
   const err = data.details?.error ?? {};
   if (err.failureType === TIMEOUT) {
@@ -42,7 +42,8 @@ function onFileFailure(c, started, data) {
     c.cancelled.push(problem(data, { whole: 'file' }));
   } else {
     const how = err.signal ? `was killed by ${err.signal}` : err.exitCode != null ? `exited with code ${err.exitCode}` : 'failed';
-    c.failed.push(problem(data, { whole: 'file', message: `its process ${how} outside any test` }));
+    const running = runningIn(started, data.file);
+    c.failed.push(problem(data, { whole: 'file', running, message: `its process ${how}${running.length ? '' : ' outside any test'}` }));
   }
 }
 
@@ -68,7 +69,11 @@ function onFinish(c, started, type, data) {
   else c.failed.push(problem(data));
 }
 
-/** The reporter: consumes node:test's events, yields the counts as JSON once the run ends. */
+/**
+ * The reporter: consumes node:test's events, yields the counts as JSON once the run ends.
+ * @example node --test --test-reporter=spec --test-reporter-destination=stdout \
+ *   --test-reporter=./scripts/test-summary-reporter.mjs --test-reporter-destination=counts.json dist/test/a.test.js
+ */
 export default async function* summaryReporter(source) {
   const counts = emptyCounts();
   const started = new Map();

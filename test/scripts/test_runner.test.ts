@@ -1,7 +1,7 @@
 // scripts/test.mjs on small fixture trees: a passing run exits 0 and counts its skips with their
-// reasons; a hanging test times out, a never-settled promise is cancelled, a crashing file fails,
-// and each makes the run exit 1 with a summary line that says so and names the file; a tier that
-// runs no test, or an e2e entry that matches no file, fails too.
+// reasons; a hanging test times out, a never-settled promise is cancelled, a crashing file fails
+// (naming the test it died in), and each makes the run exit 1 with a summary line that says so and
+// names the file; a tier that runs no test, or an e2e entry that matches no file, fails too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -50,14 +50,16 @@ test('a hang times out, a pending promise is cancelled, a crash fails: exit 1 an
     pending: "test('never settles', async () => { await new Promise(() => {}); });",
     crash: "test('fine', () => {});\nsetTimeout(() => process.exit(3), 50);",
     bad: "test('wrong', () => { throw new Error('two is not three'); });",
+    dies: "test('killed mid-test', async () => { await new Promise((r) => setTimeout(r, 300)); process.kill(process.pid, 'SIGKILL'); });",
   }, {}, 2), '--tier', 'fast');
   assert.equal(r.code, 1, r.out);
   assert.equal(r.summary.length, 1, 'one tier, one line');
-  assert.match(r.summary[0]!, /^tests \(fast\): 2 passed, 2 failed, 1 cancelled \(never finished\), 1 timed out, 0 skipped, 4 files in \d+ s — FAILED$/);
+  assert.match(r.summary[0]!, /^tests \(fast\): 2 passed, 3 failed, 1 cancelled \(never finished\), 1 timed out, 0 skipped, 5 files in \d+ s — FAILED$/);
   assert.match(r.out, /timed out: test\/hang\.test\.ts while running "waits forever": test timed out after 2000ms/);
   assert.match(r.out, /cancelled: test\/pending\.test\.ts "never settles": Promise resolution is still pending/);
   assert.match(r.out, /failed: test\/crash\.test\.ts the whole file: its process exited with code 3 outside any test/);
   assert.match(r.out, /failed: test\/bad\.test\.ts "wrong": two is not three/);
+  assert.match(r.out, /failed: test\/dies\.test\.ts while running "killed mid-test": its process was killed by SIGKILL$/m);
 });
 
 test('a tier that runs no test fails; so do a stale e2e entry and an unknown tier', { timeout: 60_000 }, () => {
