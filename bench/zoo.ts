@@ -35,7 +35,7 @@ async function worldFor(size: number, images: number): Promise<string> {
 async function makeCaptioner(web: string): Promise<Captioner> {
   const { CoCaCaptioner, getCaptionerConfig } = await import('../src/models/captioner/index.js');
   const { ZooclipCaptioner } = await import('../src/zoo/captioner_zooclip.js');
-  const { collectOutputIds } = await import('../src/stages/captioner/vocab.js');
+  const { collectOutputIds } = await import('../src/stages/train_captioner/vocab.js');
   const cfg = getCaptionerConfig('captioner-tiny');
   cfg.decoder_cfg.output_ids = await collectOutputIds([join(web, 'web-000000.tar')], null, cfg.decoder_cfg.context_length);
   return new ZooclipCaptioner(new CoCaCaptioner(cfg), 'zooclip:untrained captioner-tiny');

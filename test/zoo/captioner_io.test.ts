@@ -9,7 +9,7 @@ import { setNumThreads } from '../../src/engine/index.js';
 import { getCaptionerConfig, loadCaptioner, parseCaptionerConfig, saveCaptioner } from '../../src/models/captioner/index.js';
 import { loadZooclipCaptioner, preprocessImages } from '../../src/zoo/captioner_zooclip.js';
 import { DEFAULT_CAPTION_OPTIONS, type RgbImage } from '../../src/zoo/types.js';
-import { gradeCaption, summarise } from '../../src/stages/captioner/quality.js';
+import { gradeCaption, summarise } from '../../src/stages/train_captioner/quality.js';
 import { testCaptioner, testConfig } from './captioner_fixture.js';
 
 setNumThreads(1);

@@ -7,8 +7,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync }
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runSynth } from '../../src/stages/synth/run.js';
-import { resolveCaptionerConfig } from '../../src/stages/captioner/config.js';
-import { runTrainCaptioner } from '../../src/stages/captioner/run.js';
+import { resolveCaptionerConfig } from '../../src/stages/train_captioner/config.js';
+import { runTrainCaptioner } from '../../src/stages/train_captioner/run.js';
 import { readMetrics } from '../../src/training/metrics.js';
 import { loadZooclipCaptioner } from '../../src/zoo/captioner_zooclip.js';
 import { DEFAULT_CAPTION_OPTIONS } from '../../src/zoo/types.js';

@@ -4,7 +4,7 @@
 import type { Command } from '../command.js';
 import { givenFields } from '../command.js';
 import { LOOP_OPTIONS } from '../options.js';
-import { resolveCaptionerConfig, type CaptionerTrainConfig } from '../../stages/captioner/config.js';
+import { resolveCaptionerConfig, type CaptionerTrainConfig } from '../../stages/train_captioner/config.js';
 
 const RENAME: Record<string, string> = { config: 'model', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
 
@@ -25,7 +25,7 @@ export async function trainCaptionerCommand(o: Record<string, unknown>): Promise
     cfg = resolveCaptionerConfig({ ...(readStageState(target.checkpoint).config as CaptionerTrainConfig), ...given, out: target.out });
     resume = target.checkpoint;
   }
-  const { runTrainCaptioner } = await import('../../stages/captioner/run.js');
+  const { runTrainCaptioner } = await import('../../stages/train_captioner/run.js');
   await runTrainCaptioner(cfg, { resume });
 }
 
