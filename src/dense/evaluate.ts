@@ -6,8 +6,7 @@ import { ConfusionMatrix, DepthAccumulator, DetectionAccumulator, NormalAccumula
 import { decodeCenterNet, type Box, type CenterNetOutput } from '../models/heads/index.js';
 import type { DenseModel, DenseOut } from './model.js';
 import { takeBatch, type DenseSet } from './memory_set.js';
-import type { DenseLabels } from './loss.js';
-import type { DenseTask } from './task.js';
+import type { DenseLabels, DenseTaskName } from '../tasks/index.js';
 
 /** Boxes with class ids (and scores, for predictions). */
 export interface BoxesJson { boxes: Box[]; labels: number[]; scores?: number[] }
@@ -34,7 +33,7 @@ export interface DenseSampleJson {
 
 /** Metrics of one evaluation, with throughput and samples. */
 export interface DenseEvalResult {
-  task: DenseTask;
+  task: DenseTaskName;
   metrics: Record<string, number>;
   images: number;
   seconds: number;
@@ -58,7 +57,7 @@ interface Scorer { add(out: DenseOut, labels: DenseLabels, size: readonly [numbe
 const arr = (t: Tensor): ArrayLike<number> => t.to('cpu').data() as unknown as ArrayLike<number>;
 const hwc = (t: Tensor): Tensor => t.permute([0, 2, 3, 1]).contiguous();
 
-function scorer(task: DenseTask, numClasses: number, o: EvalOnSetOptions): Scorer {
+function scorer(task: DenseTaskName, numClasses: number, o: EvalOnSetOptions): Scorer {
   switch (task) {
     case 'seg': {
       const cm = new ConfusionMatrix(numClasses);
@@ -91,7 +90,7 @@ function scorer(task: DenseTask, numClasses: number, o: EvalOnSetOptions): Score
 const round = (v: number, k: number): number => Math.round(v * k) / k;
 
 /** Sample i of a batch as JSON (prediction and truth at the input size). */
-function sampleOf(task: DenseTask, out: DenseOut, l: DenseLabels, i: number, key: string, rgb: Uint8Array, size: readonly [number, number], o: EvalOnSetOptions): DenseSampleJson {
+function sampleOf(task: DenseTaskName, out: DenseOut, l: DenseLabels, i: number, key: string, rgb: Uint8Array, size: readonly [number, number], o: EvalOnSetOptions): DenseSampleJson {
   const [h, w] = size;
   const s: DenseSampleJson = { key, width: w, height: h, rgb: [...rgb] };
   const one = (t: Tensor): number[] => Array.from(arr(t.select(0, i)));

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { adaptiveAvgPool2d, cat, interpolate, max, noGrad, normalize, tensor, tidy, where, type Tensor } from '../engine/index.js';
 import { decodeCenterNet, type CenterNetOutput } from '../models/heads/index.js';
 import { loadExpertModel, type DenseModel, type ExpertManifest } from '../dense/index.js';
-import type { Detections, Expert, ExpertOptions, ExpertOutput, ExpertTask, RgbImage } from './types.js';
+import type { Detections, Expert, ExpertOptions, ExpertOutput, DenseTaskName, RgbImage } from './types.js';
 
 /** Images run through the model together. */
 const IMAGES_PER_BATCH = 16;
@@ -36,7 +36,7 @@ const toImage = (x: Tensor, im: RgbImage): Tensor => (x.size(2) === im.height &&
 
 /** Predictions of a loaded dense model (the plugin's core; loadZooclipExpert wraps a folder). */
 export class ZooclipExpert implements Expert {
-  readonly task: ExpertTask;
+  readonly task: DenseTaskName;
   readonly classes: readonly string[];
   constructor(readonly model: DenseModel, readonly manifest: ExpertManifest, readonly name: string, private readonly device = 'cpu') {
     this.task = manifest.task;

@@ -1,6 +1,7 @@
 // The model zoo's plugin contracts: a captioner writes quality captions for images, an expert
 // predicts one dense task (or boxes) for images. Stages (`zooclip caption`, `zooclip label`) only
 // see these interfaces; zooclip checkpoints, ONNX models and npm-shipped detectors implement them.
+import type { DenseTaskName } from '../tasks/names.js';
 
 /** An RGB image, HWC uint8, as decoded from a shard (no resizing: experts and captioners resize themselves). */
 export interface RgbImage {
@@ -41,8 +42,8 @@ export interface Captioner {
   dispose(): void;
 }
 
-/** The tasks experts serve (the names DenseHeads uses). */
-export type ExpertTask = 'seg' | 'depth' | 'normals' | 'det';
+/** The tasks experts serve: the dense tasks (src/tasks). */
+export type { DenseTaskName } from '../tasks/names.js';
 
 /** Hard segmentation labels at the image's size: class id per pixel, 255 = ignore (low confidence). */
 export interface SegLabels { width: number; height: number; labels: Uint8Array }
@@ -69,7 +70,7 @@ export interface ExpertOptions {
 
 /** Predicts one task. */
 export interface Expert {
-  readonly task: ExpertTask;
+  readonly task: DenseTaskName;
   readonly name: string;
   /** Class names of seg / det labels, when known (det.json `names`, template captions). */
   readonly classes?: readonly string[];

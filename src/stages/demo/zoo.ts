@@ -6,7 +6,7 @@ import { readShards, type FieldValue } from '../../data/shards/index.js';
 import { mapShards } from '../../zoo/shard_map.js';
 import { loadCaptioner, loadExpert } from '../../zoo/load.js';
 import { TemplateCaptioner } from '../../zoo/captioner_template.js';
-import type { Expert, ExpertTask } from '../../zoo/types.js';
+import type { Expert, DenseTaskName } from '../../zoo/types.js';
 import { resolveCaptionerConfig } from '../captioner/config.js';
 import { runTrainCaptioner, type CaptionerTrainResult } from '../captioner/run.js';
 import { runCaption } from '../caption/run.js';
@@ -68,9 +68,9 @@ export async function templateCaptions(cfg: DemoConfig, experts: Record<string, 
 
 /** Pseudo-labels the captioned web split with the experts: web-cap -> web-zoo (hard labels, as CLIPTeX). */
 export async function labelWeb(cfg: DemoConfig, experts: Record<string, string>, device: string, log: (s: string) => void): Promise<{ samples: number; imagesPerSecond: number }> {
-  const loaded: Partial<Record<ExpertTask, Expert>> = {};
+  const loaded: Partial<Record<DenseTaskName, Expert>> = {};
   try {
-    for (const [task, dir] of Object.entries(experts)) loaded[task as ExpertTask] = await loadExpert(task as ExpertTask, dir, { device });
+    for (const [task, dir] of Object.entries(experts)) loaded[task as DenseTaskName] = await loadExpert(task as DenseTaskName, dir, { device });
     const r = await runLabel(loaded, { in: splitDir(cfg, SPLITS.captioned), out: splitDir(cfg, SPLITS.pseudo), batch: 64, log,
       thresholds: { seg: cfg.label.segThreshold, det: cfg.label.detThreshold } });
     return { samples: r.samples, imagesPerSecond: r.imagesPerSecond };

@@ -9,13 +9,14 @@ import { clipGradNorm, gradsFinite } from '../../optim/clip_grad.js';
 import { warmupCosine } from '../../optim/schedule.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
-  type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
+  denseOptimizer, evaluateOnSet, readDenseSet, saveExpert, setDenseLr, taskLoss,
+  type DenseEvalResult, type DenseModel, type ExpertManifest,
 } from '../../dense/index.js';
 import { clearInterruptedSaves, findCheckpoint, loadCheckpoint, readStageState, saveCheckpoint, type TrainState } from '../train/checkpoint.js';
 import { MetricsLog, Progress, type MetricsLine } from '../train/metrics.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
+import { DENSE_TASKS, labelClasses, labelsOf, type DenseTaskName } from '../../tasks/index.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
 /** state.json of an expert checkpoint (train/checkpoint.ts writes it; readStageState checks its fields). */
@@ -30,7 +31,7 @@ export interface ExpertState {
 
 /** What a run reports (also result.json). */
 export interface ExpertTrainResult {
-  task: DenseTask;
+  task: DenseTaskName;
   steps: number;
   firstLoss: number;
   lastLoss: number;
@@ -48,7 +49,7 @@ function trainLoader(c: ExpertTrainConfig, imageSize: number, resume?: LoaderSta
   if (!shards.length) throw new Error(`train-expert: no .tar shards in ${join(c.data, c.split)} (make a world with: zooclip synth --out ${c.data})`);
   return new Loader({
     source: shardSource(shards), rankSplit: 'source', batchSize: c.batch, imageSize, train: true, augment: { scale: [c.minCropScale, 1] },
-    dense: [LABEL_KIND[c.task as DenseTask]], workers: c.workers, shuffle: 1000, seed: c.seed, iteration: 'resampled', dropLast: true, resume,
+    dense: [DENSE_TASKS[c.task as DenseTaskName].labelKind], workers: c.workers, shuffle: 1000, seed: c.seed, iteration: 'resampled', dropLast: true, resume,
   });
 }
 
@@ -63,7 +64,7 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
  * @example await runTrainExpert(resolveExpertConfig({ task: 'depth', data: '/tmp/world', steps: 500 }));
  */
 export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string; log?: (s: string) => void } = {}): Promise<ExpertTrainResult> {
-  const log = o.log ?? console.log, task = c.task as DenseTask;
+  const log = o.log ?? console.log, task = c.task as DenseTaskName;
   const device = c.device || defaultDevice();
   if (c.threads) setNumThreads(c.threads);
   mkdirSync(c.out, { recursive: true });
@@ -104,7 +105,7 @@ interface LoopContext { ckptDir: string; trainables: { model: DenseModel; opt: R
 /** The training steps from the resumed step (or 0) to c.steps; returns loss and throughput figures. */
 async function trainLoop(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<typeof denseOptimizer>, schedule: (s: number) => number, x: LoopContext):
   Promise<{ firstLoss: number; lastLoss: number; imagesPerSec: number; seconds: number }> {
-  const task = c.task as DenseTask;
+  const task = c.task as DenseTaskName;
   let step = x.resumed?.step ?? 0, skipped = x.resumed?.skipped ?? 0;
   const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step);
   const loader = trainLoader(c, model.imageSize, x.resumed?.loader);
@@ -158,7 +159,7 @@ async function trainLoop(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<
 async function evaluate(model: DenseModel, c: ExpertTrainConfig, device: string, log: (s: string) => void): Promise<DenseEvalResult | null> {
   const shards = c.evalSplit ? tarsIn(join(c.data, c.evalSplit)) : [];
   if (!shards.length) { if (c.evalSplit) log(`no ${c.evalSplit} split in ${c.data}: not evaluated`); return null; }
-  const set = await readDenseSet(shards, { imageSize: model.imageSize, tasks: [c.task as DenseTask], device, workers: c.workers, limit: c.evalImages || undefined });
+  const set = await readDenseSet(shards, { imageSize: model.imageSize, tasks: [c.task as DenseTaskName], device, workers: c.workers, limit: c.evalImages || undefined });
   try {
     const r = evaluateOnSet(model, set);
     log(`${c.evalSplit} (${r.images} images, ${r.imagesPerSec.toFixed(0)} img/s): ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
@@ -171,7 +172,7 @@ async function evaluate(model: DenseModel, c: ExpertTrainConfig, device: string,
 
 function manifest(c: ExpertTrainConfig, built: ReturnType<typeof buildExpertModel>, t: { firstLoss: number; lastLoss: number; imagesPerSec: number }, ev: DenseEvalResult | null): ExpertManifest {
   return {
-    format: 'zooclip-expert', version: 1, task: c.task as DenseTask, model: built.cfg, modelName: built.modelName, head: built.model.spec, classes: [...WORLD_CLASSES],
+    format: 'zooclip-expert', version: 1, task: c.task as DenseTaskName, model: built.cfg, modelName: built.modelName, head: built.model.spec, classes: labelClasses(c.data),
     inputSize: built.model.imageSize, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], depthScale: 1, threshold: c.task === 'det' ? 0.5 : 0,
     training: { data: c.data, split: c.split, steps: c.steps, batch: c.batch, lr: c.lr, seed: c.seed, init: built.initFrom, firstLoss: t.firstLoss, lastLoss: t.lastLoss,
       imagesPerSec: t.imagesPerSec, eval: ev ? { split: c.evalSplit, images: ev.images, metrics: ev.metrics } : null },

@@ -1,14 +1,15 @@
 // The `zooclip label` command: repeated `--expert task=<model>` and `--threshold task=<value>`,
 // experts loaded through src/zoo/load.ts, then the label stage.
 import type { OptionSpec } from '../../cli/args.js';
-import { EXPERT_TASKS, loadExpert } from '../../zoo/load.js';
-import type { Expert, ExpertTask } from '../../zoo/types.js';
+import { loadExpert } from '../../zoo/load.js';
+import { DENSE_TASK_NAMES, isTaskName } from '../../tasks/names.js';
+import type { Expert, DenseTaskName } from '../../zoo/types.js';
 import { runLabel } from './run.js';
 import { STAGE_DATA_OPTIONS } from '../../zoo/shard_map.js';
 
 /** The command's options (--expert and --threshold repeat; every value is read from argv). */
 export const LABEL_OPTIONS: Record<string, OptionSpec> = {
-  expert: { type: 'string', help: 'task=<model>, repeatable: seg|depth|normals|det = a folder with expert.json, an ONNX spec (*.json), or human (det)' },
+  expert: { type: 'string', help: `task=<model>, repeatable: ${DENSE_TASK_NAMES.join('|')} = a folder with expert.json, an ONNX spec (*.json), or human (det)` },
   threshold: { type: 'string', help: 'task=<value>, repeatable: lowest seg probability / det score kept (else ignore 255 / dropped)' },
   in: { type: 'string', help: 'input shards: a folder, a .txt list, or a brace spec' },
   out: { type: 'string', help: 'output folder: shards of the same names with the label fields added' },
@@ -21,7 +22,7 @@ export const LABEL_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Every `--<name> a=b` / `--<name>=a=b` of an argument list as [a, b] pairs, checked against the tasks. */
-export function collectTaskPairs(argv: readonly string[], name: string): [ExpertTask, string][] {
+export function collectTaskPairs(argv: readonly string[], name: string): [DenseTaskName, string][] {
   const values: string[] = [];
   argv.forEach((a, i) => {
     if (a === `--${name}` && argv[i + 1] !== undefined) values.push(argv[i + 1]!);
@@ -29,8 +30,8 @@ export function collectTaskPairs(argv: readonly string[], name: string): [Expert
   });
   return values.map((v) => {
     const eq = v.indexOf('=');
-    const task = v.slice(0, eq) as ExpertTask;
-    if (eq <= 0 || !EXPERT_TASKS.includes(task)) throw new Error(`label: --${name} '${v}' must be <task>=<value> with task one of ${EXPERT_TASKS.join(', ')}`);
+    const task = v.slice(0, eq);
+    if (eq <= 0 || !isTaskName(task)) throw new Error(`label: --${name} '${v}' must be <task>=<value> with task one of ${DENSE_TASK_NAMES.join(', ')}`);
     return [task, v.slice(eq + 1)];
   });
 }
@@ -43,13 +44,13 @@ export async function labelCommand(o: Record<string, unknown>, argv: readonly st
   if (typeof o.in !== 'string' || typeof o.out !== 'string') throw new Error('label: --in and --out are required');
   const specs = collectTaskPairs(argv, 'expert');
   if (specs.length === 0) throw new Error('label: give at least one --expert <task>=<model>');
-  const thresholds: Partial<Record<ExpertTask, number>> = {};
+  const thresholds: Partial<Record<DenseTaskName, number>> = {};
   for (const [t, v] of collectTaskPairs(argv, 'threshold')) {
     const x = Number(v);
     if (!Number.isFinite(x)) throw new Error(`label: --threshold ${t}=${v} is not a number`);
     thresholds[t] = x;
   }
-  const experts: Partial<Record<ExpertTask, Expert>> = {};
+  const experts: Partial<Record<DenseTaskName, Expert>> = {};
   try {
     for (const [t, spec] of specs) {
       if (experts[t]) throw new Error(`label: two experts for ${t}`);

@@ -1,0 +1,136 @@
+// The dense-task table: everything zooclip knows about seg, depth, normals and det in one entry per
+// task (label kind, shard field and how it is written, head factory, loss, metrics), so adding a
+// task is one entry here. Everything that lists tasks reads this table or DENSE_TASK_NAMES.
+import type { DenseKind } from '../data/loader/index.js';
+import type { FieldValue } from '../data/shards/index.js';
+import { centerNetLoss, depthSILogLoss, normalsCosineLoss, segmentationLoss, type TaskLoss } from '../losses/index.js';
+import { CenterNetHead } from '../models/heads/centernet.js';
+import { centerNetTargets } from '../models/heads/centernet_targets.js';
+import type { DenseMapHead } from '../models/heads/common.js';
+import type { DenseOutputs } from '../models/heads/dense_heads.js';
+import { DepthHead } from '../models/heads/depth.js';
+import { LinearSegHead } from '../models/heads/linear_seg.js';
+import { NormalsHead } from '../models/heads/normals.js';
+import { PyramidSegHead } from '../models/heads/psp_seg.js';
+import type { FeatureInfo } from '../models/tower.js';
+import type { ExpertOutput } from '../zoo/types.js';
+import { depthPng, detJson, normalPng, segPng } from './encode.js';
+import type { DenseLabels } from './labels.js';
+import type { DenseTaskName } from './names.js';
+
+/** One metric a task's evaluation reports. */
+export interface TaskMetric {
+  name: string;
+  higherIsBetter: boolean;
+  /** Shown as a percentage (a ratio in [0, 1]). */
+  percent: boolean;
+}
+
+/** The metric a comparison between models reads first, its label, and the difference below which it is noise. */
+export interface HeadlineMetric { metric: string; label: string; floor: number }
+
+/** How a head is built; unset sizes take the head class's defaults. */
+export interface TaskHeadOptions {
+  /** Classes of seg logits and det heatmaps. */
+  numClasses: number;
+  /** The level the head reads among the FeatureInfo it is given (default -1). */
+  level?: number;
+  /** Hidden channels (depth / normals conv block, PSP fuse conv, CenterNet neck and branches). */
+  channels?: number;
+  segHead?: 'linear' | 'psp';
+  depthActivation?: 'exp' | 'softplus';
+  /** Detection output stride (default: the level's reduction). */
+  outputStride?: number;
+}
+
+/** A built head: a per-pixel map head, or the CenterNet head for det. */
+export type TaskHead = DenseMapHead | CenterNetHead;
+
+/** A label field as the label stage writes it, and what it adds to the sample's `json`. */
+export interface WrittenField { value: FieldValue; json?: Record<string, unknown> }
+
+/** Everything about one dense task. */
+export interface DenseTaskSpec<T extends DenseTaskName = DenseTaskName> {
+  /** The Loader's label name (a Batch field and `present` key). */
+  labelKind: DenseKind;
+  /** The shard field holding the task's labels. */
+  field: string;
+  /** Whether writing the field also records something in the sample's `json` (depth: its scale). */
+  updatesJson: boolean;
+  /** The label field of an expert's prediction at the image's size (`classes` name det labels). */
+  write(out: ExpertOutput, width: number, height: number, classes?: readonly string[]): WrittenField;
+  /** The task's head over `info` (the feature levels it may read). */
+  head(info: readonly FeatureInfo[], o: TaskHeadOptions): TaskHead;
+  /** The masked loss over the samples that carry the label, and how many did. */
+  loss(out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss;
+  /** Metrics of an evaluation, in report order. */
+  metrics: readonly TaskMetric[];
+  headline: HeadlineMetric;
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`dense: no ${what} (the batch or the expert output lacks it)`);
+  return v;
+}
+
+const higher = (name: string, percent = true): TaskMetric => ({ name, higherIsBetter: true, percent });
+const lower = (name: string): TaskMetric => ({ name, higherIsBetter: false, percent: false });
+
+/**
+ * The dense tasks, keyed by name (keys in DENSE_TASK_NAMES order).
+ * @example
+ * const spec = DENSE_TASKS.depth;
+ * const head = spec.head(tower.featureInfo(), { numClasses: 0, channels: 64 });
+ * const { loss, count } = spec.loss(head.forward(feats, [224, 224]), labelsOf(batch, 'depth'), { numClasses: 0, device: 'cpu' });
+ * spec.metrics.map((m) => m.name);  // ['rmse', 'absRel', 'delta1']
+ */
+export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = {
+  seg: {
+    labelKind: 'seg', field: 'seg.png', updatesJson: false,
+    write: (out, w, h) => ({ value: segPng(need(out.seg, 'seg output'), w, h) }),
+    head: (info, o) => o.segHead === 'psp' ? new PyramidSegHead(info, { numClasses: o.numClasses, level: o.level, channels: o.channels })
+      : new LinearSegHead(info, { numClasses: o.numClasses, level: o.level }),
+    loss: (out, l, o) => segmentationLoss(out, need(l.seg, 'seg labels').to(o.device), l.present.to(o.device)),
+    metrics: [higher('miou'), higher('pixelAccuracy')],
+    headline: { metric: 'miou', label: 'seg mIoU', floor: 0.005 },
+  },
+  depth: {
+    labelKind: 'depth', field: 'depth.png', updatesJson: true,
+    write: (out, w, h) => {
+      const d = depthPng(need(out.depth, 'depth output'), w, h);
+      return { value: d.png, json: { depth_scale: d.scale, depth_unit: d.scale === 0.001 ? 'mm' : 'm * depth_scale', depth_invalid: 0 } };
+    },
+    head: (info, o) => new DepthHead(info, { level: o.level, channels: o.channels, activation: o.depthActivation }),
+    loss: (out, l, o) => depthSILogLoss(out, need(l.depth, 'depth labels').to(o.device), l.present.to(o.device)),
+    metrics: [lower('rmse'), lower('absRel'), higher('delta1')],
+    headline: { metric: 'rmse', label: 'depth RMSE (m)', floor: 0.02 },
+  },
+  normals: {
+    labelKind: 'normal', field: 'normal.png', updatesJson: false,
+    write: (out, w, h) => ({ value: normalPng(need(out.normals, 'normals output'), w, h) }),
+    head: (info, o) => new NormalsHead(info, { level: o.level, channels: o.channels }),
+    loss: (out, l, o) => normalsCosineLoss(out, need(l.normal, 'normal labels').to(o.device), l.present.to(o.device)),
+    metrics: [lower('mean'), lower('median'), higher('within11'), higher('within22'), higher('within30')],
+    headline: { metric: 'mean', label: 'normals mean angle (deg)', floor: 0.3 },
+  },
+  det: {
+    labelKind: 'det', field: 'det.json', updatesJson: false,
+    write: (out, _w, _h, classes) => ({ value: detJson(need(out.det, 'det output'), classes) }),
+    head: (info, o) => new CenterNetHead(info, { numClasses: o.numClasses, level: o.level, outputStride: o.outputStride, neckChannels: o.channels, headChannels: o.channels }),
+    loss: (out, l, o) => {
+      const det = need(l.det, 'det labels'), [h, w] = [out.heatmap.size(2), out.heatmap.size(3)];
+      const target = centerNetTargets(det.boxes, det.labels, [h, w], out.stride, o.numClasses, { device: o.device });
+      return centerNetLoss(out, target, l.present.to(o.device));
+    },
+    metrics: [higher('ap50'), higher('ap')],
+    headline: { metric: 'ap50', label: 'det AP50', floor: 0.005 },
+  },
+};
+
+/**
+ * The loss of one task's output, typed by the task (so a caller holding DenseOutputs need not cast).
+ * @example const { loss } = taskLossOf('seg', out.seg!, labelsOf(batch, 'seg'), { numClasses: 7, device: 'cpu' });
+ */
+export function taskLossOf<T extends DenseTaskName>(task: T, out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss {
+  return (DENSE_TASKS[task] as DenseTaskSpec<T>).loss(out, labels, o);
+}
