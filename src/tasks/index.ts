@@ -2,6 +2,6 @@
 // and the classes of a labelled folder.
 export { DENSE_TASK_NAMES, isTaskName, parseTaskName, type DenseTaskName } from './names.js';
 export { DENSE_TASKS, taskLossOf, type DenseTaskSpec, type HeadlineMetric, type TaskHead, type TaskHeadOptions, type TaskMetric, type WrittenField } from './table.js';
-export { labelsOf, type DenseLabels } from './labels.js';
+export { labelsOf, type BatchLabels, type DenseLabels } from './labels.js';
 export { depthPng, detJson, LABEL_DEPTH_SCALE, mergeJson, normalPng, segPng } from './encode.js';
 export { CLASSES_FILE, labelClasses } from './classes.js';

@@ -16,12 +16,15 @@ export interface DenseLabels {
   det?: { boxes: Box[][]; labels: number[][] };
 }
 
+/** The label fields of a Loader batch (all a task loss reads of it). */
+export type BatchLabels = Pick<Batch, 'present' | 'seg' | 'depth' | 'normal' | 'det'>;
+
 /**
  * A Loader batch's labels of `task` (shares the batch's tensors: dispose the batch, not these);
  * `who` names the caller in the error when the loader was not asked for the task's labels.
  * @example const labels = labelsOf(batch, 'depth');   // { present, depth }
  */
-export function labelsOf(b: Batch, task: DenseTaskName, who = 'dense'): DenseLabels {
+export function labelsOf(b: BatchLabels, task: DenseTaskName, who = 'dense'): DenseLabels {
   const kind = DENSE_TASKS[task].labelKind;
   const present = b.present?.[kind];
   if (!present) throw new Error(`${who}: the batch has no '${kind}' labels (the loader was not asked for them)`);

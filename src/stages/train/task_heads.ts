@@ -2,11 +2,11 @@
 // image tower, the labels the loader must bring, and each task's masked loss on a batch, all
 // through the dense-task table.
 import type { Tensor } from '../../engine/index.js';
-import type { Batch, DenseKind } from '../../data/loader/index.js';
+import type { DenseKind } from '../../data/loader/index.js';
 import type { LossPart } from '../../losses/index.js';
 import type { CLIP } from '../../models/clip.js';
 import { DenseHeads, resolveLevel, type DenseHeadSet, type DenseOutputs } from '../../models/heads/index.js';
-import { DENSE_TASK_NAMES, DENSE_TASKS, labelsOf, taskLossOf, type DenseTaskName } from '../../tasks/index.js';
+import { DENSE_TASK_NAMES, DENSE_TASKS, labelsOf, taskLossOf, type BatchLabels, type DenseTaskName } from '../../tasks/index.js';
 import type { TrainConfig } from './config.js';
 
 /**
@@ -53,7 +53,7 @@ export function attachTaskHeads(model: CLIP, cfg: TrainConfig): DenseTaskName[] 
  * its label (`<task>_n`, for the log). A task whose samples carry no label adds an exact 0.
  * @example const { parts, counts } = taskLossParts(dense, batch, cfg, 'cpu');  // parts.seg.weight === cfg.heads.seg
  */
-export function taskLossParts(out: DenseOutputs, b: Batch, cfg: TrainConfig, device: string): { parts: Record<string, LossPart>; counts: Record<string, Tensor> } {
+export function taskLossParts(out: DenseOutputs, b: BatchLabels, cfg: TrainConfig, device: string): { parts: Record<string, LossPart>; counts: Record<string, Tensor> } {
   const parts: Record<string, LossPart> = {}, counts: Record<string, Tensor> = {};
   for (const task of DENSE_TASK_NAMES) {
     const o = out[task];
