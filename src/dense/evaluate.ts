@@ -2,7 +2,7 @@
 // accuracy, depth RMSE / AbsRel / delta1, normal angles, detection AP50 / AP) and a few sample
 // predictions next to their ground truth, as plain arrays for JSON and the report.
 import { noGrad, tidy, type Tensor } from '../engine/index.js';
-import { ConfusionMatrix, DepthAccumulator, DetectionAccumulator, NormalAccumulator } from '../eval/dense_metrics.js';
+import { ConfusionMatrix, DepthAccumulator, DetectionAccumulator, NormalAccumulator } from '../tasks/metrics.js';
 import { decodeCenterNet, type Box, type CenterNetOutput } from '../models/heads/index.js';
 import type { DenseModel, DenseOut } from './model.js';
 import { takeBatch, type DenseSet } from './memory_set.js';

@@ -2,8 +2,7 @@
 // cached probe training) with every requested task's labels, read once with the Loader's eval
 // transform (no augmentation), then batched by index in any order.
 import { cat, clone, keep, tensor, tidy, type Tensor } from '../engine/index.js';
-import { Loader, shardSource, type Batch } from '../data/loader/index.js';
-import { denormalize } from '../eval/report/images.js';
+import { denormalize, Loader, shardSource, type Batch } from '../data/loader/index.js';
 import type { Box } from '../models/heads/index.js';
 import { DENSE_TASKS, type DenseLabels, type DenseTaskName } from '../tasks/index.js';
 

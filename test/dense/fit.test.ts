@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { liveTensors, manualSeed, setNumThreads } from '../../src/engine/index.js';
 import { getModelConfig } from '../../src/models/config.js';
-import { ConfusionMatrix } from '../../src/eval/dense_metrics.js';
+import { ConfusionMatrix } from '../../src/tasks/metrics.js';
 import { batchOrder, defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, towerFromConfig, type DenseTaskName } from '../../src/dense/index.js';
 import { SEG_CLASSES } from '../../src/data/synth/world.js';
 import { denseWorld, shardsOf } from './world.js';

@@ -4,7 +4,7 @@
 import { decodeImage } from '../../data/loader/decode.js';
 import { isNormal } from '../../data/loader/transform.js';
 import { ConfusionMatrix, DepthAccumulator, DetectionAccumulator, NormalAccumulator, type Box, type DetScores, type DepthScores,
-  type NormalScores, type SegScores } from '../../eval/dense_metrics.js';
+  type NormalScores, type SegScores } from '../../tasks/metrics.js';
 
 /** The scores of one pseudo-label set (a task is absent when its field never appeared). */
 export interface LabelScores {
