@@ -6,5 +6,5 @@ export { taskLoss } from './loss.js';
 export { readDenseSet, takeBatch, type DenseSet, type ReadSetOptions, type SetBatch } from './memory_set.js';
 export { denseOptimizer, setDenseLr, type DenseMode, type DenseOptimizer } from './optim.js';
 export { batchOrder, fitOnSet, type FitOptions, type FitResult } from './fit.js';
-export { evaluateOnSet, type BoxesJson, type DenseEvalResult, type DenseSampleJson, type EvalOnSetOptions } from './evaluate.js';
+export { evaluateOnSet, type DenseEvalResult, type EvalOnSetOptions } from './evaluate.js';
 export { EXPERT_FILE, EXPERT_WEIGHTS, loadExpertModel, readExpertManifest, saveExpert, type ExpertManifest } from './expert_io.js';

@@ -1,7 +1,7 @@
 // The supervised loss of one task on a batch: the task table's masked loss over the samples that
 // carry the task's label.
 import type { Tensor } from '../engine/index.js';
-import { DENSE_TASKS, type DenseLabels } from '../tasks/index.js';
+import { taskLossOf, type DenseLabels } from '../tasks/index.js';
 import type { HeadSpec } from './heads.js';
 import type { DenseOut } from './model.js';
 
@@ -11,7 +11,5 @@ import type { DenseOut } from './model.js';
  * @example const loss = taskLoss(spec, model.forward(images), labelsOf(batch, spec.task), 'cpu');
  */
 export function taskLoss(spec: HeadSpec, out: DenseOut, labels: DenseLabels, device: string): Tensor {
-  // DenseOut is the output of the head this spec built, so it has the type the task's loss takes
-  const loss = DENSE_TASKS[spec.task].loss as (o: DenseOut, l: DenseLabels, x: { numClasses: number; device: string }) => { loss: Tensor };
-  return loss(out, labels, { numClasses: spec.numClasses, device }).loss;
+  return taskLossOf(spec.task, out, labels, { numClasses: spec.numClasses, device }).loss;
 }

@@ -17,6 +17,7 @@ import type { ExpertOutput } from '../zoo/types.js';
 import { depthPng, detJson, normalPng, segPng } from './encode.js';
 import type { DenseLabels } from './labels.js';
 import type { DenseTaskName } from './names.js';
+import { depthPredict, detPredict, normalsPredict, segPredict, type DecodeOptions, type DenseSampleJson, type PixelSize, type ScoreOptions, type TaskScorer } from './predict.js';
 
 /** One metric a task's evaluation reports. */
 export interface TaskMetric {
@@ -63,6 +64,12 @@ export interface DenseTaskSpec<T extends DenseTaskName = DenseTaskName> {
   head(info: readonly FeatureInfo[], o: TaskHeadOptions): TaskHead;
   /** The masked loss over the samples that carry the label, and how many did. */
   loss(out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss;
+  /** A fresh accumulator of the task's scores (the metrics below are read from them). */
+  scorer(numClasses: number, o?: ScoreOptions): TaskScorer<NonNullable<DenseOutputs[T]>>;
+  /** Sample i's prediction and truth as report JSON (at the model's input size). */
+  sample(out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, i: number, size: readonly [number, number], o?: ScoreOptions): Partial<DenseSampleJson>;
+  /** An expert's predictions (hard labels, metres, unit normals, boxes) at each image's own size. */
+  decode(out: NonNullable<DenseOutputs[T]>, images: readonly PixelSize[], o: DecodeOptions): ExpertOutput[];
   /** Metrics of an evaluation, in report order. */
   metrics: readonly TaskMetric[];
   headline: HeadlineMetric;
@@ -91,6 +98,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
     head: (info, o) => o.segHead === 'psp' ? new PyramidSegHead(info, { numClasses: o.numClasses, level: o.level, channels: o.channels })
       : new LinearSegHead(info, { numClasses: o.numClasses, level: o.level }),
     loss: (out, l, o) => segmentationLoss(out, need(l.seg, 'seg labels').to(o.device), l.present.to(o.device)),
+    ...segPredict,
     metrics: [higher('miou'), higher('pixelAccuracy')],
     headline: { metric: 'miou', label: 'seg mIoU', floor: 0.005 },
   },
@@ -102,6 +110,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
     },
     head: (info, o) => new DepthHead(info, { level: o.level, channels: o.channels, activation: o.depthActivation }),
     loss: (out, l, o) => depthSILogLoss(out, need(l.depth, 'depth labels').to(o.device), l.present.to(o.device)),
+    ...depthPredict,
     metrics: [lower('rmse'), lower('absRel'), higher('delta1')],
     headline: { metric: 'rmse', label: 'depth RMSE (m)', floor: 0.02 },
   },
@@ -110,6 +119,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
     write: (out, w, h) => ({ value: normalPng(need(out.normals, 'normals output'), w, h) }),
     head: (info, o) => new NormalsHead(info, { level: o.level, channels: o.channels }),
     loss: (out, l, o) => normalsCosineLoss(out, need(l.normal, 'normal labels').to(o.device), l.present.to(o.device)),
+    ...normalsPredict,
     metrics: [lower('mean'), lower('median'), higher('within11'), higher('within22'), higher('within30')],
     headline: { metric: 'mean', label: 'normals mean angle (deg)', floor: 0.3 },
   },
@@ -122,15 +132,46 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
       const target = centerNetTargets(det.boxes, det.labels, [h, w], out.stride, o.numClasses, { device: o.device });
       return centerNetLoss(out, target, l.present.to(o.device));
     },
+    ...detPredict,
     metrics: [higher('ap50'), higher('ap')],
     headline: { metric: 'ap50', label: 'det AP50', floor: 0.005 },
   },
 };
 
+/** A task's output as the table's functions take it, whatever the task (callers holding a DenseOut by spec). */
+type AnyOut = NonNullable<DenseOutputs[DenseTaskName]>;
+/** The table entry of a task with its output type widened, for callers that hold an output of the task's own head. */
+const entry = (task: DenseTaskName): DenseTaskSpec<DenseTaskName> => DENSE_TASKS[task] as unknown as DenseTaskSpec<DenseTaskName>;
+
 /**
- * The loss of one task's output, typed by the task (so a caller holding DenseOutputs need not cast).
+ * A task's scorer with its metrics named as the table lists them, in order.
+ * @example const sc = taskScorer('seg', 7); sc.add(logits, labels, [64, 64]); sc.metrics()  // { miou, pixelAccuracy }
+ */
+export function taskScorer(task: DenseTaskName, numClasses: number, o: ScoreOptions = {}): { add: TaskScorer<AnyOut>['add']; metrics(): Record<string, number> } {
+  const e = entry(task), sc = e.scorer(numClasses, o);
+  return { add: (out, l, size) => sc.add(out, l, size), metrics: () => Object.fromEntries(e.metrics.map((m) => [m.name, (sc.scores() as Record<string, number>)[m.name]!])) };
+}
+
+/**
+ * Sample i of a batch as report JSON, for any task (see DenseTaskSpec.sample).
+ * @example Object.assign(json, taskSample('depth', out, labels, 0, [64, 64]));  // depth, depthTruth
+ */
+export function taskSample(task: DenseTaskName, out: AnyOut, labels: DenseLabels, i: number, size: readonly [number, number], o: ScoreOptions = {}): Partial<DenseSampleJson> {
+  return entry(task).sample(out, labels, i, size, o);
+}
+
+/**
+ * An expert's predictions from its head's output, for any task (see DenseTaskSpec.decode).
+ * @example const outs = taskDecode('seg', logits, images, { inputSize: 64, threshold: 0.5, depthScale: 1, classes });
+ */
+export function taskDecode(task: DenseTaskName, out: AnyOut, images: readonly PixelSize[], o: DecodeOptions): ExpertOutput[] {
+  return entry(task).decode(out, images, o);
+}
+
+/**
+ * The loss of one task's output, for any task (a caller holds the output of the task's own head).
  * @example const { loss } = taskLossOf('seg', out.seg!, labelsOf(batch, 'seg'), { numClasses: 7, device: 'cpu' });
  */
-export function taskLossOf<T extends DenseTaskName>(task: T, out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss {
-  return (DENSE_TASKS[task] as DenseTaskSpec<T>).loss(out, labels, o);
+export function taskLossOf(task: DenseTaskName, out: AnyOut, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss {
+  return entry(task).loss(out, labels, o);
 }

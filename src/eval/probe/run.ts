@@ -8,9 +8,9 @@ import type { ImageTower } from '../../models/tower.js';
 import { resolveLevel } from '../../models/heads/index.js';
 import {
   defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, towerFeatures,
-  type DenseSampleJson, type DenseSet, type HeadSpec,
+  type DenseSet, type HeadSpec,
 } from '../../dense/index.js';
-import { DENSE_TASKS, labelClasses, type DenseTaskName } from '../../tasks/index.js';
+import { DENSE_TASKS, labelClasses, type DenseSampleJson, type DenseTaskName } from '../../tasks/index.js';
 import { meanStd } from './stats.js';
 import { nestedSubsets } from './subsets.js';
 import { tarsIn } from '../../data/shards/folder.js';

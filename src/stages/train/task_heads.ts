@@ -58,7 +58,7 @@ export function taskLossParts(out: DenseOutputs, b: BatchLabels, cfg: TrainConfi
   for (const task of DENSE_TASK_NAMES) {
     const o = out[task];
     if (!o) continue;
-    const r = taskLossOf(task, o as NonNullable<DenseOutputs[typeof task]>, labelsOf(b, task, 'train'), { numClasses: classesOf(cfg, task), device });
+    const r = taskLossOf(task, o, labelsOf(b, task, 'train'), { numClasses: classesOf(cfg, task), device });
     parts[task] = { loss: r.loss, weight: cfg.heads[task] };
     counts[`${task}_n`] = r.count;
   }
