@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { helpFor, parseArgs, type OptionSpec } from './args.js';
+import { DENSE_TASK_NAMES } from '../tasks/names.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -97,7 +98,7 @@ const COMMANDS: Record<string, { help: string; spec: Record<string, OptionSpec>;
     },
   },
   'train-expert': {
-    help: 'train a dense expert (tower + seg/depth/normals/det head) on a labelled split; writes <out>/expert, scores it on probe-test',
+    help: `train a dense expert (tower + ${DENSE_TASK_NAMES.join('/')} head) on a labelled split; writes <out>/expert, scores it on probe-test`,
     spec: (await import('../stages/expert/command.js')).EXPERT_OPTIONS,
     run: async (o) => (await import('../stages/expert/command.js')).trainExpertCommand(o),
   },

@@ -5,4 +5,5 @@ export { DENSE_TASKS, taskDecode, taskLossOf, taskSample, taskScorer, type Dense
 export { labelsOf, type BatchLabels, type DenseLabels } from './labels.js';
 export { depthPng, detJson, LABEL_DEPTH_SCALE, mergeJson, normalPng, segPng } from './encode.js';
 export { CLASSES_FILE, labelClasses } from './classes.js';
+export { type FieldGrader, type Fields } from './fields.js';
 export { type BoxesJson, type DecodeOptions, type DenseSampleJson, type PixelSize, type ScoreOptions, type TaskScorer } from './predict.js';

@@ -15,6 +15,7 @@ import { PyramidSegHead } from '../models/heads/psp_seg.js';
 import type { FeatureInfo } from '../models/tower.js';
 import type { ExpertOutput } from '../zoo/types.js';
 import { depthPng, detJson, normalPng, segPng } from './encode.js';
+import { depthGrader, detGrader, normalsGrader, segGrader, type FieldGrader } from './fields.js';
 import type { DenseLabels } from './labels.js';
 import type { DenseTaskName } from './names.js';
 import { depthPredict, detPredict, normalsPredict, segPredict, type DecodeOptions, type DenseSampleJson, type PixelSize, type ScoreOptions, type TaskScorer } from './predict.js';
@@ -68,6 +69,8 @@ export interface DenseTaskSpec<T extends DenseTaskName = DenseTaskName> {
   scorer(numClasses: number, o?: ScoreOptions): TaskScorer<NonNullable<DenseOutputs[T]>>;
   /** Sample i's prediction and truth as report JSON (at the model's input size). */
   sample(out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, i: number, size: readonly [number, number], o?: ScoreOptions): Partial<DenseSampleJson>;
+  /** Grades pseudo-label fields of the task against ground-truth fields (numClasses: seg classes). */
+  grader(numClasses: number): FieldGrader;
   /** An expert's predictions (hard labels, metres, unit normals, boxes) at each image's own size. */
   decode(out: NonNullable<DenseOutputs[T]>, images: readonly PixelSize[], o: DecodeOptions): ExpertOutput[];
   /** Metrics of an evaluation, in report order. */
@@ -98,7 +101,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
     head: (info, o) => o.segHead === 'psp' ? new PyramidSegHead(info, { numClasses: o.numClasses, level: o.level, channels: o.channels })
       : new LinearSegHead(info, { numClasses: o.numClasses, level: o.level }),
     loss: (out, l, o) => segmentationLoss(out, need(l.seg, 'seg labels').to(o.device), l.present.to(o.device)),
-    ...segPredict,
+    ...segPredict, grader: segGrader,
     metrics: [higher('miou'), higher('pixelAccuracy')],
     headline: { metric: 'miou', label: 'seg mIoU', floor: 0.005 },
   },
@@ -110,7 +113,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
     },
     head: (info, o) => new DepthHead(info, { level: o.level, channels: o.channels, activation: o.depthActivation }),
     loss: (out, l, o) => depthSILogLoss(out, need(l.depth, 'depth labels').to(o.device), l.present.to(o.device)),
-    ...depthPredict,
+    ...depthPredict, grader: depthGrader,
     metrics: [lower('rmse'), lower('absRel'), higher('delta1')],
     headline: { metric: 'rmse', label: 'depth RMSE (m)', floor: 0.02 },
   },
@@ -119,7 +122,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
     write: (out, w, h) => ({ value: normalPng(need(out.normals, 'normals output'), w, h) }),
     head: (info, o) => new NormalsHead(info, { level: o.level, channels: o.channels }),
     loss: (out, l, o) => normalsCosineLoss(out, need(l.normal, 'normal labels').to(o.device), l.present.to(o.device)),
-    ...normalsPredict,
+    ...normalsPredict, grader: normalsGrader,
     metrics: [lower('mean'), lower('median'), higher('within11'), higher('within22'), higher('within30')],
     headline: { metric: 'mean', label: 'normals mean angle (deg)', floor: 0.3 },
   },
@@ -132,7 +135,7 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
       const target = centerNetTargets(det.boxes, det.labels, [h, w], out.stride, o.numClasses, { device: o.device });
       return centerNetLoss(out, target, l.present.to(o.device));
     },
-    ...detPredict,
+    ...detPredict, grader: detGrader,
     metrics: [higher('ap50'), higher('ap')],
     headline: { metric: 'ap50', label: 'det AP50', floor: 0.005 },
   },

@@ -15,8 +15,9 @@ import type { DemoConfig } from './config.js';
 import { SPLITS } from './pretrain.js';
 import { shardsIn } from '../train/data.js';
 import { listCheckpoints } from '../train/checkpoint.js';
+import { DENSE_TASK_NAMES, DENSE_TASKS } from '../../tasks/index.js';
 
-const LABEL_FIELDS = ['seg.png', 'depth.png', 'normal.png', 'det.json'] as const;
+const LABEL_FIELDS = DENSE_TASK_NAMES.map((t) => DENSE_TASKS[t].field);
 
 /** The world folder and one of its splits. */
 export const worldDir = (cfg: DemoConfig): string => join(cfg.out, 'world');

@@ -5,10 +5,11 @@
 import type { OptionSpec } from '../../cli/args.js';
 import { givenFields, LOOP_OPTIONS } from '../common/loop_config.js';
 import { resolveExpertConfig, type ExpertTrainConfig } from './config.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** Options of `zooclip train-expert`. */
 export const EXPERT_OPTIONS: Record<string, OptionSpec> = {
-  task: { type: 'string', help: 'seg, depth, normals or det' },
+  task: { type: 'string', help: DENSE_TASK_NAMES.join(', ') },
   data: { type: 'string', help: 'synthetic world root (default data/synth)' },
   split: { type: 'string', help: 'labelled split to train on (default zoo)' },
   'eval-split': { type: 'string', help: "split scored at the end when present (default probe-test; '' skips)" },
