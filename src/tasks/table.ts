@@ -75,6 +75,7 @@ export interface DenseTaskSpec<T extends DenseTaskName = DenseTaskName> {
   decode(out: NonNullable<DenseOutputs[T]>, images: readonly PixelSize[], o: DecodeOptions): ExpertOutput[];
   /** Metrics of an evaluation, in report order. */
   metrics: readonly TaskMetric[];
+  /** The metric comparisons between models read (the demo's claims and tables). */
   headline: HeadlineMetric;
 }
 
