@@ -7,11 +7,11 @@ import type { CenterNetHead, CenterNetOutput } from './centernet.js';
 import type { DenseMapHead, ImageSize } from './common.js';
 import { DENSE_TASK_NAMES, type DenseTaskName } from '../../tasks/names.js';
 
-/** The heads to hold; any subset (heads register in DENSE_TASK_NAMES order). */
-export interface DenseHeadSet { seg?: DenseMapHead; depth?: DenseMapHead; normals?: DenseMapHead; det?: CenterNetHead }
+/** The heads to hold; any subset (heads register in DENSE_TASK_NAMES order): CenterNet for det, a map head otherwise. */
+export type DenseHeadSet = { [T in DenseTaskName]?: T extends 'det' ? CenterNetHead : DenseMapHead };
 
-/** Outputs of the heads that ran, by task. */
-export interface DenseOutputs { seg?: Tensor; depth?: Tensor; normals?: Tensor; det?: CenterNetOutput }
+/** Outputs of the heads that ran, by task: CenterNet's maps for det, one map otherwise. */
+export type DenseOutputs = { [T in DenseTaskName]?: T extends 'det' ? CenterNetOutput : Tensor };
 
 /**
  * Holds one head per task and runs them over the same feature list.
