@@ -1,6 +1,7 @@
 // The dense-task table: everything zooclip knows about seg, depth, normals and det in one entry per
-// task (label kind, shard field and how it is written, head factory, loss, metrics), so adding a
-// task is one entry here. Everything that lists tasks reads this table or DENSE_TASK_NAMES.
+// task (label kind, shard field with its writer and grader, head factory, loss, metrics with their
+// scorer, report sample and expert decoder), so adding a task is one entry here (and its name in
+// names.ts). Everything that lists tasks reads this table or DENSE_TASK_NAMES.
 import type { DenseKind } from '../data/loader/index.js';
 import type { FieldValue } from '../data/shards/index.js';
 import { centerNetLoss, depthSILogLoss, normalsCosineLoss, segmentationLoss, type TaskLoss } from '../losses/index.js';

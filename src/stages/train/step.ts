@@ -63,6 +63,7 @@ function drBatch(cfg: TrainConfig, x: ObjectiveInput, gather?: GatherFeatures): 
     return { g, tg, captions: { text, teacherText: distill ? t!.text : undefined, gathered: g ? { text: g.text, teacherText: tg?.text } : undefined } };
   };
   const real = set(x.text, x.teacher), syn = x.syntheticText ? set(x.syntheticText, x.teacherSynthetic) : null;
+  // the hook gathers image and text together, so the image is gathered with each set; the real set's copy serves both
   return {
     image: x.image, logitScale: x.logitScale, teacherImage: distill ? x.teacher!.image : undefined, real: real.captions, synthetic: syn?.captions ?? null,
     gathered: real.g ? { image: real.g.image, teacherImage: real.tg?.image, rank: real.g.rank } : undefined,
