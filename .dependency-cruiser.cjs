@@ -17,7 +17,8 @@ const upward = LAYERS.slice(0, -1).map((layer, i) => ({
   comment: `${layer.join(', ')} sits below ${LAYERS.slice(i + 1).flat().join(', ')}: it may not import them`,
   severity: 'error',
   from: { path: folder(layer) },
-  to: { path: folder(LAYERS.slice(i + 1).flat()) },
+  // tasks/names.ts (the dense task names, importing nothing) is data every layer may read.
+  to: { path: folder(LAYERS.slice(i + 1).flat()), pathNot: '^src/tasks/names\\.ts$' },
 }));
 
 module.exports = {

@@ -11,7 +11,7 @@ import { manualSeed, setNumThreads } from '../src/engine/index.js';
 import { runSynth } from '../src/stages/synth/run.js';
 import { runCaption } from '../src/stages/caption/run.js';
 import { runLabel } from '../src/stages/label/run.js';
-import type { Captioner, Expert, ExpertTask } from '../src/zoo/types.js';
+import type { Captioner, Expert, DenseTaskName } from '../src/zoo/types.js';
 
 function opt(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -42,13 +42,14 @@ async function makeCaptioner(web: string): Promise<Captioner> {
 }
 
 /** Untrained zooclip experts of every task on the zooclip-tiny tower. */
-async function makeExperts(size: number): Promise<Record<ExpertTask, Expert>> {
-  const { DenseModel, WORLD_CLASSES, defaultHeadSpec, towerFromConfig } = await import('../src/dense/index.js');
+async function makeExperts(size: number): Promise<Record<DenseTaskName, Expert>> {
+  const { DenseModel, defaultHeadSpec, towerFromConfig } = await import('../src/dense/index.js');
+  const { SEG_CLASSES: WORLD_CLASSES } = await import('../src/data/synth/world.js');
   const { getModelConfig } = await import('../src/models/config.js');
   const { ZooclipExpert } = await import('../src/zoo/expert_zooclip.js');
   const { OPENAI_MEAN, OPENAI_STD } = await import('../src/data/loader/augment.js');
   const cfg = getModelConfig('zooclip-tiny');
-  const one = (task: ExpertTask): Expert => {
+  const one = (task: DenseTaskName): Expert => {
     const model = new DenseModel(towerFromConfig(cfg), defaultHeadSpec(task, WORLD_CLASSES.length));
     const manifest = { format: 'zooclip-expert' as const, version: 1 as const, task, model: cfg, modelName: 'zooclip-tiny', head: model.spec, classes: [...WORLD_CLASSES],
       inputSize: size, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], depthScale: 1, threshold: task === 'det' ? 0.3 : 0 };

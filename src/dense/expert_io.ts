@@ -8,7 +8,7 @@ import { saveSafetensors } from '../io/safetensors.js';
 import { parseClipConfig, type ClipCfg } from '../models/config.js';
 import { checkHeadSpec, type HeadSpec } from './heads.js';
 import { DenseModel, towerFromConfig } from './model.js';
-import { parseTask, type DenseTask } from './task.js';
+import { parseTaskName, type DenseTaskName } from '../tasks/index.js';
 import { loadModuleWeights } from '../nn/module_weights.js';
 
 export const EXPERT_FILE = 'expert.json';
@@ -18,7 +18,7 @@ export const EXPERT_WEIGHTS = 'model.safetensors';
 export interface ExpertManifest {
   format: 'zooclip-expert';
   version: 1;
-  task: DenseTask;
+  task: DenseTaskName;
   /** The CLIP architecture whose image tower the expert uses (open_clip schema, validated on load). */
   model: ClipCfg;
   /** Where the architecture came from (a config name, JSON path, or the --init checkpoint). */
@@ -75,7 +75,7 @@ export function readExpertManifest(dir: string): ExpertManifest {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
   if (r.format !== 'zooclip-expert' || r.version !== 1) throw new Error(`${path}: format must be 'zooclip-expert' version 1, got ${JSON.stringify(r.format)} ${JSON.stringify(r.version)}`);
-  const task = parseTask(String(r.task), path);
+  const task = parseTaskName(String(r.task), path);
   const head = checkHeadSpec(r.head, `${path}: head`);
   if (head.task !== task) throw new Error(`${path}: head.task '${head.task}' differs from task '${task}'`);
   if (!Array.isArray(r.classes) || r.classes.some((c) => typeof c !== 'string')) throw new Error(`${path}: 'classes' must be a list of names`);

@@ -1,12 +1,11 @@
 // A task head described by plain JSON (so expert.json can rebuild it), and its construction over
-// one feature level of a tower.
-import { CenterNetHead, DepthHead, LinearSegHead, NormalsHead, PyramidSegHead, type DenseMapHead } from '../models/heads/index.js';
+// one feature level of a tower through the task table.
 import type { FeatureInfo } from '../models/tower.js';
-import type { DenseTask } from './task.js';
+import { DENSE_TASKS, type DenseTaskName, type TaskHead } from '../tasks/index.js';
 
 /** What a dense head is: its task, kind and sizes. JSON-serialisable (written into expert.json). */
 export interface HeadSpec {
-  task: DenseTask;
+  task: DenseTaskName;
   /** Segmentation head: a linear probe (BN + 1x1 conv) or the PSPNet-style pyramid head. */
   segHead: 'linear' | 'psp';
   /** Classes of seg logits and det heatmaps (det labels use the seg ids of the world). */
@@ -21,33 +20,24 @@ export interface HeadSpec {
   depthActivation: 'exp' | 'softplus';
 }
 
-/** Defaults of a head spec for a task. */
-export function defaultHeadSpec(task: DenseTask, numClasses: number): HeadSpec {
+/**
+ * Defaults of a head spec for a task.
+ * @example defaultHeadSpec('depth', 7).channels  // 64
+ */
+export function defaultHeadSpec(task: DenseTaskName, numClasses: number): HeadSpec {
   return { task, segHead: 'linear', numClasses, level: -1, channels: 64, outputStride: 0, depthActivation: 'exp' };
 }
-
-/** A built head: a per-pixel map head, or the CenterNet head for det. */
-export type TaskHead = DenseMapHead | CenterNetHead;
 
 /**
  * Builds the head of `spec` over one level (`info` is that level's FeatureInfo).
  * @example const head = buildHead(defaultHeadSpec('seg', 7), tower.featureInfo().at(-1)!);
  */
 export function buildHead(spec: HeadSpec, info: FeatureInfo): TaskHead {
-  const one = [info], level = -1, ch = spec.channels;
-  switch (spec.task) {
-    case 'seg':
-      return spec.segHead === 'psp' ? new PyramidSegHead(one, { numClasses: spec.numClasses, level, channels: ch })
-        : new LinearSegHead(one, { numClasses: spec.numClasses, level });
-    case 'depth':
-      return new DepthHead(one, { level, channels: ch, activation: spec.depthActivation });
-    case 'normals':
-      return new NormalsHead(one, { level, channels: ch });
-    case 'det': {
-      const stride = spec.outputStride || Math.min(4, info.reduction);
-      return new CenterNetHead(one, { numClasses: spec.numClasses, level, outputStride: stride, neckChannels: ch, headChannels: ch });
-    }
-  }
+  // det: a stride of 4 unless the level is coarser-grained than that already (outputStride 0 = auto)
+  const outputStride = spec.task === 'det' ? spec.outputStride || Math.min(4, info.reduction) : undefined;
+  return DENSE_TASKS[spec.task].head([info], {
+    numClasses: spec.numClasses, level: -1, channels: spec.channels, segHead: spec.segHead, depthActivation: spec.depthActivation, outputStride,
+  });
 }
 
 /**

@@ -1,10 +1,10 @@
 // Supervised dense training and evaluation on an image tower: experts, probes and finetuning.
-export { DENSE_TASKS, LABEL_KIND, TASK_METRICS, WORLD_CLASSES, parseTask, type DenseTask } from './task.js';
-export { buildHead, checkHeadSpec, defaultHeadSpec, type HeadSpec, type TaskHead } from './heads.js';
+export type { DenseTaskName } from '../tasks/names.js';
+export { buildHead, checkHeadSpec, defaultHeadSpec, type HeadSpec } from './heads.js';
 export { DenseModel, towerFeatures, towerFromConfig, type DenseOut } from './model.js';
-export { labelsOf, taskLoss, type DenseLabels } from './loss.js';
+export { taskLoss } from './loss.js';
 export { readDenseSet, takeBatch, type DenseSet, type ReadSetOptions, type SetBatch } from './memory_set.js';
 export { denseOptimizer, setDenseLr, type DenseMode, type DenseOptimizer } from './optim.js';
 export { batchOrder, fitOnSet, type FitOptions, type FitResult } from './fit.js';
-export { evaluateOnSet, type BoxesJson, type DenseEvalResult, type DenseSampleJson, type EvalOnSetOptions } from './evaluate.js';
+export { evaluateOnSet, type DenseEvalResult, type EvalOnSetOptions } from './evaluate.js';
 export { EXPERT_FILE, EXPERT_WEIGHTS, loadExpertModel, readExpertManifest, saveExpert, type ExpertManifest } from './expert_io.js';

@@ -2,11 +2,9 @@
 // cached probe training) with every requested task's labels, read once with the Loader's eval
 // transform (no augmentation), then batched by index in any order.
 import { cat, clone, keep, tensor, tidy, type Tensor } from '../engine/index.js';
-import { Loader, shardSource, type Batch } from '../data/loader/index.js';
-import { denormalize } from '../eval/report/images.js';
+import { denormalize, Loader, shardSource, type Batch } from '../data/loader/index.js';
 import type { Box } from '../models/heads/index.js';
-import type { DenseLabels } from './loss.js';
-import { LABEL_KIND, type DenseTask } from './task.js';
+import { DENSE_TASKS, type DenseLabels, type DenseTaskName } from '../tasks/index.js';
 
 /** A split in memory (tensors on one device). Dispose it when done. */
 export interface DenseSet {
@@ -18,7 +16,7 @@ export interface DenseSet {
   /** [N, C, h, w] frozen features (probe caching), when a featurizer was given. */
   readonly features: Tensor | null;
   /** bool [N] per task: which samples carry its label. */
-  readonly present: Partial<Record<DenseTask, Tensor>>;
+  readonly present: Partial<Record<DenseTaskName, Tensor>>;
   /** uint8 [N, S, S] (255 = ignore); float32 [N, 1, S, S] metres (0 = invalid); float32 [N, 3, S, S] (0 = none). */
   readonly seg?: Tensor;
   readonly depth?: Tensor;
@@ -32,7 +30,7 @@ export interface DenseSet {
 /** How a split is read. */
 export interface ReadSetOptions {
   imageSize: number;
-  tasks: readonly DenseTask[];
+  tasks: readonly DenseTaskName[];
   device?: string;
   batch?: number;
   workers?: number;
@@ -47,7 +45,7 @@ export interface ReadSetOptions {
 }
 
 /** What one batch adds to the set. */
-type Part = { images?: Tensor; features?: Tensor; seg?: Tensor; depth?: Tensor; normal?: Tensor; present: Partial<Record<DenseTask, Tensor>> };
+type Part = { images?: Tensor; features?: Tensor; seg?: Tensor; depth?: Tensor; normal?: Tensor; present: Partial<Record<DenseTaskName, Tensor>> };
 
 function partOf(b: Batch, o: ReadSetOptions, device: string, take: number): Part {
   return tidy(() => {
@@ -56,7 +54,7 @@ function partOf(b: Batch, o: ReadSetOptions, device: string, take: number): Part
     const p: Part = { present: {} };
     if (o.featurize) p.features = keep(clone(o.featurize(images)));
     if (!o.featurize || o.keepImages) p.images = keep(clone(images));
-    for (const t of o.tasks) p.present[t] = keep(clone(cut(b.present![LABEL_KIND[t]]!.to(device))));
+    for (const t of o.tasks) p.present[t] = keep(clone(cut(b.present![DENSE_TASKS[t].labelKind]!.to(device))));
     if (o.tasks.includes('seg')) p.seg = keep(cut(b.seg!.to('uint8').to(device)).contiguous());
     if (o.tasks.includes('depth')) p.depth = keep(clone(cut(b.depth!.to(device))));
     if (o.tasks.includes('normals')) p.normal = keep(clone(cut(b.normal!.to(device))));
@@ -81,7 +79,7 @@ function joined(parts: Part[], pick: (p: Part) => Tensor | undefined): Tensor | 
 export async function readDenseSet(shards: string[], o: ReadSetOptions): Promise<DenseSet> {
   const device = o.device ?? 'cpu', wantRgb = o.samples ?? 4, limit = o.limit ?? Infinity;
   const loader = new Loader({ source: shardSource(shards), batchSize: o.batch ?? 64, imageSize: o.imageSize, train: false, shuffle: 0, iteration: 'epoch',
-    dense: [...new Set(o.tasks.map((t) => LABEL_KIND[t]))], workers: o.workers ?? 2 });
+    dense: [...new Set(o.tasks.map((t) => DENSE_TASKS[t].labelKind))], workers: o.workers ?? 2 });
   const parts: Part[] = [], keys: string[] = [], rgb: Uint8Array[] = [];
   const det: { boxes: Box[][]; labels: number[][] } = { boxes: [], labels: [] };
   try {
@@ -107,7 +105,7 @@ export async function readDenseSet(shards: string[], o: ReadSetOptions): Promise
     await loader.close();
   }
   if (!keys.length) throw new Error(`dense: no samples in ${shards.length ? shards.join(', ') : '(no shards)'}`);
-  const present: Partial<Record<DenseTask, Tensor>> = {};
+  const present: Partial<Record<DenseTaskName, Tensor>> = {};
   for (const t of o.tasks) present[t] = joined(parts, (p) => p.present[t]);
   const set: DenseSet = {
     n: keys.length, keys, imageSize: o.imageSize, images: joined(parts, (p) => p.images) ?? null, features: joined(parts, (p) => p.features) ?? null, present,
@@ -129,7 +127,7 @@ export interface SetBatch { images: Tensor | null; features: Tensor | null; labe
  * Selects samples `idx` of a set (call inside tidy()).
  * @example tidy(() => { const b = takeBatch(set, [3, 1], 'det'); ... });
  */
-export function takeBatch(set: DenseSet, idx: readonly number[], task: DenseTask): SetBatch {
+export function takeBatch(set: DenseSet, idx: readonly number[], task: DenseTaskName): SetBatch {
   for (const i of idx) if (!(Number.isInteger(i) && i >= 0 && i < set.n)) throw new Error(`dense: sample index ${i} outside [0, ${set.n})`);
   const device = (set.features ?? set.images)!.device;
   const at = tensor(Int32Array.from(idx), { device }).to('int64');

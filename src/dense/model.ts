@@ -8,7 +8,8 @@ import { buildImageTower } from '../models/clip.js';
 import { registerMciTowers } from '../models/mci/register.js';
 import type { ImageTower } from '../models/tower.js';
 import { resolveLevel } from '../models/heads/index.js';
-import { buildHead, type HeadSpec, type TaskHead } from './heads.js';
+import type { TaskHead } from '../tasks/index.js';
+import { buildHead, type HeadSpec } from './heads.js';
 
 /** A head's raw output: a map [B, C, H, W] (seg logits, depth, normals) or CenterNet outputs. */
 export type DenseOut = Tensor | CenterNetOutput;

@@ -2,7 +2,7 @@
 // probe-train split (all fractions and seeds asked for) and scores them on probe-test.
 import { denseRow, efficiencyChart, type Block, type ImageGridBlock, type Section } from './report/index.js';
 import { runDenseProbes, type TaskProbeResult } from './probe/index.js';
-import type { DenseTask } from '../models/heads/index.js';
+import { DENSE_TASKS, type DenseTaskName } from '../tasks/index.js';
 import type { EvalContext, EvalTask, SummaryRow, TaskOutput } from './run.js';
 
 /** Probe settings `zooclip eval` passes on. */
@@ -16,10 +16,10 @@ export interface ProbeSettings {
 
 export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { mode: 'probe', segHead: 'linear', fractions: [1], seeds: [0], steps: 300 };
 
-/** Which metrics are shown as percentages. */
-const PERCENT = new Set(['miou', 'pixelAccuracy', 'delta1', 'within11', 'within22', 'within30', 'ap50', 'ap']);
+/** Which metrics are shown as percentages (the task table says). */
+const PERCENT = new Set(Object.values(DENSE_TASKS).flatMap((t) => t.metrics.filter((m) => m.percent).map((m) => m.name)));
 
-function sections(task: DenseTask, r: TaskProbeResult, s: ProbeSettings): Section[] {
+function sections(task: DenseTaskName, r: TaskProbeResult, s: ProbeSettings): Section[] {
   const blocks: Block[] = [{
     kind: 'table', caption: `${task} probes (${s.mode}, ${s.mode === 'probe' ? 'frozen encoder' : 'encoder finetuned'})`,
     columns: ['labels', 'images', ...r.metrics],
@@ -37,7 +37,7 @@ function sections(task: DenseTask, r: TaskProbeResult, s: ProbeSettings): Sectio
 }
 
 /** The eval task of one dense probe. */
-export function probeTask(task: DenseTask): EvalTask {
+export function probeTask(task: DenseTaskName): EvalTask {
   return {
     description: `${task} probe on probe-train -> probe-test (frozen features, or finetuned with --probe-mode finetune)`,
     run: async (ctx: EvalContext): Promise<TaskOutput> => {

@@ -18,6 +18,7 @@ import { retrievalSection, zeroShotSection } from './report/sections.js';
 import type { Cell, Report, Section } from './report/types.js';
 import { probeTask, type ProbeSettings } from './probe_tasks.js';
 import { tarsIn } from '../data/shards/folder.js';
+import { DENSE_TASK_NAMES } from '../tasks/names.js';
 
 /** The splits of a synthetic world, in the order retrieval looks for captioned images. */
 const WORLD_SPLITS = ['probe-test', 'classify', 'probe-train', 'zoo', 'web'];
@@ -154,7 +155,7 @@ async function retrievalTask(ctx: EvalContext): Promise<TaskOutput> {
 export const EVAL_TASKS: Record<string, EvalTask> = {
   zeroshot: { description: 'zero-shot classification: top-1/top-5, per-class recall (classify.json or --classes)', run: zeroShotTask },
   retrieval: { description: 'image-text retrieval recall@1/5/10 both ways', run: retrievalTask },
-  ...Object.fromEntries((['seg', 'depth', 'normals', 'det'] as const).map((t) => [t, probeTask(t)])),
+  ...Object.fromEntries(DENSE_TASK_NAMES.map((t) => [t, probeTask(t)])),
 };
 
 /** eval.json. */

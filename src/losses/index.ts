@@ -4,7 +4,7 @@ export { clipLoss, clampLogitScale, contrastiveLogits, infoNceFromLogits, labelO
 export { siglipLoss, type GatheredText } from './siglip.js';
 export { multiCaptionLoss, weightedSum, type CaptionKind, type CaptionLosses, type CaptionWeights } from './multi_caption.js';
 export { distillLoss, distillFromLogits, teacherProbs, softCrossEntropy, TEACHER_LOGIT_SCALE, type DistillOptions, type TeacherEmbeddings } from './distill.js';
-export { dataCompDRLoss, type DrBatch, type DrCaptions, type DrLosses, type DrOptions } from './datacompdr.js';
+export { dataCompDRLoss, dataCompDRTerms, type DrBatch, type DrCaptions, type DrContrastive, type DrLosses, type DrOptions, type DrTerms } from './datacompdr.js';
 export { segmentationLoss, type SegLossOptions } from './segmentation.js';
 export { depthSILogLoss, type DepthLossOptions } from './depth.js';
 export { normalsCosineLoss } from './normals.js';

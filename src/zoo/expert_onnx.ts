@@ -1,6 +1,6 @@
 // The ONNX expert plugin: a foreign dense model (or detector) run by onnxruntime-node, described by
 // a JSON spec (src/zoo/onnx_spec.ts) that says how images go in and how outputs decode.
-import type { Expert, ExpertOptions, ExpertOutput, ExpertTask, RgbImage } from './types.js';
+import type { Expert, ExpertOptions, ExpertOutput, DenseTaskName, RgbImage } from './types.js';
 import { readOnnxExpertSpec, type OnnxExpertSpec } from './onnx_spec.js';
 import { closeModel, fixedDims, floatTensor, inputMeta, openModel, outputMeta, runModel, type FloatOutput, type OrtModel, type OrtOptions } from './onnx/session.js';
 import { imagesToInput, inputSizeFor } from './onnx/preprocess.js';
@@ -72,7 +72,7 @@ function decodeGroup(spec: OnnxExpertSpec, file: string, out: FloatOutput, image
 }
 
 class OnnxExpert implements Expert {
-  readonly task: ExpertTask;
+  readonly task: DenseTaskName;
   readonly name: string;
   readonly classes?: readonly string[];
 

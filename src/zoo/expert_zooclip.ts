@@ -3,10 +3,10 @@
 // (area averaging when shrinking by 2x or more, bilinear otherwise), normalised, predicted, and
 // the prediction is brought back to the image's own size.
 import { resolve } from 'node:path';
-import { adaptiveAvgPool2d, cat, interpolate, max, noGrad, normalize, tensor, tidy, where, type Tensor } from '../engine/index.js';
-import { decodeCenterNet, type CenterNetOutput } from '../models/heads/index.js';
+import { adaptiveAvgPool2d, cat, interpolate, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
+import { taskDecode } from '../tasks/index.js';
 import { loadExpertModel, type DenseModel, type ExpertManifest } from '../dense/index.js';
-import type { Detections, Expert, ExpertOptions, ExpertOutput, ExpertTask, RgbImage } from './types.js';
+import type { Expert, ExpertOptions, ExpertOutput, DenseTaskName, RgbImage } from './types.js';
 
 /** Images run through the model together. */
 const IMAGES_PER_BATCH = 16;
@@ -31,12 +31,9 @@ export function expertInput(images: readonly RgbImage[], size: number, mean: rea
   });
 }
 
-/** A map [1, C, S, S] bilinearly resized to an image's [H, W]. */
-const toImage = (x: Tensor, im: RgbImage): Tensor => (x.size(2) === im.height && x.size(3) === im.width ? x : interpolate(x, { size: [im.height, im.width], mode: 'bilinear' }));
-
 /** Predictions of a loaded dense model (the plugin's core; loadZooclipExpert wraps a folder). */
 export class ZooclipExpert implements Expert {
-  readonly task: ExpertTask;
+  readonly task: DenseTaskName;
   readonly classes: readonly string[];
   constructor(readonly model: DenseModel, readonly manifest: ExpertManifest, readonly name: string, private readonly device = 'cpu') {
     this.task = manifest.task;
@@ -56,36 +53,11 @@ export class ZooclipExpert implements Expert {
   }
 
   private predictBatch(images: RgbImage[], threshold: number): ExpertOutput[] {
-    const m = this.manifest, size = m.inputSize;
+    const m = this.manifest;
     return tidy(() => noGrad(() => {
-      const out = this.model.forward(expertInput(images, size, m.mean, m.std, this.device));
-      if (m.task === 'det') return this.boxes(out as CenterNetOutput, images, threshold);
-      return images.map((im, i): ExpertOutput => tidy(() => {
-        const x = toImage((out as Tensor).narrow(0, i, 1), im);
-        const { width, height } = im;
-        if (m.task === 'seg') {
-          const [p, ids] = max(x.softmax(1), 1);
-          const labels = where(p.lt(threshold), 255, ids).to('uint8').to('cpu').data() as Uint8Array;
-          return { seg: { width, height, labels: Uint8Array.from(labels) } };
-        }
-        if (m.task === 'depth') return { depth: { width, height, depth: Float32Array.from(x.mul(m.depthScale).to('cpu').data() as Float32Array) } };
-        const n = normalize(x, 2, 1).permute([0, 2, 3, 1]).contiguous();
-        return { normals: { width, height, normals: Float32Array.from(n.to('cpu').data() as Float32Array) } };
-      }));
+      const out = this.model.forward(expertInput(images, m.inputSize, m.mean, m.std, this.device));
+      return taskDecode(m.task, out, images, { inputSize: m.inputSize, threshold, depthScale: m.depthScale, classes: this.classes });
     }));
-  }
-
-  private boxes(out: CenterNetOutput, images: RgbImage[], threshold: number): ExpertOutput[] {
-    const size = this.manifest.inputSize;
-    const dets = decodeCenterNet(out, { imageSize: [size, size], scoreThreshold: threshold });
-    return images.map((im, i) => {
-      const sx = im.width / size, sy = im.height / size, d = dets[i]!;
-      const det: Detections = {
-        boxes: d.map(({ box: b }) => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy]), labels: d.map((x) => x.label), scores: d.map((x) => x.score),
-        names: d.map((x) => this.classes[x.label] ?? String(x.label)),
-      };
-      return { det };
-    });
   }
 
   dispose(): void {

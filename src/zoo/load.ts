@@ -4,7 +4,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TemplateCaptioner } from './captioner_template.js';
-import type { Captioner, Expert, ExpertTask } from './types.js';
+import type { Captioner, Expert, DenseTaskName } from './types.js';
+import { DENSE_TASK_NAMES, isTaskName } from '../tasks/names.js';
 
 /** Where plugins run. */
 export interface LoadOptions {
@@ -12,8 +13,6 @@ export interface LoadOptions {
   device?: string;
 }
 
-/** Expert tasks, as `--expert <task>=<spec>` names them. */
-export const EXPERT_TASKS: readonly ExpertTask[] = ['seg', 'depth', 'normals', 'det'];
 
 /** Imports a plugin module on demand, naming the spec when its dependencies are missing. */
 async function plugin<T>(load: () => Promise<T>, what: string): Promise<T> {
@@ -30,12 +29,12 @@ const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory()
  * Splits `template:seg=<spec>,det=<spec>` into its expert specs (values may hold '=', not ',').
  * @example templateParts('template:seg=runs/seg,det=human') // { seg: 'runs/seg', det: 'human' }
  */
-export function templateParts(spec: string): Partial<Record<ExpertTask, string>> {
+export function templateParts(spec: string): Partial<Record<DenseTaskName, string>> {
   const body = spec.slice('template:'.length);
-  const out: Partial<Record<ExpertTask, string>> = {};
+  const out: Partial<Record<DenseTaskName, string>> = {};
   for (const part of body.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
-    const task = part.slice(0, eq) as ExpertTask;
+    const task = part.slice(0, eq) as DenseTaskName;
     if (eq <= 0 || !['seg', 'det'].includes(task)) throw new Error(`captioner '${spec}': '${part}' is not seg=<expert> or det=<expert>`);
     out[task] = part.slice(eq + 1);
   }
@@ -80,8 +79,8 @@ export async function loadCaptioner(spec: string, o: LoadOptions = {}): Promise<
  * The loaded expert must serve `task`.
  * @example const seg = await loadExpert('seg', 'runs/expert-seg');
  */
-export async function loadExpert(task: ExpertTask, spec: string, o: LoadOptions = {}): Promise<Expert> {
-  if (!EXPERT_TASKS.includes(task)) throw new Error(`expert task '${task}' is not one of ${EXPERT_TASKS.join(', ')}`);
+export async function loadExpert(task: DenseTaskName, spec: string, o: LoadOptions = {}): Promise<Expert> {
+  if (!isTaskName(task)) throw new Error(`expert task '${task}' is not one of ${DENSE_TASK_NAMES.join(', ')}`);
   let expert: Expert;
   if (spec === 'human') {
     if (task !== 'det') throw new Error(`expert ${task}=human: the human detector only serves det`);

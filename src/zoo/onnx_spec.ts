@@ -4,7 +4,7 @@
 // the file and the key. Model paths are relative to the spec file.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ExpertTask } from './types.js';
+import { DENSE_TASK_NAMES, type DenseTaskName } from '../tasks/names.js';
 import { JsonFields } from './onnx/json_check.js';
 
 /** How an image becomes the model's input tensor. */
@@ -43,7 +43,7 @@ export type OutputSpec =
 
 /** A validated ONNX expert spec. */
 export interface OnnxExpertSpec {
-  task: ExpertTask;
+  task: DenseTaskName;
   /** Absolute path of the .onnx file. */
   model: string;
   name: string;
@@ -65,7 +65,7 @@ export interface OnnxCaptionerSpec {
   tokenizer: { vocab: 'clip' | string; start: number; end: number; pad: number };
 }
 
-const TASK_KIND: Record<ExpertTask, OutputSpec['kind']> = { seg: 'seg_logits', depth: 'depth', normals: 'normals', det: 'boxes' };
+const TASK_KIND: Record<DenseTaskName, OutputSpec['kind']> = { seg: 'seg_logits', depth: 'depth', normals: 'normals', det: 'boxes' };
 const BOX_COLUMNS: readonly BoxColumn[] = ['x0', 'y0', 'x1', 'y1', 'score', 'label', '_'];
 
 function readJson(path: string): unknown {
@@ -101,7 +101,7 @@ function parseImageInput(f: JsonFields): ImageInputSpec {
   };
 }
 
-function parseOutput(f: JsonFields, task: ExpertTask): OutputSpec {
+function parseOutput(f: JsonFields, task: DenseTaskName): OutputSpec {
   const kind = f.oneOf('kind', ['seg_logits', 'depth', 'normals', 'boxes'] as const);
   if (kind !== TASK_KIND[task]) f.fail(f.key('kind'), `'${kind}' does not fit task '${task}' (expected '${TASK_KIND[task]}')`);
   const name = f.string('name');
@@ -138,7 +138,7 @@ function parseOutput(f: JsonFields, task: ExpertTask): OutputSpec {
  */
 export function parseOnnxExpertSpec(json: unknown, file: string): OnnxExpertSpec {
   const f = new JsonFields(json, file, '').only(['task', 'model', 'name', 'input', 'output', 'classes', 'threshold']);
-  const task = f.oneOf('task', ['seg', 'depth', 'normals', 'det'] as const);
+  const task = f.oneOf('task', DENSE_TASK_NAMES);
   const spec: OnnxExpertSpec = {
     task, model: resolve(dirname(file), f.string('model')), name: f.string('name', `onnx:${file}`),
     input: parseImageInput(f.object('input')), output: parseOutput(f.object('output'), task),

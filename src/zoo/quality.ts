@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkCaption, type CaptionVerdict, type SceneObjects } from './quality/claims.js';
 import { LabelQuality, type LabelScores } from './quality/labels.js';
 import { inputShards } from './shard_map/inputs.js';
+import { DENSE_TASK_NAMES, DENSE_TASKS } from '../tasks/index.js';
 
 /** A named shard set. */
 export interface NamedShards { name: string; spec: string }
@@ -160,9 +161,16 @@ export function formatQuality(r: QualityReport): string {
     lines.push(`${name.padEnd(24)}${String(c.captions).padEnd(7)}${pct(c.shapes.correct).padEnd(12)}${pct(c.colours.correct).padEnd(12)}${pct(c.counts.correct).padEnd(12)}${pct(c.allCorrect).padEnd(9)}${pct(c.claimPrecision)}`);
   }
   if (Object.keys(r.labels).length) {
-    lines.push('', 'pseudo-labels           n      seg mIoU    depth RMSE  normals deg AP50');
+    // one column per task: its headline metric (the task table's)
+    const cols = DENSE_TASK_NAMES.map((t) => ({ t, h: DENSE_TASKS[t].headline, m: DENSE_TASKS[t].metrics.find((x) => x.name === DENSE_TASKS[t].headline.metric)! }));
+    const width = Math.max(...cols.map((c) => c.h.label.length)) + 2;
+    lines.push('', `${'pseudo-labels'.padEnd(24)}${'n'.padEnd(7)}${cols.map((c) => c.h.label.padEnd(width)).join('').trimEnd()}`);
     for (const [name, l] of Object.entries(r.labels)) {
-      lines.push(`${name.padEnd(24)}${String(l.samples).padEnd(7)}${pct(l.seg?.miou).padEnd(12)}${num(l.depth?.rmse).padEnd(12)}${num(l.normals?.mean, 2).padEnd(12)}${pct(l.det?.ap50)}`);
+      const cell = (c: (typeof cols)[number]): string => {
+        const v = (l[c.t] as Record<string, number> | undefined)?.[c.m.name];
+        return (c.m.percent ? pct(v) : num(v)).padEnd(width);
+      };
+      lines.push(`${name.padEnd(24)}${String(l.samples).padEnd(7)}${cols.map(cell).join('').trimEnd()}`);
     }
   }
   return lines.join('\n');

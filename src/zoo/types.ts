@@ -1,6 +1,7 @@
 // The model zoo's plugin contracts: a captioner writes quality captions for images, an expert
 // predicts one dense task (or boxes) for images. Stages (`zooclip caption`, `zooclip label`) only
 // see these interfaces; zooclip checkpoints, ONNX models and npm-shipped detectors implement them.
+import type { DenseTaskName } from '../tasks/names.js';
 
 /** An RGB image, HWC uint8, as decoded from a shard (no resizing: experts and captioners resize themselves). */
 export interface RgbImage {
@@ -41,25 +42,12 @@ export interface Captioner {
   dispose(): void;
 }
 
-/** The tasks experts serve (the names DenseHeads uses). */
-export type ExpertTask = 'seg' | 'depth' | 'normals' | 'det';
+/** The tasks experts serve: the dense tasks (src/tasks). */
+export type { DenseTaskName } from '../tasks/names.js';
 
-/** Hard segmentation labels at the image's size: class id per pixel, 255 = ignore (low confidence). */
-export interface SegLabels { width: number; height: number; labels: Uint8Array }
-/** Metric depth at the image's size (metres, 0 = invalid / low confidence). */
-export interface DepthMap { width: number; height: number; depth: Float32Array }
-/** Unit surface normals HWC at the image's size (camera frame, as `normal.png`: n = rgb / 127.5 - 1); all 0 = none. */
-export interface NormalMap { width: number; height: number; normals: Float32Array }
-/** Boxes in image pixels [x0, y0, x1, y1], with class ids (and names when the expert has them) and scores. */
-export interface Detections { boxes: [number, number, number, number][]; labels: number[]; scores: number[]; names?: string[] }
-
-/** One image's prediction; the field of the expert's task is set. */
-export interface ExpertOutput {
-  seg?: SegLabels;
-  depth?: DepthMap;
-  normals?: NormalMap;
-  det?: Detections;
-}
+// What an expert predicts per task is the task layer's (src/tasks/outputs.ts).
+export type { SegLabels, DepthMap, NormalMap, Detections, ExpertOutput } from '../tasks/outputs.js';
+import type { ExpertOutput } from '../tasks/outputs.js';
 
 /** How confident a prediction must be to become a hard label. */
 export interface ExpertOptions {
@@ -69,7 +57,7 @@ export interface ExpertOptions {
 
 /** Predicts one task. */
 export interface Expert {
-  readonly task: ExpertTask;
+  readonly task: DenseTaskName;
   readonly name: string;
   /** Class names of seg / det labels, when known (det.json `names`, template captions). */
   readonly classes?: readonly string[];

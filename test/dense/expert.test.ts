@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { manualSeed, setNumThreads } from '../../src/engine/index.js';
 import { getModelConfig } from '../../src/models/config.js';
 import { OPENAI_MEAN, OPENAI_STD } from '../../src/data/loader/index.js';
-import { defaultHeadSpec, DenseModel, readExpertManifest, saveExpert, towerFromConfig, WORLD_CLASSES, type DenseTask, type ExpertManifest } from '../../src/dense/index.js';
+import { defaultHeadSpec, DenseModel, readExpertManifest, saveExpert, towerFromConfig, type DenseTaskName, type ExpertManifest } from '../../src/dense/index.js';
+import { SEG_CLASSES } from '../../src/data/synth/world.js';
 import { resolveExpertConfig } from '../../src/stages/expert/config.js';
 import { runTrainExpert } from '../../src/stages/expert/run.js';
 import { loadZooclipExpert, ZooclipExpert } from '../../src/zoo/expert_zooclip.js';
@@ -32,7 +33,7 @@ test('train-expert: trains, checkpoints, resumes bit-exactly, scores probe-test,
   assert.equal(readFileSync(join(root, 'a', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 6);
   const m = readExpertManifest(a.expert);
   assert.equal(m.task, 'seg');
-  assert.deepEqual(m.classes, [...WORLD_CLASSES]);
+  assert.deepEqual(m.classes, [...SEG_CLASSES]);
   assert.equal(m.inputSize, 32);
   assert.equal(m.head.segHead, 'psp');
   assert.ok(existsSync(join(a.expert, 'model.safetensors')));
@@ -42,8 +43,8 @@ test('train-expert: trains, checkpoints, resumes bit-exactly, scores probe-test,
   assert.deepEqual(b.eval!.metrics, a.eval!.metrics);
 });
 
-function manifestFor(task: DenseTask, modelPath: string, model: DenseModel): ExpertManifest {
-  return { format: 'zooclip-expert', version: 1, task, model: getModelConfig(modelPath), modelName: modelPath, head: model.spec, classes: [...WORLD_CLASSES],
+function manifestFor(task: DenseTaskName, modelPath: string, model: DenseModel): ExpertManifest {
+  return { format: 'zooclip-expert', version: 1, task, model: getModelConfig(modelPath), modelName: modelPath, head: model.spec, classes: [...SEG_CLASSES],
     inputSize: 32, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], depthScale: 1, threshold: task === 'det' ? 0.05 : 0 };
 }
 
@@ -51,9 +52,9 @@ test('loadZooclipExpert: identical predictions after a save/load round trip, at 
   const w = await denseWorld();
   const root = mkdtempSync(join(tmpdir(), 'zc-expert-io-'));
   const images = [image(32, 32, 1), image(48, 40, 2), image(100, 70, 3)];
-  for (const task of ['seg', 'depth', 'normals', 'det'] as DenseTask[]) {
+  for (const task of ['seg', 'depth', 'normals', 'det'] as DenseTaskName[]) {
     manualSeed(3);
-    const model = new DenseModel(towerFromConfig(getModelConfig(w.model)), { ...defaultHeadSpec(task, WORLD_CLASSES.length), channels: 16 });
+    const model = new DenseModel(towerFromConfig(getModelConfig(w.model)), { ...defaultHeadSpec(task, SEG_CLASSES.length), channels: 16 });
     const man = manifestFor(task, w.model, model);
     saveExpert(model, man, join(root, task));
     const direct = new ZooclipExpert(model, man, 'direct');
@@ -65,7 +66,7 @@ test('loadZooclipExpert: identical predictions after a save/load round trip, at 
       const o = q[i]!, n = im.width * im.height;
       if (task === 'seg') {
         assert.deepEqual([o.seg!.width, o.seg!.height, o.seg!.labels.length], [im.width, im.height, n]);
-        assert.ok(o.seg!.labels.every((v) => v < WORLD_CLASSES.length), 'threshold 0: every pixel labelled');
+        assert.ok(o.seg!.labels.every((v) => v < SEG_CLASSES.length), 'threshold 0: every pixel labelled');
       } else if (task === 'depth') {
         assert.equal(o.depth!.depth.length, n);
         assert.ok(o.depth!.depth.every((v) => v > 0 && Number.isFinite(v)));
@@ -78,7 +79,7 @@ test('loadZooclipExpert: identical predictions after a save/load round trip, at 
         assert.equal(d.boxes.length, d.scores.length);
         assert.ok(d.boxes.length > 0, 'an untrained head at threshold 0.05 still finds peaks');
         assert.ok(d.boxes.every((b) => b[0] >= 0 && b[1] >= 0 && b[2] <= im.width + 1e-3 && b[3] <= im.height + 1e-3), 'boxes in image pixels');
-        assert.deepEqual(d.names, d.labels.map((l) => WORLD_CLASSES[l]));
+        assert.deepEqual(d.names, d.labels.map((l) => SEG_CLASSES[l]));
       }
     });
     if (task === 'seg') {

@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { liveTensors, manualSeed, setNumThreads } from '../../src/engine/index.js';
 import { getModelConfig } from '../../src/models/config.js';
-import { ConfusionMatrix } from '../../src/eval/dense_metrics.js';
-import { batchOrder, defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, towerFromConfig, WORLD_CLASSES, type DenseTask } from '../../src/dense/index.js';
+import { ConfusionMatrix } from '../../src/tasks/metrics.js';
+import { batchOrder, defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, towerFromConfig, type DenseTaskName } from '../../src/dense/index.js';
+import { SEG_CLASSES } from '../../src/data/synth/world.js';
 import { denseWorld, shardsOf } from './world.js';
 
 setNumThreads(1);
-const K = WORLD_CLASSES.length;
+const K = SEG_CLASSES.length;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('batchOrder: seeded, equal-size batches that cover every index once per pass', () => {
@@ -27,7 +28,7 @@ test('an expert of each task trains from scratch: its loss falls', async () => {
   const set = await readDenseSet(shardsOf(w.world, 'zoo'), { imageSize: 32, tasks: ['seg', 'depth', 'normals', 'det'] });
   const before = liveTensors();
   try {
-    for (const task of ['seg', 'depth', 'normals', 'det'] as DenseTask[]) {
+    for (const task of ['seg', 'depth', 'normals', 'det'] as DenseTaskName[]) {
       manualSeed(0);
       const model = new DenseModel(towerFromConfig(cfg), { ...defaultHeadSpec(task, K), channels: 32 });
       const r = fitOnSet(model, set, [...Array(set.n).keys()], { mode: 'expert', steps: 40, batch: 16, lr: 2e-3, seed: 0, device: 'cpu' });

@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { liveTensors, manualSeed, noGrad, setNumThreads, type Tensor } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
-import { defaultHeadSpec, DenseModel, fitOnSet, readDenseSet, towerFeatures, WORLD_CLASSES } from '../../src/dense/index.js';
+import { defaultHeadSpec, DenseModel, fitOnSet, readDenseSet, towerFeatures } from '../../src/dense/index.js';
+import { SEG_CLASSES } from '../../src/data/synth/world.js';
 import { meanStd, nestedSubsets, runDenseProbes, subsetSize } from '../../src/eval/probe/index.js';
 import { denseWorld, shardsOf } from './world.js';
 
 setNumThreads(1);
-const K = WORLD_CLASSES.length;
+const K = SEG_CLASSES.length;
 
 function copyState(m: { stateDict(): Map<string, Tensor> }): Map<string, number[]> {
   return new Map([...m.stateDict()].map(([k, t]) => [k, Array.from(t.data() as ArrayLike<number | bigint>, Number)]));

@@ -5,13 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { liveTensors, setAllowTF32, tidy, type Tensor } from '../../src/engine/index.js';
+import { liveTensors, setAllowTF32, tensor, tidy, type Tensor } from '../../src/engine/index.js';
 import { SafetensorsReader } from '../../src/io/safetensors.js';
 import * as L from '../../src/losses/index.js';
 import { assertClose } from '../helpers/assert_close.js';
+import type { Batch } from '../../src/data/loader/index.js';
+import { resolveConfig } from '../../src/stages/train/config.js';
+import { trainObjective } from '../../src/stages/train/step.js';
 
 const dir = join(process.cwd(), 'test', 'parity');
-type Args = { rank?: number; numTeachers?: number; weights?: [number, number]; lambda?: number; sqrt?: boolean; scale?: number };
+type Args = { rank?: number; numTeachers?: number; weights?: [number, number]; lambda?: number; sqrt?: boolean; scale?: number; sets?: string[] };
 interface Case { name: string; inputs: number; outputs: number; grads: number[]; args: Args }
 const manifest = JSON.parse(readFileSync(join(dir, 'losses_golden.json'), 'utf8')) as { torch: string; cases: Case[] };
 const golden = new SafetensorsReader(join(dir, 'losses_golden.safetensors'));
@@ -42,6 +45,14 @@ const CASES: Record<string, Fn> = {
   centernet: ([hl, sp, op, ht, st, ot, cm, m]) => {
     const r = L.centerNetLoss({ heatmap: hl!, size: sp!, offset: op! }, { heatmap: ht!, size: st!, offset: ot!, mask: cm! }, m!);
     return [r.loss, r.heatmap, r.size, r.offset];
+  },
+  // The trainer's own objective (multi-caption + distillation + seg/depth/normals heads) on features and head outputs.
+  trainer_total: ([i, tr, ts, s, ti, ttr, tts, sl, st, sm, dp, dg, dm, np, nt, nm], a) => {
+    const cfg = resolveConfig({ sets: a.sets! });
+    const labels: Pick<Batch, 'present' | 'seg' | 'depth' | 'normal'> = { present: { seg: sm!, depth: dm!, normal: nm! }, seg: st!, depth: dg!, normal: nt! };
+    const { total, values } = trainObjective(cfg, { image: i!, logitScale: s!, text: tr!, syntheticText: ts!, teacher: { image: ti!, text: ttr! },
+      teacherSynthetic: { image: ti!, text: tts! }, dense: { seg: sl!, depth: dp!, normals: np! }, labels }, DEVICE);
+    return [total, ...['real', 'synthetic', 'distill_real', 'distill_synthetic', 'seg', 'depth', 'normals'].map((k) => tensor([values[k]!]))];
   },
 };
 

@@ -199,8 +199,45 @@ def centernet():
     case("centernet", ref, [logits, size_p, off_p, hm_t, size_t, off_t, cm, mask], [0, 1, 2])
 
 
+# ---- the trainer's objective --------------------------------------------------------------------
+def trainer_total():
+    """src/stages/train/step.ts trainObjective in multi-caption mode with distillation and three task
+    heads: sum over caption sets k of w_k (w_c C_k + w_d D_k), plus sum_t h_t L_t."""
+    wc, wd, wr, ws, hs, hd, hn = 0.25, 0.75, 1.0, 0.5, 1.0, 0.5, 0.3
+    img, tr, tsyn, s = unit(6, 8), unit(6, 8), unit(6, 8), torch.tensor(20.0)
+    common = 4 * r(1, 10)
+    base = r(6, 10) + common
+    ti, ttr, tts = base + 0.3 * r(6, 10), base + 0.3 * r(6, 10), base + 0.3 * r(6, 10)
+    seg, seg_t = r(6, 4, 5, 6), torch.randint(0, 4, (6, 5, 6))
+    seg_t[0, 0, :] = 255
+    seg_m = torch.tensor([True, False, True, True, False, True])
+    dp = torch.rand(6, 1, 5, 6) * 4 + 0.2
+    dg = dp * torch.exp(0.3 * r(6, 1, 5, 6)) * 1.5
+    dg[2, 0, 1, :] = 0
+    dm = torch.tensor([True, True, False, True, True, False])
+    npred, nt = r(6, 3, 5, 6), F.normalize(r(6, 3, 5, 6), dim=1)
+    nt[1, :, 2, :] = 0
+    nm = torch.tensor([False, True, True, True, False, True])
+
+    def normals_ref(p, t, m):
+        p, t = p[m], t[m]
+        valid = t.norm(dim=1) > 0.5
+        return (1 - (F.normalize(p, dim=1) * F.normalize(t, dim=1)).sum(1))[valid].mean()
+
+    def total(i, a, b, s, x, ya, yb, sl, st, sm, dpr, dgt, dmk, npr, ntg, nmk):
+        cr, cs = clip_ref(i, a, s), clip_ref(i, b, s)
+        dr, ds = distill_ref(i, a, s, x, ya, 2), distill_ref(i, b, s, x, yb, 2)
+        ls = F.cross_entropy(sl[sm], st[sm], ignore_index=255)
+        ld, ln = silog_ref(dpr, dgt, dmk), normals_ref(npr, ntg, nmk)
+        t = wr * (wc * cr + wd * dr) + ws * (wc * cs + wd * ds) + hs * ls + hd * ld + hn * ln
+        return t, cr, cs, dr, ds, ls, ld, ln
+    case("trainer_total", total, [img, tr, tsyn, s, ti, ttr, tts, seg, seg_t, seg_m, dp, dg, dm, npred, nt, nm], [0, 1, 2, 3, 7, 10, 13],
+         {"sets": [f"loss.contrastive={wc}", f"loss.distill={wd}", f"loss.realWeight={wr}", f"loss.syntheticWeight={ws}", "loss.numTeachers=2",
+                   f"heads.seg={hs}", f"heads.depth={hd}", f"heads.normals={hn}", "heads.segClasses=4"]})
+
+
 def main():
-    contrastive(); distillation(); segmentation(); depth(); normals(); centernet()
+    contrastive(); distillation(); segmentation(); depth(); normals(); centernet(); trainer_total()
     write_safetensors(os.path.join(HERE, "losses_golden.safetensors"), TENSORS)
     write_manifest("losses_golden.json", {"torch": torch.__version__, "cases": CASES})
     print(f"wrote {len(CASES)} loss cases, {len(TENSORS)} tensors (torch {torch.__version__})")

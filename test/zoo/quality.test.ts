@@ -17,7 +17,7 @@ import { TemplateCaptioner } from '../../src/zoo/captioner_template.js';
 import { runQuality, type QualityReport } from '../../src/zoo/quality.js';
 import { captionClaims, checkCaption } from '../../src/zoo/quality/claims.js';
 import { inputShards } from '../../src/zoo/shard_map.js';
-import type { CaptionOptions, Captioner, Expert, ExpertOutput, ExpertTask, RgbImage } from '../../src/zoo/types.js';
+import type { CaptionOptions, Captioner, Expert, ExpertOutput, DenseTaskName, RgbImage } from '../../src/zoo/types.js';
 
 test('claims: shapes, colours bound to their shape, counts (total, per shape, per coloured shape), synonyms', () => {
   const c = captionClaims('Three objects on a tiled floor: two small red shiny blocks and a blue ball. The red cube is left of the blue sphere.');
@@ -40,7 +40,7 @@ const hashPixels = (img: RgbImage): string => createHash('sha1').update(img.data
 /** Answers looked up by image pixels; `constant` answers the same for every image instead. */
 class TableExpert implements Expert {
   readonly name: string;
-  constructor(readonly task: ExpertTask, private readonly table: Map<string, ExpertOutput>, private readonly constant?: ExpertOutput, readonly classes = SEG_CLASSES) {
+  constructor(readonly task: DenseTaskName, private readonly table: Map<string, ExpertOutput>, private readonly constant?: ExpertOutput, readonly classes = SEG_CLASSES) {
     this.name = `test:${constant ? 'constant' : 'table'}-${task}`;
   }
   async predict(images: RgbImage[]): Promise<ExpertOutput[]> {
@@ -65,9 +65,9 @@ async function readAll(spec: string): Promise<RawSample[]> {
 }
 
 /** Ground-truth answers of every task for the web split, by image pixels. */
-async function answers(root: string): Promise<Record<ExpertTask, Map<string, ExpertOutput>>> {
+async function answers(root: string): Promise<Record<DenseTaskName, Map<string, ExpertOutput>>> {
   const gt = new Map((await readAll(join(root, 'web-gt'))).map((s) => [s.key, s.fields]));
-  const out = { seg: new Map(), depth: new Map(), normals: new Map(), det: new Map() } as Record<ExpertTask, Map<string, ExpertOutput>>;
+  const out = { seg: new Map(), depth: new Map(), normals: new Map(), det: new Map() } as Record<DenseTaskName, Map<string, ExpertOutput>>;
   for (const s of await readAll(join(root, 'web'))) {
     const d = decodeImage(s.fields.get('jpg')!, { mode: 'rgb' }), g = gt.get(s.key)!;
     const h = hashPixels({ data: d.data as Uint8Array, width: d.width, height: d.height }), { width, height } = d;

@@ -177,7 +177,8 @@ if (process.env.ZC_CAPTION_CHILD) {
 if (!process.env.ZC_CAPTION_CHILD) {
   test('plugin specs: template parts, zooclip expert folders (task checked), clear errors for the rest', async () => {
     const { loadCaptioner, loadExpert, templateParts } = await import('../../src/zoo/load.js');
-    const { DenseModel, WORLD_CLASSES, defaultHeadSpec, saveExpert, towerFromConfig } = await import('../../src/dense/index.js');
+    const { DenseModel, defaultHeadSpec, saveExpert, towerFromConfig } = await import('../../src/dense/index.js');
+    const { SEG_CLASSES: WORLD_CLASSES } = await import('../../src/data/synth/world.js');
     const { getModelConfig } = await import('../../src/models/config.js');
     assert.deepEqual(templateParts('template:seg=runs/a=b,det=human'), { seg: 'runs/a=b', det: 'human' });
     assert.throws(() => templateParts('template:seg=runs/seg'), /needs det=<expert>/);

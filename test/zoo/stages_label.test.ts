@@ -11,10 +11,10 @@ import { isNormal } from '../../src/data/loader/transform.js';
 import { readShards, type RawSample } from '../../src/data/shards/index.js';
 import { SEG_CLASSES } from '../../src/data/synth/world.js';
 import { runSynth } from '../../src/stages/synth/run.js';
-import { depthPng } from '../../src/stages/label/encode.js';
+import { depthPng } from '../../src/tasks/encode.js';
 import { runLabel } from '../../src/stages/label/run.js';
 import { inputShards } from '../../src/zoo/shard_map.js';
-import type { Expert, ExpertOptions, ExpertOutput, ExpertTask, RgbImage } from '../../src/zoo/types.js';
+import type { Expert, ExpertOptions, ExpertOutput, DenseTaskName, RgbImage } from '../../src/zoo/types.js';
 
 const hashPixels = (img: RgbImage): string => createHash('sha1').update(img.data).digest('hex');
 
@@ -23,7 +23,7 @@ class GroundTruthExpert implements Expert {
   readonly name: string;
   readonly thresholds: (number | undefined)[] = [];
   calls = 0;
-  constructor(readonly task: ExpertTask, private readonly answers: Map<string, ExpertOutput>, readonly classes?: readonly string[], private readonly failAfter = Infinity) {
+  constructor(readonly task: DenseTaskName, private readonly answers: Map<string, ExpertOutput>, readonly classes?: readonly string[], private readonly failAfter = Infinity) {
     this.name = `test:gt-${task}`;
   }
   async predict(images: RgbImage[], o?: ExpertOptions): Promise<ExpertOutput[]> {
@@ -50,9 +50,9 @@ const rgb = (buf: Buffer): RgbImage => {
 };
 
 /** Ground-truth expert outputs of the web split, by image pixels (from web-gt, joined by key). */
-async function answers(root: string): Promise<Record<ExpertTask, Map<string, ExpertOutput>>> {
+async function answers(root: string): Promise<Record<DenseTaskName, Map<string, ExpertOutput>>> {
   const gt = new Map((await readAll(join(root, 'web-gt'))).map((s) => [s.key, s.fields]));
-  const out = { seg: new Map(), depth: new Map(), normals: new Map(), det: new Map() } as Record<ExpertTask, Map<string, ExpertOutput>>;
+  const out = { seg: new Map(), depth: new Map(), normals: new Map(), det: new Map() } as Record<DenseTaskName, Map<string, ExpertOutput>>;
   for (const s of await readAll(join(root, 'web'))) {
     const img = rgb(s.fields.get('jpg')!), h = hashPixels(img), g = gt.get(s.key)!, { width, height } = img;
     out.seg.set(h, { seg: { width, height, labels: decodeImage(g.get('seg.png')!, { mode: 'raw' }).data as Uint8Array } });
@@ -67,7 +67,7 @@ async function answers(root: string): Promise<Record<ExpertTask, Map<string, Exp
   return out;
 }
 
-type World = { root: string; answers: Record<ExpertTask, Map<string, ExpertOutput>> };
+type World = { root: string; answers: Record<DenseTaskName, Map<string, ExpertOutput>> };
 let world: Promise<World> | undefined;
 /** web (16 samples, shards of 8, with web-gt) and zoo (4) splits at 32x32. */
 function tinyWorld(): Promise<World> {
@@ -79,7 +79,7 @@ function tinyWorld(): Promise<World> {
   return world;
 }
 
-const experts = (a: Record<ExpertTask, Map<string, ExpertOutput>>, failAfter = Infinity): Record<ExpertTask, GroundTruthExpert> => ({
+const experts = (a: Record<DenseTaskName, Map<string, ExpertOutput>>, failAfter = Infinity): Record<DenseTaskName, GroundTruthExpert> => ({
   seg: new GroundTruthExpert('seg', a.seg, SEG_CLASSES), depth: new GroundTruthExpert('depth', a.depth), normals: new GroundTruthExpert('normals', a.normals),
   det: new GroundTruthExpert('det', a.det, SEG_CLASSES, failAfter),
 });

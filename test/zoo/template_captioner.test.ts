@@ -14,14 +14,14 @@ import { runSynth } from '../../src/stages/synth/run.js';
 import { TemplateCaptioner, dominantColour, templateCaptions } from '../../src/zoo/captioner_template.js';
 import { checkCaption, captionClaims, type SceneObjects } from '../../src/zoo/quality/claims.js';
 import { inputShards } from '../../src/zoo/shard_map.js';
-import { DEFAULT_CAPTION_OPTIONS, type Expert, type ExpertOutput, type ExpertTask, type RgbImage } from '../../src/zoo/types.js';
+import { DEFAULT_CAPTION_OPTIONS, type Expert, type ExpertOutput, type DenseTaskName, type RgbImage } from '../../src/zoo/types.js';
 
 const hashPixels = (img: RgbImage): string => createHash('sha1').update(img.data).digest('hex');
 
 /** Answers from a table keyed by image pixels. */
 class TableExpert implements Expert {
   readonly name: string;
-  constructor(readonly task: ExpertTask, private readonly table: Map<string, ExpertOutput>, readonly classes = SEG_CLASSES) {
+  constructor(readonly task: DenseTaskName, private readonly table: Map<string, ExpertOutput>, readonly classes = SEG_CLASSES) {
     this.name = `test:table-${task}`;
   }
   async predict(images: RgbImage[]): Promise<ExpertOutput[]> {

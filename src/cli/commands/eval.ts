@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { DATA_OPTIONS } from '../options.js';
 import type { CaptionSet } from '../../eval/retrieval.js';
 import type { EvalOptions } from '../../eval/run.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** Options of `zooclip eval`. */
 const EVAL_SPEC: Record<string, OptionSpec> = {
@@ -21,7 +22,7 @@ const EVAL_SPEC: Record<string, OptionSpec> = {
   'label-field': { type: 'string', help: 'zero-shot: shard field with the label (class index or name; json:key for a key of the json field; default cls)' },
   split: { type: 'string', help: 'world split to evaluate on (zero-shot with --classes: classify; retrieval: the first of probe-test, classify, probe-train, zoo, web)' },
   captions: { type: 'string', default: 'txt', help: 'retrieval captions: txt, syn (every syn.json caption) or all (both; any caption retrieves its image)' },
-  'probe-mode': { type: 'string', default: 'probe', help: 'dense tasks (seg, depth, normals, det): probe (frozen encoder) or finetune (encoder trained at 0.1x lr)' },
+  'probe-mode': { type: 'string', default: 'probe', help: `dense tasks (${DENSE_TASK_NAMES.join(', ')}): probe (frozen encoder) or finetune (encoder trained at 0.1x lr)` },
   'seg-head': { type: 'string', default: 'linear', help: 'segmentation probe head: linear or psp' },
   fractions: { type: 'string', default: '1', help: 'dense probes: shares of probe-train labels, comma-separated (the data-efficiency curve), e.g. 0.01,0.1,1' },
   'probe-seeds': { type: 'number', default: 1, help: 'dense probes: seeds per fraction (mean and spread)' },

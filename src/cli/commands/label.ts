@@ -3,25 +3,26 @@
 import type { Command } from '../command.js';
 import { repeated } from '../command.js';
 import { DATA_OPTIONS } from '../options.js';
-import type { Expert, ExpertTask } from '../../zoo/types.js';
+import type { Expert, DenseTaskName } from '../../zoo/types.js';
+import { DENSE_TASK_NAMES, isTaskName } from '../../tasks/names.js';
 
 /**
- * Every `--<name> task=value` of an argument list as [task, value] pairs, the task checked against `tasks`.
- * @example collectTaskPairs(['--expert', 'seg=runs/seg'], 'expert', ['seg', 'depth']) // [['seg', 'runs/seg']]
+ * Every `--<name> task=value` of an argument list as [task, value] pairs, the task checked against the task table's names.
+ * @example collectTaskPairs(['--expert', 'seg=runs/seg'], 'expert') // [['seg', 'runs/seg']]
  */
-export function collectTaskPairs(argv: readonly string[], name: string, tasks: readonly ExpertTask[]): [ExpertTask, string][] {
+export function collectTaskPairs(argv: readonly string[], name: string): [DenseTaskName, string][] {
   return repeated(argv, name).map((v) => {
     const eq = v.indexOf('=');
-    const task = v.slice(0, eq) as ExpertTask;
-    if (eq <= 0 || !tasks.includes(task)) throw new Error(`label: --${name} '${v}' must be <task>=<value> with task one of ${tasks.join(', ')}`);
+    const task = v.slice(0, eq);
+    if (eq <= 0 || !isTaskName(task)) throw new Error(`label: --${name} '${v}' must be <task>=<value> with task one of ${DENSE_TASK_NAMES.join(', ')}`);
     return [task, v.slice(eq + 1)];
   });
 }
 
 /** --threshold task=value pairs as numbers. */
-function thresholdsOf(argv: readonly string[], tasks: readonly ExpertTask[]): Partial<Record<ExpertTask, number>> {
-  const thresholds: Partial<Record<ExpertTask, number>> = {};
-  for (const [t, v] of collectTaskPairs(argv, 'threshold', tasks)) {
+function thresholdsOf(argv: readonly string[]): Partial<Record<DenseTaskName, number>> {
+  const thresholds: Partial<Record<DenseTaskName, number>> = {};
+  for (const [t, v] of collectTaskPairs(argv, 'threshold')) {
     const x = Number(v);
     if (!Number.isFinite(x)) throw new Error(`label: --threshold ${t}=${v} is not a number`);
     thresholds[t] = x;
@@ -35,12 +36,12 @@ function thresholdsOf(argv: readonly string[], tasks: readonly ExpertTask[]): Pa
  */
 export async function labelCommand(o: Record<string, unknown>, argv: readonly string[]): Promise<void> {
   if (typeof o.in !== 'string' || typeof o.out !== 'string') throw new Error('label: --in and --out are required');
-  const { EXPERT_TASKS, loadExpert } = await import('../../zoo/load.js');
+  const { loadExpert } = await import('../../zoo/load.js');
   const { runLabel } = await import('../../stages/label/run.js');
-  const specs = collectTaskPairs(argv, 'expert', EXPERT_TASKS);
+  const specs = collectTaskPairs(argv, 'expert');
   if (specs.length === 0) throw new Error('label: give at least one --expert <task>=<model>');
-  const thresholds = thresholdsOf(argv, EXPERT_TASKS);
-  const experts: Partial<Record<ExpertTask, Expert>> = {};
+  const thresholds = thresholdsOf(argv);
+  const experts: Partial<Record<DenseTaskName, Expert>> = {};
   try {
     for (const [t, spec] of specs) {
       if (experts[t]) throw new Error(`label: two experts for ${t}`);
@@ -58,7 +59,7 @@ export async function labelCommand(o: Record<string, unknown>, argv: readonly st
 export const label: Command = {
   help: 'add hard pseudo-labels (seg.png, depth.png, normal.png, det.json) to shards with experts; resumable, rank-split',
   spec: {
-    expert: { type: 'string', help: 'task=<model>, repeatable: seg|depth|normals|det = a folder with expert.json, an ONNX spec (*.json), or human (det)' },
+    expert: { type: 'string', help: `task=<model>, repeatable: ${DENSE_TASK_NAMES.join('|')} = a folder with expert.json, an ONNX spec (*.json), or human (det)` },
     threshold: { type: 'string', help: 'task=<value>, repeatable: lowest seg probability / det score kept (else ignore 255 / dropped)' },
     in: { type: 'string', help: 'input shards: a folder, a .txt list, or a brace spec' },
     out: { type: 'string', help: 'output folder: shards of the same names with the label fields added' },

@@ -4,6 +4,7 @@
 import type { Command } from '../command.js';
 import { givenFields } from '../command.js';
 import { LOOP_OPTIONS } from '../options.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 import { resolveExpertConfig, type ExpertTrainConfig } from '../../stages/expert/config.js';
 
 const RENAME: Record<string, string> = { 'eval-split': 'evalSplit', 'seg-head': 'segHead', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
@@ -40,9 +41,9 @@ export async function trainExpertCommand(o: Record<string, unknown>): Promise<vo
 }
 
 export const trainExpert: Command = {
-  help: 'train a dense expert (tower + seg/depth/normals/det head) on a labelled split; writes <out>/expert, scores it on probe-test',
+  help: `train a dense expert (tower + ${DENSE_TASK_NAMES.join('/')} head) on a labelled split; writes <out>/expert, scores it on probe-test`,
   spec: {
-    task: { type: 'string', help: 'seg, depth, normals or det' },
+    task: { type: 'string', help: DENSE_TASK_NAMES.join(', ') },
     data: { type: 'string', help: 'synthetic world root (default data/synth)' },
     split: { type: 'string', help: 'labelled split to train on (default zoo)' },
     'eval-split': { type: 'string', help: "split scored at the end when present (default probe-test; '' skips)" },

@@ -109,3 +109,15 @@ export function planAugment(width: number, height: number, train: boolean, cfg: 
   const flip = rng.chance(cfg.hflip);
   return { crop, flip, jitter: sampleJitter(cfg.jitter, rng), filter: cfg.interpolation };
 }
+
+/**
+ * A normalised model input, planar [3, H, W] ((x / 255 - mean) / std), back to 8-bit RGB (H x W x 3).
+ * @example denormalize(batch.images.select(0, 0).data(), 64, 64)
+ */
+export function denormalize(chw: ArrayLike<number>, width: number, height: number, mean: readonly number[] = OPENAI_MEAN, std: readonly number[] = OPENAI_STD): Uint8Array {
+  const n = width * height;
+  if (chw.length !== 3 * n) throw new Error(`denormalize: ${chw.length} values for 3 x ${height} x ${width}`);
+  const out = new Uint8Array(3 * n);
+  for (let k = 0; k < 3; k++) for (let i = 0; i < n; i++) out[i * 3 + k] = Math.min(255, Math.max(0, Math.round((chw[k * n + i]! * std[k]! + mean[k]!) * 255)));
+  return out;
+}

@@ -6,7 +6,7 @@ export { teacherRows, type TeacherRows } from './teacher.js';
 export { memorySource, filesSource, shardSource } from './sources.js';
 export type { RawSample, SampleSource, SourceContext, RankSplit } from './stream.js';
 export { type DenseKind, SEG_IGNORE } from './transform.js';
-export { type AugmentConfig, type JitterConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD, randomResizedCrop, centerCropBox } from './augment.js';
+export { type AugmentConfig, type JitterConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD, randomResizedCrop, centerCropBox, denormalize } from './augment.js';
 export type { CaptionConfig, CaptionMode } from './captions.js';
 export { Rng, mixSeed } from './rng.js';
 export { decodeImage, decodeCropResize, imageInfo, colorJitter, encodeJpeg, encodePng, DEFAULT_MAX_PIXELS, type CropBox, type DecodedImage, type Filter } from './decode.js';

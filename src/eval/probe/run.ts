@@ -7,9 +7,10 @@ import type { Module } from '../../nn/module.js';
 import type { ImageTower } from '../../models/tower.js';
 import { resolveLevel } from '../../models/heads/index.js';
 import {
-  defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, TASK_METRICS, towerFeatures, WORLD_CLASSES,
-  type DenseSampleJson, type DenseSet, type DenseTask, type HeadSpec,
+  defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, towerFeatures,
+  type DenseSet, type HeadSpec,
 } from '../../dense/index.js';
+import { DENSE_TASKS, labelClasses, type DenseSampleJson, type DenseTaskName } from '../../tasks/index.js';
 import { meanStd } from './stats.js';
 import { nestedSubsets } from './subsets.js';
 import { tarsIn } from '../../data/shards/folder.js';
@@ -24,7 +25,9 @@ export interface DenseProbeOptions {
   data: string;
   trainSplit?: string;
   testSplit?: string;
-  tasks: DenseTask[];
+  tasks: DenseTaskName[];
+  /** Classes of seg ids and det labels (default: those recorded in `<data>/synth.json`). */
+  classes?: readonly string[];
   /** Segmentation head (default linear). */
   segHead?: 'linear' | 'psp';
   /** Frozen encoder (default) or finetuned at lr x towerLrScale. */
@@ -58,13 +61,13 @@ export interface ProbeRun { seed: number; metrics: Record<string, number>; first
 export interface ProbeFraction { fraction: number; trainImages: number; runs: ProbeRun[]; mean: Record<string, number>; std: Record<string, number> }
 
 /** One task's results. */
-export interface TaskProbeResult { task: DenseTask; metrics: string[]; fractions: ProbeFraction[]; samples: DenseSampleJson[] }
+export interface TaskProbeResult { task: DenseTaskName; metrics: string[]; fractions: ProbeFraction[]; samples: DenseSampleJson[] }
 
 /** What runDenseProbes returns (JSON-serialisable). */
 export interface DenseProbeResults {
   settings: { mode: 'probe' | 'finetune'; segHead: 'linear' | 'psp'; trainSplit: string; testSplit: string; trainImages: number; testImages: number;
     fractions: number[]; seeds: number[]; steps: number | null; epochs: number | null; batch: number; lr: number; towerLrScale: number; level: number; cached: boolean; imageSize: number };
-  tasks: Partial<Record<DenseTask, TaskProbeResult>>;
+  tasks: Partial<Record<DenseTaskName, TaskProbeResult>>;
   seconds: { read: number; total: number };
 }
 
@@ -112,8 +115,9 @@ export async function runDenseProbes(o: DenseProbeOptions): Promise<DenseProbeRe
         epochs: o.epochs ?? null, batch, lr, towerLrScale, level, cached, imageSize: tower.imageSize },
       tasks: {}, seconds: { read: readSeconds, total: 0 },
     };
+    const numClasses = (o.classes ?? labelClasses(o.data)).length;
     for (const task of o.tasks) {
-      const spec: HeadSpec = { ...defaultHeadSpec(task, WORLD_CLASSES.length), segHead: o.segHead ?? 'linear', level, channels: o.channels ?? 64 };
+      const spec: HeadSpec = { ...defaultHeadSpec(task, numClasses), segHead: o.segHead ?? 'linear', level, channels: o.channels ?? 64 };
       results.tasks[task] = probeTask(tower, spec, train, test, { ...o, mode, fractions, seeds, batch, lr, towerLrScale, device, log }, snap);
     }
     results.seconds.total = (performance.now() - t0) / 1000;
@@ -150,7 +154,7 @@ function probeTask(tower: ImageTower & Module, spec: HeadSpec, train: DenseSet, 
         if (fi === largest && seed === o.seeds[0]) samples = ev.samples;
         const run: ProbeRun = { seed, metrics: ev.metrics, firstLoss: fit.firstLoss, lastLoss: fit.lastLoss, steps, trainSeconds: fit.seconds, imagesPerSec: fit.imagesPerSec };
         runs.set(fi, [...(runs.get(fi) ?? []), run]);
-        const shown = TASK_METRICS[task].map((m) => `${m.name} ${ev.metrics[m.name]!.toFixed(4)}`).join(', ');
+        const shown = DENSE_TASKS[task].metrics.map((m) => `${m.name} ${ev.metrics[m.name]!.toFixed(4)}`).join(', ');
         o.log(`[${task}] ${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% (${idx.length} images) seed ${seed}: ${shown} (loss ${fit.firstLoss.toFixed(3)} -> ${fit.lastLoss.toFixed(3)}, ${steps} steps, ${fit.seconds.toFixed(1)} s)`);
       } finally {
         model.head.dispose();
@@ -161,5 +165,5 @@ function probeTask(tower: ImageTower & Module, spec: HeadSpec, train: DenseSet, 
     const rs = runs.get(fi)!;
     return { fraction, trainImages: nestedSubsets(train.n, [fraction], o.seeds[0]!)[0]!.length, runs: rs, ...meanStd(rs.map((r) => r.metrics)) };
   });
-  return { task, metrics: TASK_METRICS[task].map((m) => m.name), fractions, samples };
+  return { task, metrics: DENSE_TASKS[task].metrics.map((m) => m.name), fractions, samples };
 }

@@ -1,6 +1,6 @@
 // Sample images for the report: pixels to PNG data URIs (the engine's PNG encoder), model inputs
 // back to RGB, and one row of input / prediction / ground truth per sample for dense tasks.
-import { encodePng, OPENAI_MEAN, OPENAI_STD } from '../../data/loader/index.js';
+import { encodePng } from '../../data/loader/index.js';
 import { depthRange, depthToRgb, normalsToRgb, segOverlay } from './colormap.js';
 import type { ImageCell } from './types.js';
 
@@ -16,18 +16,6 @@ export function pngDataUri(pixels: Uint8Array, width: number, height: number, ch
 /** An image cell from RGB pixels. */
 export function imageCell(rgb: Uint8Array, width: number, height: number, caption?: string): ImageCell {
   return { uri: pngDataUri(rgb, width, height, 3), ...(caption !== undefined ? { caption } : {}) };
-}
-
-/**
- * A normalised model input, planar [3, H, W] ((x / 255 - mean) / std), back to 8-bit RGB (H x W x 3).
- * @example denormalize(batch.images.select(0, 0).data(), 64, 64)
- */
-export function denormalize(chw: ArrayLike<number>, width: number, height: number, mean: readonly number[] = OPENAI_MEAN, std: readonly number[] = OPENAI_STD): Uint8Array {
-  const n = width * height;
-  if (chw.length !== 3 * n) throw new Error(`denormalize: ${chw.length} values for 3 x ${height} x ${width}`);
-  const out = new Uint8Array(3 * n);
-  for (let k = 0; k < 3; k++) for (let i = 0; i < n; i++) out[i * 3 + k] = Math.min(255, Math.max(0, Math.round((chw[k * n + i]! * std[k]! + mean[k]!) * 255)));
-  return out;
 }
 
 /** One sample's maps for a dense row; any may be absent. Depth is H x W, normals planar [3, H, W]. */

@@ -5,5 +5,6 @@ export { escapeHtml, formatCell, formatMetric, formatNumber, summarize, metricOf
 export { lineChartSvg } from './line_chart.js';
 export { barChartSvg } from './bar_chart.js';
 export { classColour, viridis, segToRgb, segOverlay, depthRange, depthToRgb, normalsToRgb } from './colormap.js';
-export { pngDataUri, imageCell, denormalize, denseRow, type DenseSample } from './images.js';
+export { pngDataUri, imageCell, denseRow, type DenseSample } from './images.js';
+export { denormalize } from '../../data/loader/index.js';
 export { zeroShotSection, retrievalSection, comparisonTable, efficiencyChart, type MetricSpec, type VariantSeeds } from './sections.js';

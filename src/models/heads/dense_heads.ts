@@ -5,16 +5,13 @@ import type { Tensor } from '../../engine/index.js';
 import { Module } from '../../nn/module.js';
 import type { CenterNetHead, CenterNetOutput } from './centernet.js';
 import type { DenseMapHead, ImageSize } from './common.js';
+import { DENSE_TASK_NAMES, type DenseTaskName } from '../../tasks/names.js';
 
-/** Task names, in the order their heads are registered (and their keys listed). */
-export const DENSE_TASKS = ['seg', 'depth', 'normals', 'det'] as const;
-export type DenseTask = (typeof DENSE_TASKS)[number];
+/** The heads to hold; any subset (heads register in DENSE_TASK_NAMES order): CenterNet for det, a map head otherwise. */
+export type DenseHeadSet = { [T in DenseTaskName]?: T extends 'det' ? CenterNetHead : DenseMapHead };
 
-/** The heads to hold; any subset. */
-export interface DenseHeadSet { seg?: DenseMapHead; depth?: DenseMapHead; normals?: DenseMapHead; det?: CenterNetHead }
-
-/** Outputs of the heads that ran, by task. */
-export interface DenseOutputs { seg?: Tensor; depth?: Tensor; normals?: Tensor; det?: CenterNetOutput }
+/** Outputs of the heads that ran, by task: CenterNet's maps for det, one map otherwise. */
+export type DenseOutputs = { [T in DenseTaskName]?: T extends 'det' ? CenterNetOutput : Tensor };
 
 /**
  * Holds one head per task and runs them over the same feature list.
@@ -29,17 +26,17 @@ export class DenseHeads extends Module {
   constructor(heads: DenseHeadSet) {
     super();
     this.heads = heads;
-    for (const task of DENSE_TASKS) {
+    for (const task of DENSE_TASK_NAMES) {
       const head = heads[task];
       if (head) this.child(task, head);
     }
   }
   /** The tasks that have a head, in registration order. */
-  get tasks(): DenseTask[] {
-    return DENSE_TASKS.filter((t) => this.heads[t] !== undefined);
+  get tasks(): DenseTaskName[] {
+    return DENSE_TASK_NAMES.filter((t) => this.heads[t] !== undefined);
   }
   /** Runs every head (or only `only`) over features (one map per FeatureInfo entry the heads were built with). */
-  forward(features: readonly Tensor[], imageSize: ImageSize, only?: readonly DenseTask[]): DenseOutputs {
+  forward(features: readonly Tensor[], imageSize: ImageSize, only?: readonly DenseTaskName[]): DenseOutputs {
     const run = only ?? this.tasks;
     const out: DenseOutputs = {};
     for (const task of run) {

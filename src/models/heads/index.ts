@@ -7,4 +7,4 @@ export { NormalsHead, type NormalsHeadOptions } from './normals.js';
 export { CenterNetHead, type CenterNetOptions, type CenterNetOutput } from './centernet.js';
 export { decodeCenterNet, type Box, type Detection, type DecodeOptions } from './centernet_decode.js';
 export { centerNetTargets, gaussianRadius, type CenterNetTargets } from './centernet_targets.js';
-export { DenseHeads, DENSE_TASKS, type DenseTask, type DenseHeadSet, type DenseOutputs } from './dense_heads.js';
+export { DenseHeads, type DenseHeadSet, type DenseOutputs } from './dense_heads.js';

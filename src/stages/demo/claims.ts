@@ -1,20 +1,19 @@
 // The papers' claims as comparisons between the demo's variants, each with a plain verdict:
 // quality captions vs web captions (dense tasks), pseudo-supervision gains per task, zero-shot
 // kept, and label efficiency; numbers pooled over pretraining and probe seeds.
+import { DENSE_TASK_NAMES, DENSE_TASKS, type DenseTaskName } from '../../tasks/index.js';
 import type { DemoConfig, Variant } from './config.js';
 import type { ModelEval } from './evaluate.js';
 import { compare, overall, verdictBetter, verdictKept, type Comparison, type Verdict } from './verdict.js';
 
 /** A dense metric the claims use. */
-export interface DenseMetric { task: 'seg' | 'depth' | 'normals' | 'det'; key: string; label: string; higherIsBetter: boolean; percent: boolean; floor: number }
+export interface DenseMetric { task: DenseTaskName; key: string; label: string; higherIsBetter: boolean; percent: boolean; floor: number }
 
-/** The headline metric per task (and the resolution below which differences are not read). */
-export const DENSE_METRICS: DenseMetric[] = [
-  { task: 'seg', key: 'miou', label: 'seg mIoU', higherIsBetter: true, percent: true, floor: 0.005 },
-  { task: 'depth', key: 'rmse', label: 'depth RMSE (m)', higherIsBetter: false, percent: false, floor: 0.02 },
-  { task: 'normals', key: 'mean', label: 'normals mean angle (deg)', higherIsBetter: false, percent: false, floor: 0.3 },
-  { task: 'det', key: 'ap50', label: 'det AP50', higherIsBetter: true, percent: true, floor: 0.005 },
-];
+/** The headline metric per task (and the resolution below which differences are not read), from the task table. */
+export const DENSE_METRICS: DenseMetric[] = DENSE_TASK_NAMES.map((task) => {
+  const h = DENSE_TASKS[task].headline, m = DENSE_TASKS[task].metrics.find((x) => x.name === h.metric)!;
+  return { task, key: h.metric, label: h.label, higherIsBetter: m.higherIsBetter, percent: m.percent, floor: h.floor };
+});
 
 /** Every probe run's value of a metric for a variant at a label fraction (all pretraining x probe seeds). */
 export function probeValues(evals: readonly ModelEval[], v: Variant, m: DenseMetric, fraction: number): number[] {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
 import { readJsonFile } from '../../config/json_file.js';
+import { DENSE_TASK_NAMES, isTaskName } from '../../tasks/names.js';
 
 /** The pretraining variants of the papers' comparison. */
 export const VARIANTS = ['A', 'B', 'C', 'D', 'E'] as const;
@@ -17,8 +18,6 @@ export const VARIANT_NAMES: Record<Variant, string> = {
   D: 'quality captions + ground-truth heads (reference)',
   E: 'random init (no pretraining)',
 };
-
-export type DemoTask = 'seg' | 'depth' | 'normals' | 'det';
 
 export interface DemoConfig {
   /** Output folder: world/, zoo/, pretrain/, eval/, report.html, demo.json; a rerun resumes. */
@@ -71,7 +70,7 @@ export const DEFAULT_DEMO: DemoConfig = {
   caption: { n: 5, topP: 0.9, batch: 64 },
   label: { segThreshold: 0, detThreshold: 0.3 },
   pretrain: { model: 'zooclip-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: ['A', 'B', 'C', 'D', 'E'], captions: 'multi', headWeight: 1 },
-  eval: { tasks: ['seg', 'depth', 'normals', 'det'], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true },
+  eval: { tasks: [...DENSE_TASK_NAMES], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true },
 };
 
 /** The folder of the bundled demo presets (also from dist/). */
@@ -84,7 +83,7 @@ function presetDir(): string {
 function check(c: DemoConfig): DemoConfig {
   const bad = (k: string, why: string): never => { throw new Error(`demo config: ${k} ${why}`); };
   for (const v of c.pretrain.variants) if (!(VARIANTS as readonly string[]).includes(v)) bad('pretrain.variants', `has '${v}' (known: ${VARIANTS.join(', ')})`);
-  for (const t of c.eval.tasks) if (!['seg', 'depth', 'normals', 'det'].includes(t)) bad('eval.tasks', `has '${t}' (known: seg, depth, normals, det)`);
+  for (const t of c.eval.tasks) if (!isTaskName(t)) bad('eval.tasks', `has '${t}' (known: ${DENSE_TASK_NAMES.join(', ')})`);
   for (const f of c.eval.fractions) if (!(f > 0 && f <= 1)) bad('eval.fractions', `must be in (0, 1], got ${f}`);
   if (!['multi', 'synthetic'].includes(c.pretrain.captions)) bad('pretrain.captions', `must be multi or synthetic, got '${c.pretrain.captions}'`);
   if (!['linear', 'psp'].includes(c.eval.segHead)) bad('eval.segHead', `must be linear or psp, got '${c.eval.segHead}'`);

@@ -7,7 +7,7 @@ import { loadModelForEval } from '../../eval/load_model.js';
 import { classifyTasks, zeroShotEval, type ZeroShotResult } from '../../eval/zero_shot.js';
 import { retrievalEval, type RetrievalResult } from '../../eval/retrieval.js';
 import { runDenseProbes, type DenseProbeResults } from '../../eval/probe/index.js';
-import type { DenseTask } from '../../models/heads/index.js';
+import type { DenseTaskName } from '../../tasks/index.js';
 import type { DemoConfig, Variant } from './config.js';
 import { runDir } from './pretrain.js';
 import { worldDir } from './zoo.js';
@@ -34,7 +34,7 @@ export async function evaluateModel(cfg: DemoConfig, v: Variant, seed: number, d
     const zeroShot = e.zeroShot ? await zeroShotEval(model, tarsIn(join(world, 'classify')), classifyTasks(world), tok, device, batching) : null;
     const retrieval = e.retrieval ? await retrievalEval(model, tarsIn(join(world, 'probe-test')), tok, device, { ...batching, captions: 'txt' }) : null;
     const probes = await runDenseProbes({
-      encoder: model, data: world, tasks: e.tasks as DenseTask[], segHead: e.segHead as 'linear' | 'psp', mode: 'probe', fractions: e.fractions,
+      encoder: model, data: world, tasks: e.tasks as DenseTaskName[], segHead: e.segHead as 'linear' | 'psp', mode: 'probe', fractions: e.fractions,
       seeds: e.probeSeeds, steps: e.probeSteps, batch: e.probeBatch, lr: e.probeLr, device, log,
     });
     return { variant: v, seed, zeroShot, retrieval, probes };

@@ -18,11 +18,10 @@ import { demoReport } from './report.js';
 import { stage, stageSeconds } from './stage.js';
 import { captionWeb, labelWeb, splitDir, templateCaptions, trainCaptioner, truthLabels, worldDir } from './zoo.js';
 import { listCheckpoints } from '../../training/checkpoint.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** What the demo wrote. */
 export interface DemoResult { report: string; json: string; claims: { id: string; verdict: string }[] }
-
-const TASKS = ['seg', 'depth', 'normals', 'det'] as const;
 
 /**
  * Runs (or resumes) the whole demo; every finished stage is skipped on a rerun.
@@ -47,7 +46,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
   });
   const experts: Record<string, string> = {};
   if (heads) {
-    for (const task of TASKS) {
+    for (const task of DENSE_TASK_NAMES) {
       const r = await stage(out, `expert-${task}`, log, async () => {
         const e = cfg.experts;
         const c = resolveExpertConfig({ task, data: world, split: 'zoo', evalSplit: 'probe-test', out: join(out, 'zoo', `expert-${task}`), model: e.model,
@@ -83,7 +82,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
     }
   }
   const claims = evaluateClaims(cfg, evals);
-  const names = ['world', 'captioner', ...(heads ? TASKS.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', ...(heads ? ['caption-template'] : []), 'zoo-quality',
+  const names = ['world', 'captioner', ...(heads ? DENSE_TASK_NAMES.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', ...(heads ? ['caption-template'] : []), 'zoo-quality',
     ...cfg.pretrain.seeds.flatMap((s) => (cfg.pretrain.variants as Variant[]).flatMap((v) => [...(v === 'E' ? [] : [`pretrain-${v}-seed${s}`]), `eval-${v}-seed${s}`]))];
   const stages = Object.fromEntries(names.map((n) => [n, stageSeconds(out, n)]));
   const report = demoReport(cfg, evals, claims, { quality, stages, captionerHeldOut: captioner.heldOut });

@@ -7,6 +7,7 @@ import { resolveConfig } from '../train/config.js';
 import { runTrain, type TrainResult } from '../train/run.js';
 import { listCheckpoints } from '../../training/checkpoint.js';
 import type { DemoConfig, Variant } from './config.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** The world splits the pipeline writes for pretraining. */
 export const SPLITS = { web: 'web', captioned: 'web-cap', pseudo: 'web-zoo', truth: 'web-gtl' } as const;
@@ -18,7 +19,7 @@ export function runDir(cfg: DemoConfig, v: Variant, seed: number): string {
 
 /** The train --set overrides of a variant (on top of the demo's common ones). */
 export function variantSets(cfg: DemoConfig, v: Variant): string[] {
-  const heads = (['seg', 'depth', 'normals', 'det'] as const).map((t) => `heads.${t}=${cfg.pretrain.headWeight}`);
+  const heads = DENSE_TASK_NAMES.map((t) => `heads.${t}=${cfg.pretrain.headWeight}`);
   switch (v) {
     case 'A': return [`data.split=${SPLITS.web}`, 'data.captions=real'];
     case 'B': return [`data.split=${SPLITS.pseudo}`, `data.captions=${cfg.pretrain.captions}`];

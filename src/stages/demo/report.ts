@@ -7,6 +7,7 @@ import { VARIANT_NAMES, type DemoConfig, type Variant } from './config.js';
 import { DENSE_METRICS, probeValues, zeroShotValues, type Claim } from './claims.js';
 import type { ModelEval } from './evaluate.js';
 import { meanStd } from './verdict.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const fmt = (xs: number[], percent: boolean): string => {
@@ -85,7 +86,7 @@ function samplesBlock(evals: readonly ModelEval[], v: Variant): ImageGridBlock |
   if (!e) return null;
   const rows: ImageGridBlock['rows'] = [];
   let columns: string[] = [];
-  for (const t of ['seg', 'depth', 'normals'] as const) {
+  for (const t of DENSE_TASK_NAMES.filter((x) => x !== 'det')) {  // det predictions are boxes, not maps to show
     for (const s of (e.probes.tasks[t]?.samples ?? []).slice(0, 2)) {
       const r = denseRow({ ...s, rgb: Uint8Array.from(s.rgb) });
       columns = r.columns.length > columns.length ? r.columns : columns;

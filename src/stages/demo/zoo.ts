@@ -6,7 +6,7 @@ import { readShards, type FieldValue } from '../../data/shards/index.js';
 import { mapShards } from '../../zoo/shard_map.js';
 import { loadCaptioner, loadExpert } from '../../zoo/load.js';
 import { TemplateCaptioner } from '../../zoo/captioner_template.js';
-import type { Expert, ExpertTask } from '../../zoo/types.js';
+import type { Expert, DenseTaskName } from '../../zoo/types.js';
 import { resolveCaptionerConfig } from '../train_captioner/config.js';
 import { runTrainCaptioner, type CaptionerTrainResult } from '../train_captioner/run.js';
 import { runCaption } from '../caption/run.js';
@@ -15,8 +15,9 @@ import type { DemoConfig } from './config.js';
 import { SPLITS } from './pretrain.js';
 import { shardsIn } from '../train/data.js';
 import { listCheckpoints } from '../../training/checkpoint.js';
+import { DENSE_TASK_NAMES, DENSE_TASKS } from '../../tasks/index.js';
 
-const LABEL_FIELDS = ['seg.png', 'depth.png', 'normal.png', 'det.json'] as const;
+const LABEL_FIELDS = DENSE_TASK_NAMES.map((t) => DENSE_TASKS[t].field);
 
 /** The world folder and one of its splits. */
 export const worldDir = (cfg: DemoConfig): string => join(cfg.out, 'world');
@@ -68,9 +69,9 @@ export async function templateCaptions(cfg: DemoConfig, experts: Record<string, 
 
 /** Pseudo-labels the captioned web split with the experts: web-cap -> web-zoo (hard labels, as CLIPTeX). */
 export async function labelWeb(cfg: DemoConfig, experts: Record<string, string>, device: string, log: (s: string) => void): Promise<{ samples: number; imagesPerSecond: number }> {
-  const loaded: Partial<Record<ExpertTask, Expert>> = {};
+  const loaded: Partial<Record<DenseTaskName, Expert>> = {};
   try {
-    for (const [task, dir] of Object.entries(experts)) loaded[task as ExpertTask] = await loadExpert(task as ExpertTask, dir, { device });
+    for (const [task, dir] of Object.entries(experts)) loaded[task as DenseTaskName] = await loadExpert(task as DenseTaskName, dir, { device });
     const r = await runLabel(loaded, { in: splitDir(cfg, SPLITS.captioned), out: splitDir(cfg, SPLITS.pseudo), batch: 64, log,
       thresholds: { seg: cfg.label.segThreshold, det: cfg.label.detThreshold } });
     return { samples: r.samples, imagesPerSecond: r.imagesPerSecond };

@@ -1,9 +1,8 @@
 // Options of `zooclip train-expert`, their defaults and validation (errors name the option).
 // Imports nothing heavy: the CLI reads the options without loading the engine.
 import { checkInt, overlayConfig, type LoopConfig } from '../common/loop_config.js';
+import { DENSE_TASK_NAMES, isTaskName } from '../../tasks/names.js';
 
-/** The tasks an expert can serve (DENSE_TASKS of the heads). */
-const DENSE_TASKS = ['seg', 'depth', 'normals', 'det'] as const;
 
 /** Everything an expert run depends on; written to run.json and every checkpoint. */
 export interface ExpertTrainConfig extends LoopConfig {
@@ -44,7 +43,7 @@ export const DEFAULT_EXPERT_TRAIN: ExpertTrainConfig = {
  */
 export function resolveExpertConfig(o: Partial<ExpertTrainConfig> = {}): ExpertTrainConfig {
   const c = overlayConfig('train-expert', DEFAULT_EXPERT_TRAIN, o);
-  if (!(DENSE_TASKS as readonly string[]).includes(c.task)) throw new Error(`train-expert: --task must be one of ${DENSE_TASKS.join(', ')}, got '${c.task}'`);
+  if (!isTaskName(c.task)) throw new Error(`train-expert: --task must be one of ${DENSE_TASK_NAMES.join(', ')}, got '${c.task}'`);
   if (!['linear', 'psp'].includes(c.segHead)) throw new Error(`train-expert: seg-head must be linear or psp, got '${c.segHead}'`);
   c.out ||= `runs/expert-${c.task}`;
   checkInt('train-expert', c.level, 'level', -1000);

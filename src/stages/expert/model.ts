@@ -3,15 +3,19 @@
 import { noGrad } from '../../engine/index.js';
 import { getModelConfig, type ClipCfg } from '../../models/config.js';
 import { loadModelForEval } from '../../eval/load_model.js';
-import { defaultHeadSpec, DenseModel, towerFromConfig, WORLD_CLASSES, type DenseTask, type HeadSpec } from '../../dense/index.js';
+import { defaultHeadSpec, DenseModel, towerFromConfig, type HeadSpec } from '../../dense/index.js';
+import { labelClasses, type DenseTaskName } from '../../tasks/index.js';
 import type { ExpertTrainConfig } from './config.js';
 
 /** A fresh expert model on the CPU, and where its architecture came from. */
 export interface ExpertModel { model: DenseModel; cfg: ClipCfg; modelName: string; initFrom: string | null }
 
-/** The head spec of a run. */
+/**
+ * The head spec of a run (classes: those its data folder records).
+ * @example expertHeadSpec(resolveExpertConfig({ task: 'seg', data: 'data/synth' })).numClasses  // 7
+ */
 export function expertHeadSpec(c: ExpertTrainConfig): HeadSpec {
-  return { ...defaultHeadSpec(c.task as DenseTask, WORLD_CLASSES.length), segHead: c.segHead as 'linear' | 'psp', level: c.level, channels: c.channels };
+  return { ...defaultHeadSpec(c.task as DenseTaskName, labelClasses(c.data).length), segHead: c.segHead as 'linear' | 'psp', level: c.level, channels: c.channels };
 }
 
 /**

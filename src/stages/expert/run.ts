@@ -8,14 +8,15 @@ import { Loader, OPENAI_MEAN, OPENAI_STD, shardSource, type Batch, type LoaderSt
 import { warmupCosine } from '../../optim/schedule.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  denseOptimizer, evaluateOnSet, LABEL_KIND, labelsOf, readDenseSet, saveExpert, setDenseLr, taskLoss, WORLD_CLASSES,
-  type DenseEvalResult, type DenseModel, type DenseTask, type ExpertManifest,
+  denseOptimizer, evaluateOnSet, readDenseSet, saveExpert, setDenseLr, taskLoss,
+  type DenseEvalResult, type DenseModel, type ExpertManifest,
 } from '../../dense/index.js';
 import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoint, stageState, type StageState } from '../../training/checkpoint.js';
 import { MetricsLog, Progress } from '../../training/metrics.js';
 import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { ExpertTrainConfig } from './config.js';
 import { buildExpertModel } from './model.js';
+import { DENSE_TASKS, labelClasses, labelsOf, type DenseTaskName } from '../../tasks/index.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
 /** state.json of an expert checkpoint (training/checkpoint.ts writes it; readStageState checks its fields). */
@@ -25,7 +26,7 @@ export interface ExpertState extends StageState<ExpertTrainConfig> {
 
 /** What a run reports (also result.json). */
 export interface ExpertTrainResult {
-  task: DenseTask;
+  task: DenseTaskName;
   steps: number;
   firstLoss: number;
   lastLoss: number;
@@ -43,7 +44,7 @@ function trainLoader(c: ExpertTrainConfig, imageSize: number, resume?: LoaderSta
   if (!shards.length) throw new Error(`train-expert: no .tar shards in ${join(c.data, c.split)} (make a world with: zooclip synth --out ${c.data})`);
   return new Loader({
     source: shardSource(shards), rankSplit: 'source', batchSize: c.batch, imageSize, train: true, augment: { scale: [c.minCropScale, 1] },
-    dense: [LABEL_KIND[c.task as DenseTask]], workers: c.workers, shuffle: 1000, seed: c.seed, iteration: 'resampled', dropLast: true, resume,
+    dense: [DENSE_TASKS[c.task as DenseTaskName].labelKind], workers: c.workers, shuffle: 1000, seed: c.seed, iteration: 'resampled', dropLast: true, resume,
   });
 }
 
@@ -58,7 +59,7 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
  * @example await runTrainExpert(resolveExpertConfig({ task: 'depth', data: '/tmp/world', steps: 500 }));
  */
 export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string; log?: (s: string) => void } = {}): Promise<ExpertTrainResult> {
-  const log = o.log ?? console.log, task = c.task as DenseTask;
+  const log = o.log ?? console.log, task = c.task as DenseTaskName;
   const device = c.device || defaultDevice();
   if (c.threads) setNumThreads(c.threads);
   mkdirSync(c.out, { recursive: true });
@@ -91,7 +92,7 @@ export async function runTrainExpert(c: ExpertTrainConfig, o: { resume?: string;
 interface LoopContext { ckptDir: string; trainables: { model: DenseModel; opt: ReturnType<typeof denseOptimizer>['opt']; ema: null }; resumed?: ExpertState; device: string; log: (s: string) => void }
 
 /** The expert's supervised loss on a loader batch; its value is logged as `total` and under the task's name. */
-function expertLossOf(model: DenseModel, task: DenseTask, device: string): (b: Batch) => MicroLoss {
+function expertLossOf(model: DenseModel, task: DenseTaskName, device: string): (b: Batch) => MicroLoss {
   return (b) => {
     const l = taskLoss(model.spec, model.forward(b.images.to(device)), labelsOf(b, task), device);
     const v = l.item();
@@ -106,7 +107,7 @@ async function trainSteps(model: DenseModel, c: ExpertTrainConfig, d: ReturnType
   const it = loader[Symbol.asyncIterator]();
   const spec: TrainLoopSpec<Batch> = {
     who: 'train-expert', params: d.params, opt: d.opt, setLr: (s) => { const lr = schedule(s); setDenseLr(d, lr); return lr; },
-    lossOf: expertLossOf(model, c.task as DenseTask, x.device), disposeBatch: (b) => b.dispose(), steps: c.steps,
+    lossOf: expertLossOf(model, c.task as DenseTaskName, x.device), disposeBatch: (b) => b.dispose(), steps: c.steps,
     start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch, clipGrad: c.clipGrad, log: x.log,
     logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
     checkpoint: checkpointPolicy(x.ckptDir, x.trainables, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
@@ -125,7 +126,7 @@ async function trainSteps(model: DenseModel, c: ExpertTrainConfig, d: ReturnType
 async function evaluate(model: DenseModel, c: ExpertTrainConfig, device: string, log: (s: string) => void): Promise<DenseEvalResult | null> {
   const shards = c.evalSplit ? tarsIn(join(c.data, c.evalSplit)) : [];
   if (!shards.length) { if (c.evalSplit) log(`no ${c.evalSplit} split in ${c.data}: not evaluated`); return null; }
-  const set = await readDenseSet(shards, { imageSize: model.imageSize, tasks: [c.task as DenseTask], device, workers: c.workers, limit: c.evalImages || undefined });
+  const set = await readDenseSet(shards, { imageSize: model.imageSize, tasks: [c.task as DenseTaskName], device, workers: c.workers, limit: c.evalImages || undefined });
   try {
     const r = evaluateOnSet(model, set);
     log(`${c.evalSplit} (${r.images} images, ${r.imagesPerSec.toFixed(0)} img/s): ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
@@ -138,7 +139,7 @@ async function evaluate(model: DenseModel, c: ExpertTrainConfig, device: string,
 
 function manifest(c: ExpertTrainConfig, built: ReturnType<typeof buildExpertModel>, t: { firstLoss: number; lastLoss: number; imagesPerSec: number }, ev: DenseEvalResult | null): ExpertManifest {
   return {
-    format: 'zooclip-expert', version: 1, task: c.task as DenseTask, model: built.cfg, modelName: built.modelName, head: built.model.spec, classes: [...WORLD_CLASSES],
+    format: 'zooclip-expert', version: 1, task: c.task as DenseTaskName, model: built.cfg, modelName: built.modelName, head: built.model.spec, classes: labelClasses(c.data),
     inputSize: built.model.imageSize, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], depthScale: 1, threshold: c.task === 'det' ? 0.5 : 0,
     training: { data: c.data, split: c.split, steps: c.steps, batch: c.batch, lr: c.lr, seed: c.seed, init: built.initFrom, firstLoss: t.firstLoss, lastLoss: t.lastLoss,
       imagesPerSec: t.imagesPerSec, eval: ev ? { split: c.evalSplit, images: ev.images, metrics: ev.metrics } : null },

@@ -8,6 +8,7 @@ import { removeStaleTemps, writeFileAtomic } from '../../io/atomic.js';
 import { readManifest } from '../../data/shards/manifest.js';
 import { makeSample } from '../../data/synth/make_sample.js';
 import { SynthPool } from '../../data/synth/pool.js';
+import { SEG_CLASSES } from '../../data/synth/world.js';
 import { measureSpeed } from './bench.js';
 import { buildClassify } from '../../data/synth/classify.js';
 import { writePreview } from './preview.js';
@@ -54,6 +55,8 @@ interface RunRecord {
   settings: RunSettings;
   done: Record<string, number>;
   layout?: Record<string, string>;
+  /** The label classes seg ids and det labels index (read back by tasks/classes.ts). */
+  classes?: string[];
   speed?: SynthReport['speed'];
 }
 
@@ -109,7 +112,7 @@ export async function runSynth(o: SynthOptions): Promise<SynthReport> {
   // synth.json / classify.json temps of a killed run; the split folders are cleaned by writeSplit.
   const stale = removeStaleTemps(o.out);
   if (stale.length) log(`zooclip synth: removed ${stale.length} stale temp file(s): ${stale.join(', ')}`);
-  const record: RunRecord = { settings, done: finishedSplits(o.out, settings, plans, sink), layout: LAYOUT };
+  const record: RunRecord = { settings, done: finishedSplits(o.out, settings, plans, sink), layout: LAYOUT, classes: [...SEG_CLASSES] };
   const saveRecord = (): void => writeFileAtomic(join(o.out, 'synth.json'), JSON.stringify(record, null, 1) + '\n');
   const workers = o.workers ?? Math.min(8, availableParallelism());
   const pool = new SynthPool(workers);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
 import { readJsonFile } from '../../config/json_file.js';
+import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** Everything a run depends on; written to run.json and every checkpoint. */
 export interface TrainConfig {
@@ -186,7 +187,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   }
   if (c.loss.contrastive === 0 && c.loss.distill === 0) throw new Error('train config: loss.contrastive and loss.distill are both 0: nothing aligns images and text');
   checkInt(c.loss.numTeachers, 'loss.numTeachers', 1);
-  for (const k of ['seg', 'depth', 'normals', 'det'] as const) if (!(c.heads[k] >= 0)) throw new Error(`train config: heads.${k} must be >= 0, got ${c.heads[k]}`);
+  for (const k of DENSE_TASK_NAMES) if (!(c.heads[k] >= 0)) throw new Error(`train config: heads.${k} must be >= 0, got ${c.heads[k]}`);
   checkInt(c.heads.segClasses, 'heads.segClasses', 1);
   checkInt(c.heads.detClasses, 'heads.detClasses', 1);
   if (!Number.isInteger(c.heads.level)) throw new Error(`train config: heads.level must be an integer, got ${c.heads.level}`);

@@ -1,12 +1,13 @@
-// The objective of one micro-batch: contrastive loss (CLIP or SigLIP) on the batch's captions, or
-// DataCompDR's real + synthetic sum in multi-caption mode; distillation from stored teacher
-// embeddings (DataCompDR); CLIPTeX's pseudo-task losses on the samples that carry labels. Hooks
-// for data-parallel gathering.
+// The objective of one micro-batch, on the losses of src/losses: contrastive loss (CLIP or SigLIP) on
+// the batch's captions, or DataCompDR's real + synthetic sum in multi-caption mode; distillation from
+// stored teacher embeddings (DataCompDR); CLIPTeX's pseudo-task losses (the task table's) on the
+// samples that carry labels. Hooks for data-parallel gathering.
 import { autocast, type Tensor } from '../../engine/index.js';
-import { clipLoss, combineLosses, distillLoss, siglipLoss, type Gathered, type LossPart } from '../../losses/index.js';
+import { combineLosses, dataCompDRTerms, siglipLoss, type Combined, type DrBatch, type DrCaptions, type DrContrastive, type DrTerms, type Gathered, type LossPart } from '../../losses/index.js';
 import type { CLIP } from '../../models/clip.js';
 import type { DenseOutputs } from '../../models/heads/index.js';
 import type { Batch } from '../../data/loader/index.js';
+import type { BatchLabels } from '../../tasks/index.js';
 import type { TrainConfig } from './config.js';
 import { taskLossParts } from './task_heads.js';
 
@@ -36,50 +37,89 @@ export function autocastDtype(cfg: TrainConfig, device: string): 'bfloat16' | nu
   return a === 'bf16' || (a === 'auto' && device.startsWith('cuda')) ? 'bfloat16' : null;
 }
 
+/** What the objective reads of a micro-batch once the model has run: features, heads' outputs, labels. */
+export interface ObjectiveInput {
+  /** Normalised image features [B, D]. */
+  image: Tensor;
+  /** exp(logit_scale), and SigLIP's logit bias. */
+  logitScale: Tensor;
+  logitBias?: Tensor | null;
+  /** Normalised text features of the batch's captions (real ones in multi mode) and of the synthetic captions. */
+  text: Tensor;
+  syntheticText?: Tensor;
+  teacher?: TeacherInput;
+  teacherSynthetic?: TeacherInput;
+  /** The task heads' outputs and the labels they are scored against. */
+  dense?: DenseOutputs | null;
+  labels?: BatchLabels;
+}
+
+/** DataCompDR's caption sets of a micro-batch (gathered across ranks when `gather` is given), teachers only when distilling. */
+function drBatch(cfg: TrainConfig, x: ObjectiveInput, gather?: GatherFeatures): DrBatch {
+  const distill = cfg.loss.distill > 0;
+  if (distill && (!x.teacher || (x.syntheticText && !x.teacherSynthetic))) throw new Error('train: loss.distill > 0 needs teacher embeddings (npz fields) in the batch');
+  const set = (text: Tensor, t: TeacherInput | undefined): { captions: DrCaptions; g?: Gathered; tg?: Gathered } => {
+    const g = gather?.(x.image, text), tg = g && distill ? gather!(t!.image, t!.text) : undefined;
+    return { g, tg, captions: { text, teacherText: distill ? t!.text : undefined, gathered: g ? { text: g.text, teacherText: tg?.text } : undefined } };
+  };
+  const real = set(x.text, x.teacher), syn = x.syntheticText ? set(x.syntheticText, x.teacherSynthetic) : null;
+  // the hook gathers image and text together, so the image is gathered with each set; the real set's copy serves both
+  return {
+    image: x.image, logitScale: x.logitScale, teacherImage: distill ? x.teacher!.image : undefined, real: real.captions, synthetic: syn?.captions ?? null,
+    gathered: real.g ? { image: real.g.image, teacherImage: real.tg?.image, rank: real.g.rank } : undefined,
+  };
+}
+
+/** SigLIP as DataCompDR's contrastive term, or undefined for CLIP's InfoNCE. */
+function contrastiveOf(cfg: TrainConfig, x: ObjectiveInput): DrContrastive | undefined {
+  if (cfg.loss.kind === 'clip') return undefined;
+  const bias = x.logitBias;
+  if (!bias) throw new Error('train: loss.kind=siglip needs a model config with init_logit_bias (e.g. -10)');
+  return (c, _kind, local) => siglipLoss(x.image, c.text, x.logitScale, bias, local ? { text: local.text, rank: local.rank } : undefined);
+}
+
+/**
+ * The training objective on a micro-batch's features: DataCompDR's contrastive and distillation
+ * terms per caption set (src/losses/datacompdr.ts), weighted by loss.contrastive / loss.distill and
+ * the caption set's weight, plus each task head's loss weighted by heads.<task>, summed and read back
+ * by combineLosses. Parts: `contrastive` and `distill`, or `real`, `synthetic`, `distill_real`,
+ * `distill_synthetic` in multi mode; `seg`, `depth`, `normals`, `det` with `<task>_n`; `logitScale`.
+ * @example const { total, values } = trainObjective(cfg, { image, logitScale, text }, 'cpu');  // values.contrastive
+ */
+export function trainObjective(cfg: TrainConfig, x: ObjectiveInput, device: string, gather?: GatherFeatures): Combined {
+  const lw = cfg.loss, terms = dataCompDRTerms(drBatch(cfg, x, gather), { numTeachers: lw.numTeachers, teacherScale: lw.teacherScale }, contrastiveOf(cfg, x));
+  const parts: Record<string, LossPart> = {};
+  const add = (name: string, t: DrTerms, weight: number): void => {
+    parts[name] = { loss: t.contrastive, weight: lw.contrastive * weight };
+    if (t.distill) parts[name === 'contrastive' ? 'distill' : `distill_${name}`] = { loss: t.distill, weight: lw.distill * weight };
+  };
+  if (terms.synthetic) {
+    add('real', terms.real, lw.realWeight);
+    add('synthetic', terms.synthetic, lw.syntheticWeight);
+  } else add('contrastive', terms.real, 1);
+  let counts: Record<string, Tensor> = {};
+  if (x.dense) {
+    if (!x.labels) throw new Error('train: the model has task heads but the micro-batch carries no labels');
+    const t = taskLossParts(x.dense, x.labels, cfg, device);
+    Object.assign(parts, t.parts);
+    counts = t.counts;
+  }
+  return combineLosses(parts, { extra: { logitScale: x.logitScale, ...counts } });
+}
+
 /**
  * The micro-batch's total loss (a scalar on the graph) and its parts as numbers (read in one copy):
- * `total`; `contrastive` (or `real` and `synthetic`); `distill` (or `distill_real`, `distill_synthetic`);
- * one per task head (`seg`, `depth`, `normals`, `det`) with `<task>_n` labelled samples; `logitScale`.
+ * the model's features and head outputs scored by {@link trainObjective}, under the run's autocast.
+ * @example const { total, values } = microLoss(model, cfg, { images, tokens }, 'cpu');  total.backward();
  */
-export function microLoss(model: CLIP, cfg: TrainConfig, x: MicroInput, device: string, gather?: GatherFeatures): { total: Tensor; values: Record<string, number> } {
-  const run = (): { total: Tensor; values: Record<string, number> } => {
+export function microLoss(model: CLIP, cfg: TrainConfig, x: MicroInput, device: string, gather?: GatherFeatures): Combined {
+  const run = (): Combined => {
     let image: Tensor, dense: DenseOutputs | null = null;
     if (model.denseHeads) ({ imageFeatures: image, dense } = model.encodeImageDense(x.images));
     else image = model.encodeImage(x.images);
-    const scale = model.logit_scale.exp();
-    const lw = cfg.loss;
-    // One caption set's terms: contrastive (weighted lw.contrastive * its caption weight) and distillation.
-    const captionSet = (name: string, tokens: Tensor, weight: number, teacher: TeacherInput | undefined, parts: Record<string, LossPart>): void => {
-      const text = model.encodeText(tokens);
-      const g = gather?.(image, text);
-      let c: Tensor;
-      if (lw.kind === 'clip') c = clipLoss(image, text, scale, g);
-      else {
-        if (!model.logit_bias) throw new Error('train: loss.kind=siglip needs a model config with init_logit_bias (e.g. -10)');
-        c = siglipLoss(image, text, scale, model.logit_bias, g ? { text: g.text, rank: g.rank } : undefined);
-      }
-      parts[name] = { loss: c, weight: lw.contrastive * weight };
-      if (lw.distill > 0) {
-        if (!teacher) throw new Error('train: loss.distill > 0 needs teacher embeddings (npz fields) in the batch');
-        const tg = g ? gather!(teacher.image, teacher.text) : undefined;
-        const t = { image: teacher.image, text: teacher.text, gathered: tg ? { image: tg.image, text: tg.text } : undefined };
-        const d = distillLoss(image, text, scale, t, g, { numTeachers: lw.numTeachers, teacherScale: lw.teacherScale });
-        parts[name === 'contrastive' ? 'distill' : `distill_${name}`] = { loss: d, weight: lw.distill * weight };
-      }
-    };
-    const parts: Record<string, LossPart> = {};
-    if (x.synthetic) {
-      captionSet('real', x.tokens, lw.realWeight, x.teacher, parts);
-      captionSet('synthetic', x.synthetic, lw.syntheticWeight, x.teacherSynthetic, parts);
-    } else captionSet('contrastive', x.tokens, 1, x.teacher, parts);
-    let counts: Record<string, Tensor> = {};
-    if (dense) {
-      if (!x.labels) throw new Error('train: the model has task heads but the micro-batch carries no labels');
-      const t = taskLossParts(dense, x.labels, cfg, device);
-      Object.assign(parts, t.parts);
-      counts = t.counts;
-    }
-    return combineLosses(parts, { extra: { logitScale: scale, ...counts } });
+    const text = model.encodeText(x.tokens), syntheticText = x.synthetic ? model.encodeText(x.synthetic) : undefined;
+    return trainObjective(cfg, { image, logitScale: model.logit_scale.exp(), logitBias: model.logit_bias, text, syntheticText,
+      teacher: x.teacher, teacherSynthetic: x.teacherSynthetic, dense, labels: x.labels }, device, gather);
   };
   const dtype = autocastDtype(cfg, device);
   return dtype ? autocast(device.startsWith('cuda') ? 'cuda' : 'cpu', dtype, run) : run();

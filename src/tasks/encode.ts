@@ -2,8 +2,8 @@
 // the training heads read pseudo-labels and ground truth alike): seg.png 8-bit class ids (255 =
 // ignore), depth.png 16-bit with `depth_scale` (metres per unit) in `json`, normal.png RGB with
 // n = rgb / 127.5 - 1 (128 grey = none), det.json {boxes, labels, names, scores}.
-import { encodePng } from '../../data/loader/decode.js';
-import type { DepthMap, Detections, NormalMap, SegLabels } from '../../zoo/types.js';
+import { encodePng } from '../data/loader/decode.js';
+import type { DepthMap, Detections, NormalMap, SegLabels } from './outputs.js';
 
 /** Metres per depth.png unit when depths fit (millimetres, as the synthetic world). */
 export const LABEL_DEPTH_SCALE = 0.001;
@@ -13,7 +13,10 @@ function checkSize(what: string, w: number, h: number, len: number, per: number,
   if (len !== w * h * per) throw new Error(`${what} holds ${len} values, ${w}x${h}${per > 1 ? `x${per}` : ''} expected`);
 }
 
-/** seg.png of hard labels at the image's size. */
+/**
+ * seg.png of hard labels at the image's size.
+ * @example segPng({ width: 2, height: 1, labels: Uint8Array.of(0, 255) }, 2, 1)  // a PNG Buffer
+ */
 export function segPng(s: SegLabels, width: number, height: number): Buffer {
   checkSize('seg labels', s.width, s.height, s.labels.length, 1, width, height);
   return encodePng(s.labels, s.width, s.height, 1);
@@ -22,6 +25,7 @@ export function segPng(s: SegLabels, width: number, height: number): Buffer {
 /**
  * depth.png (16-bit) and its scale: millimetres, or a coarser unit when the farthest depth would
  * not fit 16 bits. 0 stays invalid; any positive depth is at least 1 unit.
+ * @example depthPng({ width: 1, height: 1, depth: Float32Array.of(2.5) }, 1, 1).scale  // 0.001
  */
 export function depthPng(d: DepthMap, width: number, height: number): { png: Buffer; scale: number } {
   checkSize('depth map', d.width, d.height, d.depth.length, 1, width, height);
@@ -36,7 +40,10 @@ export function depthPng(d: DepthMap, width: number, height: number): { png: Buf
   return { png: encodePng(u, d.width, d.height, 1), scale };
 }
 
-/** normal.png: rgb = round((n + 1) * 127.5), so a zero vector ("none") is 128 grey. */
+/**
+ * normal.png: rgb = round((n + 1) * 127.5), so a zero vector ("none") is 128 grey.
+ * @example normalPng({ width: 1, height: 1, normals: Float32Array.of(0, 0, 1) }, 1, 1)  // a PNG Buffer
+ */
 export function normalPng(n: NormalMap, width: number, height: number): Buffer {
   checkSize('normal map', n.width, n.height, n.normals.length, 3, width, height);
   const rgb = new Uint8Array(n.normals.length);
@@ -44,7 +51,10 @@ export function normalPng(n: NormalMap, width: number, height: number): Buffer {
   return encodePng(rgb, n.width, n.height, 3);
 }
 
-/** det.json: boxes [x0, y0, x1, y1] in pixels, class ids, names (from the detections or the expert's classes), scores. */
+/**
+ * det.json: boxes [x0, y0, x1, y1] in pixels, class ids, names (from the detections or the expert's classes), scores.
+ * @example detJson({ boxes: [[0, 0, 4, 4]], labels: [1], scores: [0.9] }, ['sphere', 'cube'])  // names: ['cube']
+ */
 export function detJson(d: Detections, classes?: readonly string[]): string {
   const k = d.boxes.length;
   if (d.labels.length !== k || d.scores.length !== k) throw new Error(`detections: ${k} boxes, ${d.labels.length} labels, ${d.scores.length} scores`);
@@ -54,7 +64,10 @@ export function detJson(d: Detections, classes?: readonly string[]): string {
     ...(classes ? { classes } : {}) });
 }
 
-/** The sample's `json` with `patch` merged in (a new object when there was none); throws on a non-object json. */
+/**
+ * The sample's `json` with `patch` merged in (a new object when there was none); throws on a non-object json.
+ * @example mergeJson(Buffer.from('{"key":"a"}'), { depth_scale: 0.001 })  // '{"key":"a","depth_scale":0.001}'
+ */
 export function mergeJson(json: Buffer | undefined, patch: Record<string, unknown>): string {
   let base: Record<string, unknown> = {};
   if (json) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfusionMatrix, DepthAccumulator, DetectionAccumulator, NormalAccumulator, boxIou } from '../../src/eval/dense_metrics.js';
+import { ConfusionMatrix, DepthAccumulator, DetectionAccumulator, NormalAccumulator, boxIou } from '../../src/tasks/metrics.js';
 
 const close = (a: number, b: number, tol = 1e-9, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
