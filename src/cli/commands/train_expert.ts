@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { givenFields } from '../command.js';
 import { LOOP_OPTIONS } from '../options.js';
 import { DENSE_TASK_NAMES } from '../../tasks/names.js';
-import { resolveExpertConfig, type ExpertTrainConfig } from '../../stages/expert/config.js';
+import { resolveExpertConfig, type ExpertTrainConfig } from '../../stages/train_expert/config.js';
 
 const RENAME: Record<string, string> = { 'eval-split': 'evalSplit', 'seg-head': 'segHead', 'checkpoint-every': 'checkpointEvery', 'eval-images': 'evalImages' };
 
@@ -36,7 +36,7 @@ export async function trainExpertCommand(o: Record<string, unknown>): Promise<vo
   } else {
     cfg = resolveExpertConfig(given);
   }
-  const { runTrainExpert } = await import('../../stages/expert/run.js');
+  const { runTrainExpert } = await import('../../stages/train_expert/run.js');
   await runTrainExpert(cfg, { resume });
 }
 
