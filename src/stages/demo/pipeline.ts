@@ -23,6 +23,40 @@ import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 /** What the demo wrote. */
 export interface DemoResult { report: string; json: string; claims: { id: string; verdict: string }[] }
 
+/** The four experts on the world's zoo split, each a resumable stage; returns their folders by task. */
+async function trainExperts(cfg: DemoConfig, threads: number, log: (s: string) => void): Promise<Record<string, string>> {
+  const out = cfg.out, world = worldDir(cfg), e = cfg.experts;
+  const experts: Record<string, string> = {};
+  for (const task of DENSE_TASK_NAMES) {
+    const r = await stage(out, `expert-${task}`, log, async () => {
+      const c = resolveExpertConfig({ task, data: world, split: 'zoo', evalSplit: 'probe-test', out: join(out, 'zoo', `expert-${task}`), model: e.model,
+        steps: e.steps, batch: e.batch, lr: e.lr, warmup: Math.min(50, Math.floor(e.steps / 10)), seed: cfg.seed, device: cfg.device, threads, checkpointEvery: Math.max(1, Math.ceil(e.steps / 2)), keep: 1 });
+      const resume = listCheckpoints(join(c.out, 'checkpoints')).length ? 'latest' : undefined;
+      const res = await runTrainExpert(c, { resume, log });
+      return { dir: res.expert, eval: res.eval ?? null };
+    });
+    experts[task] = r.dir;
+  }
+  return experts;
+}
+
+/** Pretrains every variant (E is the untrained baseline) for every seed and evaluates each, as resumable stages. */
+async function pretrainAndEvaluate(cfg: DemoConfig, threads: number, device: string, log: (s: string) => void): Promise<ModelEval[]> {
+  const evals: ModelEval[] = [];
+  for (const seed of cfg.pretrain.seeds) {
+    for (const v of cfg.pretrain.variants as Variant[]) {
+      if (v !== 'E') {
+        await stage(cfg.out, `pretrain-${v}-seed${seed}`, log, async () => {
+          const r = await pretrainVariant(cfg, v, seed, threads, log);
+          return { steps: r.steps, firstLoss: r.firstLoss, lastLoss: r.lastLoss, imagesPerSec: r.imagesPerSec, checkpoint: r.checkpoint };
+        });
+      }
+      evals.push(await stage(cfg.out, `eval-${v}-seed${seed}`, log, () => evaluateModel(cfg, v, seed, device, log)));
+    }
+  }
+  return evals;
+}
+
 /**
  * Runs (or resumes) the whole demo; every finished stage is skipped on a rerun.
  * @example await runZooDemo(resolveDemoConfig('quick'));
@@ -44,20 +78,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
     const r = await trainCaptioner(cfg, threads, log);
     return { dir: r.captioner, firstLoss: r.firstLoss, lastLoss: r.lastLoss, heldOut: r.heldOut };
   });
-  const experts: Record<string, string> = {};
-  if (heads) {
-    for (const task of DENSE_TASK_NAMES) {
-      const r = await stage(out, `expert-${task}`, log, async () => {
-        const e = cfg.experts;
-        const c = resolveExpertConfig({ task, data: world, split: 'zoo', evalSplit: 'probe-test', out: join(out, 'zoo', `expert-${task}`), model: e.model,
-          steps: e.steps, batch: e.batch, lr: e.lr, warmup: Math.min(50, Math.floor(e.steps / 10)), seed: cfg.seed, device: cfg.device, threads, checkpointEvery: Math.max(1, Math.ceil(e.steps / 2)), keep: 1 });
-        const resume = listCheckpoints(join(c.out, 'checkpoints')).length ? 'latest' : undefined;
-        const res = await runTrainExpert(c, { resume, log });
-        return { dir: res.expert, eval: res.eval ?? null };
-      });
-      experts[task] = r.dir;
-    }
-  }
+  const experts = heads ? await trainExperts(cfg, threads, log) : {};
   await stage(out, 'caption-web', log, () => captionWeb(cfg, captioner.dir, device, log));
   if (heads) await stage(out, 'label-web', log, () => labelWeb(cfg, experts, device, log));
   else await stage(out, 'label-web', log, async () => ({ samples: 0, imagesPerSecond: 0, note: 'no head variant' }));
@@ -69,18 +90,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
     labels: heads ? [{ name: 'experts (web-zoo)', spec: splitDir(cfg, SPLITS.pseudo) }] : [], out: join(out, 'zoo-quality.json'), limit: 1000, log,
   }));
 
-  const evals: ModelEval[] = [];
-  for (const seed of cfg.pretrain.seeds) {
-    for (const v of cfg.pretrain.variants as Variant[]) {
-      if (v !== 'E') {
-        await stage(out, `pretrain-${v}-seed${seed}`, log, async () => {
-          const r = await pretrainVariant(cfg, v, seed, threads, log);
-          return { steps: r.steps, firstLoss: r.firstLoss, lastLoss: r.lastLoss, imagesPerSec: r.imagesPerSec, checkpoint: r.checkpoint };
-        });
-      }
-      evals.push(await stage(out, `eval-${v}-seed${seed}`, log, () => evaluateModel(cfg, v, seed, device, log)));
-    }
-  }
+  const evals = await pretrainAndEvaluate(cfg, threads, device, log);
   const claims = evaluateClaims(cfg, evals);
   const names = ['world', 'captioner', ...(heads ? DENSE_TASK_NAMES.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', ...(heads ? ['caption-template'] : []), 'zoo-quality',
     ...cfg.pretrain.seeds.flatMap((s) => (cfg.pretrain.variants as Variant[]).flatMap((v) => [...(v === 'E' ? [] : [`pretrain-${v}-seed${s}`]), `eval-${v}-seed${s}`]))];
