@@ -8,6 +8,14 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
   'max-pixels': { type: 'number', default: DEFAULT_MAX_PIXELS, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
 };
 
+/** The options of a stage that maps shards with a model (caption, label): rank split, device, data trust. */
+export const SHARD_STAGE_OPTIONS: Record<string, OptionSpec> = {
+  rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
+  'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
+  device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
+  ...DATA_OPTIONS,
+};
+
 /** Help of the zoo trainers' --resume (the rule of resumeTarget in src/training/checkpoint.ts). */
 const LOOP_RESUME_HELP = "continue from a checkpoint folder, or 'latest' under <out>/checkpoints; writes into --out when given, else into the run " +
   'the checkpoint sits in (<run>/checkpoints/step-N -> <run>); a checkpoint copied elsewhere needs --out. The out recorded in the checkpoint is never used';

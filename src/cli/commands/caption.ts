@@ -1,6 +1,6 @@
 // `zooclip caption`: loads the captioner named by --model and writes quality captions into shards.
 import type { Command } from '../command.js';
-import { DATA_OPTIONS } from '../options.js';
+import { SHARD_STAGE_OPTIONS } from '../options.js';
 import type { CaptionOptions } from '../../zoo/types.js';
 
 /**
@@ -41,10 +41,7 @@ export const caption: Command = {
     batch: { type: 'number', default: 32, help: 'images per captioner call' },
     seed: { type: 'number', default: 0, help: 'sampling seed (with each key: the same captions whatever the batching)' },
     replace: { type: 'boolean', default: false, help: 'overwrite an existing syn.json (default: an error naming the shard and key)' },
-    rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
-    'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
-    device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
-    ...DATA_OPTIONS,
+    ...SHARD_STAGE_OPTIONS,
   },
   run: (o) => captionCommand(o),
 };

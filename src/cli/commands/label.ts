@@ -2,7 +2,7 @@
 // through src/zoo/load.ts, then the label stage writes hard pseudo-labels into shards.
 import type { Command } from '../command.js';
 import { repeated } from '../command.js';
-import { DATA_OPTIONS } from '../options.js';
+import { SHARD_STAGE_OPTIONS } from '../options.js';
 import type { Expert, DenseTaskName } from '../../zoo/types.js';
 import { DENSE_TASK_NAMES, isTaskName } from '../../tasks/names.js';
 
@@ -65,10 +65,7 @@ export const label: Command = {
     out: { type: 'string', help: 'output folder: shards of the same names with the label fields added' },
     batch: { type: 'number', default: 16, help: 'images per expert call' },
     replace: { type: 'boolean', default: false, help: 'overwrite existing label fields (default: an error naming the shard and key)' },
-    rank: { type: 'number', help: 'this process\'s rank (default RANK, else 0)' },
-    'world-size': { type: 'number', help: 'processes splitting the shards (default WORLD_SIZE, else 1)' },
-    device: { type: 'string', help: 'cpu or cuda:N for zooclip models' },
-    ...DATA_OPTIONS,
+    ...SHARD_STAGE_OPTIONS,
   },
   run: (o, argv) => labelCommand(o, argv),
 };
