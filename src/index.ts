@@ -38,7 +38,9 @@ export { warmupCosine, warmupConstant, warmupStep, applySchedule, type LrSchedul
 // Losses.
 export { clipLoss, siglipLoss, distillLoss, multiCaptionLoss, dataCompDRLoss, segmentationLoss, depthSILogLoss, normalsCosineLoss, centerNetLoss } from './losses/index.js';
 
-// Training and evaluation.
+// Training and evaluation: the one loop every trainer uses, CLIP pretraining on it, the dense-task table.
+export { trainLoop, trainLoopSync, type TrainLoopSpec, type MicroLoss, type LoopResult } from './training/loop.js';
+export { DENSE_TASKS, DENSE_TASK_NAMES, type DenseTaskName, type DenseTaskSpec } from './tasks/index.js';
 export { runTrain, type TrainResult, type TrainHooks } from './stages/train/run.js';
 export { resolveConfig as resolveTrainConfig, DEFAULT_CONFIG as DEFAULT_TRAIN_CONFIG, type TrainConfig } from './stages/train/config.js';
 export { runEval, type EvalOptions, type EvalResult } from './eval/run.js';
