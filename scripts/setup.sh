@@ -30,7 +30,8 @@ missing=()
 # fetch CUDA binaries from outside npm on linux x64; its CPU binary is in the npm package, so skip it.
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules ]; }; then
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # The addon is built below, after the system packages it links (libtorch, Gloo) are in place.
+  if [ -f package-lock.json ]; then ZOOCLIP_SKIP_BUILD=1 npm ci --no-audit --no-fund; else ZOOCLIP_SKIP_BUILD=1 npm install --no-audit --no-fund; fi
   touch node_modules
 fi
 

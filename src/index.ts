@@ -5,6 +5,7 @@
 // Models: create, load (with preprocessing and tokenizer), configs, open_clip folders.
 export { createModelAndTransforms, loadModel, type ModelBundle, type LoadedBundle } from './api/model.js';
 export { createModel, CLIP, registerImageTower } from './models/clip.js';
+export { DenseHeads } from './models/heads/index.js';
 export { listModels, getModelConfig, parseClipConfig, toOpenClipJson, type ClipCfg, type VisionCfg, type TextCfg } from './models/config.js';
 export { OPENAI_MEAN, OPENAI_STD, parsePreprocessCfg, type PreprocessCfg } from './models/preprocess.js';
 export { saveOpenClip, loadOpenClip, readCheckpointConfig } from './models/open_clip_folder.js';

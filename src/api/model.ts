@@ -12,23 +12,35 @@ import { loadModelForEval, type LoadedModel, type LoadModelOptions } from '../ev
 /** A model with the transforms that belong to it. */
 export interface ModelBundle {
   model: CLIP;
-  /** Encoded images (JPEG/PNG/WebP bytes) -> a normalised [N, 3, S, S] batch for model.encodeImage. */
+  /** Encoded images (JPEG/PNG/WebP bytes) -> a normalised [N, 3, S, S] batch for model.encodeImage, on the model's device unless `o.device` says otherwise. */
   preprocess: (images: readonly Bytes[], o?: PreprocessOptions) => Tensor;
   /** The model's preprocess config (size, mean, std, filter, resize mode). */
   preprocessCfg: PreprocessCfg;
-  /** Texts -> [N, context_length] int64 token ids for model.encodeText. */
+  /** Texts -> [N, context_length] int64 token ids for model.encodeText, on the model's device. */
   tokenizer: (texts: string | readonly string[]) => Tensor;
 }
 
 /** What loadModel found, besides the bundle. */
 export type LoadedBundle = ModelBundle & { source: Omit<LoadedModel, 'model'> };
 
+/** `t` on `device` (t itself on the CPU; else a copy, t disposed). */
+function onDevice(t: Tensor, device: string): Tensor {
+  if (device === 'cpu') return t;
+  try {
+    return t.to(device);
+  } finally {
+    t.dispose();
+  }
+}
+
 function bundle(model: CLIP): ModelBundle {
   const pp = model.cfg.preprocess_cfg, ctx = model.cfg.text_cfg.context_length;
+  // The model may move after the bundle is made: its device is read at each call.
+  const device = (): string => model.logit_scale.device;
   return {
     model, preprocessCfg: pp,
-    preprocess: (images, o) => preprocessImages(images, pp, o),
-    tokenizer: (texts) => tokenize(texts, ctx),
+    preprocess: (images, o) => preprocessImages(images, pp, { device: device(), ...o }),
+    tokenizer: (texts) => onDevice(tokenize(texts, ctx), device()),
   };
 }
 
@@ -47,7 +59,7 @@ export function createModelAndTransforms(spec: string | ClipCfg | Record<string,
 /**
  * Loads a model, in eval mode, with its preprocessing and tokenizer from: a zooclip training
  * checkpoint folder (EMA weights when saved), a run folder (its newest checkpoint), an open_clip
- * folder (open_clip_config.json + open_clip_model.safetensors, e.g. from `zooclip export`), or a
+ * folder (open_clip_config.json + open_clip_model.safetensors, e.g. from saveOpenClip), or a
  * built-in name / config path (random init). Files only: nothing is fetched.
  * @example
  * import { loadModel, noGrad } from 'zooclip';

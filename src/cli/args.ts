@@ -8,7 +8,9 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) throw new Error(`${command}: unexpected argument '${arg}'`);
-    const [rawKey, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    // Split at the first '=' only: a value may hold more (--model=template:seg=runs/a,det=runs/b).
+    const eq = arg.indexOf('=');
+    const rawKey = eq < 0 ? arg.slice(2) : arg.slice(2, eq), inline = eq < 0 ? undefined : arg.slice(eq + 1);
     const s = spec[rawKey];
     if (!s) throw new Error(`${command}: unknown option --${rawKey} (options: ${Object.keys(spec).map((k) => '--' + k).join(', ')})`);
     if (s.type === 'boolean') { out[rawKey] = inline === undefined ? true : inline !== 'false'; continue; }

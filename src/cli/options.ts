@@ -4,7 +4,7 @@ import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_SKIP_RATE } from '../data/limits.js';
 
 /** The data-trust options of every stage that reads shards (label, caption, import, eval). */
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
-  'max-skip-rate': { type: 'number', default: DEFAULT_MAX_SKIP_RATE, help: 'fail (nothing marked done, exit 1) when more than this share of the samples is skipped (corrupt, oversized, unreadable)' },
+  'max-skip-rate': { type: 'number', default: DEFAULT_MAX_SKIP_RATE, help: 'exit 1 when more than this share of the samples is skipped (corrupt, oversized, unreadable): per shard for caption and label (that shard is not marked done), per pass for import and eval' },
   'max-pixels': { type: 'number', default: DEFAULT_MAX_PIXELS, help: 'pixel budget: images declaring more pixels are skipped as image-too-large' },
 };
 
@@ -28,7 +28,7 @@ export const LOOP_OPTIONS: Record<string, OptionSpec> = {
   warmup: { type: 'number', help: 'warmup steps (default 50)' },
   seed: { type: 'number', help: 'random seed (default 0)' },
   device: { type: 'string', help: 'cpu or cuda:N (default: cuda:0 when present)' },
-  threads: { type: 'number', help: "intra-op threads (default: libtorch's)" },
+  threads: { type: 'number', help: 'intra-op threads (default: ZOOCLIP_NUM_THREADS, else the core count)' },
   workers: { type: 'number', help: 'decode worker threads (default 2)' },
   'checkpoint-every': { type: 'number', help: 'checkpoint every N steps (default 200)' },
   resume: { type: 'string', help: LOOP_RESUME_HELP },

@@ -67,6 +67,7 @@ export function sampleTopP(l: Logits, row: number, topP: number, temperature: nu
   const off = row * l.vocab, v = l.vocab;
   let max = -Infinity;
   for (let k = 0; k < v; k++) max = Math.max(max, l.data[off + k]);
+  if (!(max > -Infinity) || max === Infinity) throw new Error(`decoding: logits row ${row} is not finite (max ${max}): nothing to sample`);
   const p = new Float64Array(v), bucket = new Uint8Array(v), buckets: Buckets = { mass: new Float64Array(BUCKETS), count: new Uint32Array(BUCKETS) };
   let sum = 0;
   for (let k = 0; k < v; k++) {

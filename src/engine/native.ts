@@ -86,7 +86,7 @@ function load(): NativeAddon {
     const candidate = join(dir, 'build', 'Release', 'zooclip_native.node');
     if (existsSync(candidate)) return require(candidate) as NativeAddon;
   }
-  throw new Error('zooclip native addon not built: run `bash scripts/setup.sh` (or `npm run build:native`)');
+  throw new Error('zooclip native addon not built: install libtorch (or set LIBTORCH) and run `npm rebuild zooclip`; in a clone of the repository, `bash scripts/setup.sh`');
 }
 
 export const native: NativeAddon = load();

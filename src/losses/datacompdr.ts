@@ -53,7 +53,7 @@ export function dataCompDRTerms(batch: DrBatch, o: DistillOptions = {}, contrast
   return tidy(() => {
     const one = (cap: DrCaptions, kind: CaptionKind): DrTerms => {
       const g = batch.gathered;
-      if (!g !== !cap.gathered) throw new Error('dataCompDRLoss: the local form needs gathered image and caption features');
+      if (!g !== !cap.gathered) throw new Error('dataCompDRTerms: the local form needs gathered image and caption features');
       const local = g && cap.gathered ? { image: g.image, text: cap.gathered.text, rank: g.rank } : undefined;
       const offset = labelOffset(batch.image.size(0), local, 'dataCompDRLoss');
       // the logits only when a term reads them (SigLIP without distillation does not)
@@ -62,7 +62,7 @@ export function dataCompDRTerms(batch: DrBatch, o: DistillOptions = {}, contrast
       if (!batch.teacherImage) return { contrastive: c, distill: null };
       const [perImage, perText] = logits!;
       if (!cap.teacherText || (g && (!g.teacherImage || !cap.gathered?.teacherText))) {
-        throw new Error(`dataCompDRLoss: the ${kind} captions have no teacher text embeddings${g ? ' (gathered ones too, in the local form)' : ''}`);
+        throw new Error(`dataCompDRTerms: the ${kind} captions have no teacher text embeddings${g ? ' (gathered ones too, in the local form)' : ''}`);
       }
       const gathered = g ? { image: g.teacherImage!, text: cap.gathered!.teacherText! } : undefined;
       return { contrastive: c, distill: distillFromLogits(perImage, perText, { image: batch.teacherImage, text: cap.teacherText, gathered }, o) };

@@ -117,6 +117,6 @@ export { registerImageTower, buildImageTower } from './tower_registry.js';
  * @example const model = createModel('ViT-B-16');
  */
 export function createModel(spec: string | ClipCfg | Record<string, unknown>): CLIP {
-  const cfg = typeof spec === 'string' ? getModelConfig(spec) : 'vision_cfg' in spec && 'quick_gelu' in spec ? (spec as ClipCfg) : parseClipConfig(spec, 'config object');
+  const cfg = typeof spec === 'string' ? getModelConfig(spec) : 'vision_cfg' in spec && 'quick_gelu' in spec && 'preprocess_cfg' in spec ? (spec as ClipCfg) : parseClipConfig(spec, 'config object');
   return new CLIP(cfg);
 }

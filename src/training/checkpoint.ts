@@ -4,7 +4,7 @@
 // temporary name and renamed, so a crash leaves either a whole checkpoint or none (and a
 // .tmp-step-* folder, removed by the next save or run in that folder). Only finite weights are
 // saved, and loading is strict about keys, shapes, dtypes and finiteness.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { noGrad, wrap, type Tensor } from '../engine/index.js';
 import { native } from '../engine/native.js';
@@ -59,6 +59,13 @@ const STALE = /^\.tmp-step-\d+-\d+(\.old)?$/;
  */
 export function removeInterruptedSaves(dir: string): string[] {
   if (!existsSync(dir)) return [];
+  const names = readdirSync(dir);
+  // A crash between writeFolderAtomic's two renames leaves the replaced checkpoint only as
+  // '.old' (whole and synced): it goes back in place rather than away.
+  for (const n of names.filter((x) => x.endsWith('.old') && STALE.test(x))) {
+    const final = join(dir, n.replace(/^\.tmp-(step-\d+)-\d+\.old$/, '$1'));
+    if (!existsSync(final)) renameSync(join(dir, n), final);
+  }
   const stale = readdirSync(dir).filter((n) => STALE.test(n)).sort();
   for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
   return stale;

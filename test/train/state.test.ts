@@ -3,7 +3,7 @@
 // are saved, and --resume writes where the command line or the checkpoint's own run says.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { manualSeed, noGrad } from '../../src/engine/index.js';
@@ -111,4 +111,14 @@ test('a checkpoint folder replaced by writeFolderAtomic and left as .old by a cr
   mkdirSync(join(dir, 'step-000010'));
   assert.deepEqual(removeInterruptedSaves(dir), ['.tmp-step-000010-4242.old']);
   assert.deepEqual(readdirSync(dir), ['step-000010']);
+});
+
+test('a crash between the two renames of a replacing save: the .old checkpoint goes back in place, the unfinished new one goes', { timeout: 10_000 }, () => {
+  const dir = join(root, 'stale-swap', 'checkpoints');
+  mkdirSync(join(dir, '.tmp-step-000010-4242.old'), { recursive: true });
+  writeFileSync(join(dir, '.tmp-step-000010-4242.old', 'state.json'), '{"step":10}');
+  mkdirSync(join(dir, '.tmp-step-000010-4242'));
+  assert.deepEqual(removeInterruptedSaves(dir), ['.tmp-step-000010-4242']);
+  assert.deepEqual(readdirSync(dir), ['step-000010']);
+  assert.equal(readFileSync(join(dir, 'step-000010', 'state.json'), 'utf8'), '{"step":10}');
 });

@@ -170,6 +170,8 @@ async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, 
   const { cfg, share, main, hooks } = x, { model, opt, ema, schedule } = t;
   const lossOf = await clipLossOf(cfg, model, t.tasks, x.device, hooks.gatherFeatures);
   const tok = (s: string[]): Tensor => tokenize(s, model.cfg.text_cfg.context_length);
+  // Opened before the loader (which starts worker threads): a bad metrics file fails with nothing to close.
+  const metrics = main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null;
   const loader = (hooks.loader ?? trainLoader)(cfg, model.cfg.vision_cfg.image_size, tok, resumed ? loaderResume(resumed.loader, share) : undefined, share);
   const it = loader[Symbol.asyncIterator]();
   x.log(describeRun(cfg, model, t.tasks, share, x.device));
@@ -185,7 +187,7 @@ async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, 
       gradSync: hooks.gradSync, ranks: hooks.sumOverRanks && { sum: hooks.sumOverRanks, worldSize: share.worldSize }, corruptLoss: hooks.corruptLoss,
       afterStep: () => clampLogitScale(model.logit_scale),
     },
-    logEvery: cfg.run.logEvery, metrics: main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null,
+    logEvery: cfg.run.logEvery, metrics,
     progress: main ? new Progress(cfg.run.steps, x.log) : null, describe: describeClip, checkpoint: main ? checkpoint : undefined,
   };
   let loop: LoopResult;
@@ -213,9 +215,9 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     clearInterruptedSaves(join(x.out, 'checkpoints'), x.log);
   }
   const t = buildTrainables(cfg, x.device, hooks);
-  const resumed = o.resume ? resumeCheckpoint(o.resume, x.out, { model: t.model, opt: t.opt, ema: t.ema }, x.device, readState, x.log, `, writing into ${x.out}`) : undefined;
-  if (main) writeFileAtomic(join(x.out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
   try {
+    const resumed = o.resume ? resumeCheckpoint(o.resume, x.out, { model: t.model, opt: t.opt, ema: t.ema }, x.device, readState, x.log, `, writing into ${x.out}`) : undefined;
+    if (main) writeFileAtomic(join(x.out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
     const { loop, data } = await trainSteps(x, t, resumed);
     hooks.trained?.();
     const c = loop.counters, seconds = loop.seconds;

@@ -102,13 +102,15 @@ interface CaptionerRun { model: CoCaCaptioner; opt: AdamW; plan: HoldoutPlan; re
 async function trainSteps(c: CaptionerTrainConfig, x: CaptionerRun): Promise<LoopResult> {
   const { model, opt } = x;
   const schedule = warmupCosine({ baseLr: c.lr, warmupSteps: c.warmup, totalSteps: c.steps, minLr: c.minLr });
+  // Opened before the loader (which starts worker threads): a bad metrics file fails with nothing to close.
+  const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step);
   const loader = trainLoader(c, x.plan, model.imageSize, model.cfg.decoder_cfg.context_length, x.resumed?.loader);
   const it = loader[Symbol.asyncIterator]();
   x.log(x.describe);
   const spec: TrainLoopSpec<Batch> = {
     who: 'train-captioner', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf: captionerLossOf(model, x.device),
     disposeBatch: (b) => b.dispose(), steps: c.steps, start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch,
-    clipGrad: c.clipGrad, log: x.log, logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
+    clipGrad: c.clipGrad, log: x.log, logEvery: c.logEvery, metrics, progress: new Progress(c.steps, x.log),
     describe: (values) => ({ loss: values, logitScale: captionerScale(model) }),
     checkpoint: checkpointPolicy(join(c.out, 'checkpoints'), { model, opt, ema: null }, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
   };
@@ -134,12 +136,12 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
   manualSeed(c.seed);
   const model = new CoCaCaptioner(arch).to(device).train();
   const opt = makeOptimizer(model, c);
-  const resumed = o.resume ? resumeCheckpoint(o.resume, c.out, { model, opt, ema: null }, device, (dir) => readStageState(dir) as unknown as CaptionerState, log) : undefined;
-  writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
   const vocab = arch.decoder_cfg.output_ids ? `${arch.decoder_cfg.output_ids.length} output tokens` : 'the full vocabulary';
   const describe = `zooclip train-captioner: ${c.model} (${(model.numParams() / 1e6).toFixed(2)} M params, ${vocab}), ${c.data}/${c.split}, held out: ${plan.describe}, ` +
     `batch ${c.batch}, ${c.steps} steps, device ${device}, ${getNumThreads()} threads`;
   try {
+    const resumed = o.resume ? resumeCheckpoint(o.resume, c.out, { model, opt, ema: null }, device, (dir) => readStageState(dir) as unknown as CaptionerState, log) : undefined;
+    writeFileAtomic(join(c.out, 'run.json'), JSON.stringify(c, null, 2) + '\n');
     const t = await trainSteps(c, { model, opt, plan, resumed, device, log, describe });
     const captioner = join(c.out, 'captioner');
     saveCaptioner(model, captioner);

@@ -103,13 +103,15 @@ function expertLossOf(model: DenseModel, task: DenseTaskName, device: string): (
 /** The training steps from the resumed step (or 0) to c.steps through the training loop; returns loss and throughput figures. */
 async function trainSteps(model: DenseModel, c: ExpertTrainConfig, d: ReturnType<typeof denseOptimizer>, schedule: (s: number) => number, x: LoopContext):
   Promise<{ firstLoss: number; lastLoss: number; imagesPerSec: number; seconds: number }> {
+  // Opened before the loader (which starts worker threads): a bad metrics file fails with nothing to close.
+  const metrics = new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step);
   const loader = trainLoader(c, model.imageSize, x.resumed?.loader);
   const it = loader[Symbol.asyncIterator]();
   const spec: TrainLoopSpec<Batch> = {
     who: 'train-expert', params: d.params, opt: d.opt, setLr: (s) => { const lr = schedule(s); setDenseLr(d, lr); return lr; },
     lossOf: expertLossOf(model, c.task as DenseTaskName, x.device), disposeBatch: (b) => b.dispose(), steps: c.steps,
     start: x.resumed && { step: x.resumed.step, skipped: x.resumed.skipped }, samplesPerStep: c.batch, clipGrad: c.clipGrad, log: x.log,
-    logEvery: c.logEvery, metrics: new MetricsLog(join(c.out, 'metrics.jsonl'), x.resumed?.step), progress: new Progress(c.steps, x.log),
+    logEvery: c.logEvery, metrics, progress: new Progress(c.steps, x.log),
     checkpoint: checkpointPolicy(x.ckptDir, x.trainables, { every: c.checkpointEvery, keep: c.keep }, (r, k) => stageState(r, k, loader.state(), c)),
   };
   let t: LoopResult;
