@@ -3,6 +3,7 @@
 // transform (no augmentation), then batched by index in any order.
 import { cat, clone, keep, tensor, tidy, type Tensor } from '../engine/index.js';
 import { denormalize, Loader, shardSource, type Batch } from '../data/loader/index.js';
+import { loaderNorm, type ImageNorm } from '../data/loader/preprocess.js';
 import type { Box } from '../models/heads/index.js';
 import { DENSE_TASKS, type DenseLabels, type DenseTaskName } from '../tasks/index.js';
 
@@ -30,6 +31,8 @@ export interface DenseSet {
 /** How a split is read. */
 export interface ReadSetOptions {
   imageSize: number;
+  /** The model's normalisation and eval filter (its preprocess_cfg; default OpenAI's, bicubic). */
+  norm?: ImageNorm;
   tasks: readonly DenseTaskName[];
   device?: string;
   batch?: number;
@@ -79,7 +82,7 @@ function joined(parts: Part[], pick: (p: Part) => Tensor | undefined): Tensor | 
 export async function readDenseSet(shards: string[], o: ReadSetOptions): Promise<DenseSet> {
   const device = o.device ?? 'cpu', wantRgb = o.samples ?? 4, limit = o.limit ?? Infinity;
   const loader = new Loader({ source: shardSource(shards), batchSize: o.batch ?? 64, imageSize: o.imageSize, train: false, shuffle: 0, iteration: 'epoch',
-    dense: [...new Set(o.tasks.map((t) => DENSE_TASKS[t].labelKind))], workers: o.workers ?? 2 });
+    dense: [...new Set(o.tasks.map((t) => DENSE_TASKS[t].labelKind))], workers: o.workers ?? 2, ...loaderNorm(o.norm) });
   const parts: Part[] = [], keys: string[] = [], rgb: Uint8Array[] = [];
   const det: { boxes: Box[][]; labels: number[][] } = { boxes: [], labels: [] };
   try {
@@ -91,7 +94,7 @@ export async function readDenseSet(shards: string[], o: ReadSetOptions): Promise
         if (b.det) { det.boxes.push(...b.det.boxes.slice(0, take)); det.labels.push(...b.det.labels.slice(0, take)); }
         for (let i = 0; i < take && rgb.length < wantRgb; i++) {
           const s = o.imageSize;
-          rgb.push(tidy(() => denormalize(b.images.select(0, i).to('cpu').data() as Float32Array, s, s)));
+          rgb.push(tidy(() => denormalize(b.images.select(0, i).to('cpu').data() as Float32Array, s, s, o.norm?.mean, o.norm?.std)));
         }
       } finally {
         b.dispose();

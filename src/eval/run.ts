@@ -116,7 +116,7 @@ export interface TaskOutput { result: unknown; summary: SummaryRow[]; sections: 
 /** The loader settings of a zero-shot or retrieval pass, with a place for what it read. */
 function batching(ctx: EvalContext): EvalBatching & { read: DataCounts[] } {
   const o = ctx.options, read: DataCounts[] = [];
-  return { batch: o.batch, imageSize: ctx.imageSize, workers: o.workers, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels, read, onData: (c) => read.push(c) };
+  return { batch: o.batch, imageSize: ctx.imageSize, workers: o.workers, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels, norm: ctx.model.cfg.preprocess_cfg, read, onData: (c) => read.push(c) };
 }
 
 /** An evaluation task of `zooclip eval --tasks`. */

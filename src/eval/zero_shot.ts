@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cat, keep, noGrad, tidy, topk, type Tensor } from '../engine/index.js';
 import { Loader, shardSource, type DataCounts } from '../data/loader/index.js';
+import { loaderNorm, type ImageNorm } from '../data/loader/preprocess.js';
 import { readShards } from '../data/shards/index.js';
 import type { ClassifyFile } from '../data/synth/classify.js';
 import { readJsonFile } from '../config/json_file.js';
@@ -119,6 +120,8 @@ export interface EvalBatching {
   maxPixels?: number;
   /** Told what the pass read: images scored and skipped, by reason. */
   onData?: (counts: DataCounts) => void;
+  /** The model's normalisation and eval filter (its preprocess_cfg; default OpenAI's, bicubic). */
+  norm?: ImageNorm;
 }
 
 /**
@@ -126,7 +129,8 @@ export interface EvalBatching {
  * @example const loader = evalLoader(tarsIn('world/classify'), { batch: 64, imageSize: 64, workers: 2 });
  */
 export function evalLoader(shards: string | string[], o: EvalBatching): Loader {
-  return new Loader({ source: shardSource(shards), batchSize: o.batch, imageSize: o.imageSize, train: false, workers: o.workers, shuffle: 0, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels });
+  return new Loader({ source: shardSource(shards), batchSize: o.batch, imageSize: o.imageSize, train: false, workers: o.workers, shuffle: 0, maxSkipRate: o.maxSkipRate, maxPixels: o.maxPixels,
+    ...loaderNorm(o.norm) });
 }
 
 /**

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loaderNorm } from '../../src/data/loader/preprocess.js';
 import {
   createModel, createModelAndTransforms, loadModel, saveOpenClip, tokenize, preprocessImages, encodeJpeg, Loader, memorySource,
   getModelConfig, parseClipConfig, manualSeed, noGrad, tidy, tensor, liveTensors, OPENAI_MEAN,
@@ -91,6 +92,24 @@ test('preprocess: a bad image names its index; the model\'s own mean/std are use
   assert.throws(() => parseClipConfig({ ...SMALL, preprocess_cfg: { resize_mode: 'squash' } }, 'cfg.json'), /cfg\.json: preprocess_cfg\.resize_mode 'squash'/);
   assert.throws(() => parseClipConfig({ ...SMALL, preprocess_cfg: { mean: [0, 0] } }, 'cfg.json'), /preprocess_cfg\.mean: expected 3 finite numbers/);
   assert.throws(() => parseClipConfig({ ...SMALL, preprocess_cfg: { size: 64 } }, 'cfg.json'), /size 64 differs from the tower's image_size 32/);
+});
+
+test('a model\'s own normalisation and filter reach the loader\'s eval batches (loaderNorm) exactly as preprocess makes them', { timeout: T }, async () => {
+  const cfg = parseClipConfig({ ...SMALL, preprocess_cfg: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], interpolation: 'bilinear' } }, 'test');
+  const images = [jpeg(61, 45, 4), jpeg(33, 70, 5)];
+  const loader = new Loader({
+    source: memorySource(images.map((img, i) => ({ key: `k${i}`, shard: 'mem', fields: new Map([['jpg', img], ['txt', Buffer.from('x')]]) }))),
+    batchSize: 2, imageSize: 32, train: false, workers: 0, ...loaderNorm(cfg.preprocess_cfg),
+  });
+  let fromLoader: Float32Array | undefined;
+  for await (const b of loader) { fromLoader = b.images.data() as Float32Array; b.dispose(); }
+  await loader.close();
+  const x = preprocessImages(images, cfg.preprocess_cfg);
+  assert.deepEqual(x.data(), fromLoader);
+  const bicubic = preprocessImages(images, { ...cfg.preprocess_cfg, interpolation: 'bicubic' });
+  assert.notDeepEqual(bicubic.data(), fromLoader, 'the filter matters, so the comparison above sees it');
+  x.dispose();
+  bicubic.dispose();
 });
 
 test('loadModel: an open_clip folder brings back its weights and its preprocess_cfg', { timeout: T }, () => {

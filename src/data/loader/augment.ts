@@ -28,6 +28,8 @@ export interface AugmentConfig {
   jitter: JitterConfig | null;
   /** Image resampling filter for training crops (default bilinear, torchvision's default). */
   interpolation: Exclude<Filter, 'nearest'>;
+  /** Filter of the eval resize (default bicubic; a model's preprocess_cfg.interpolation). */
+  evalInterpolation?: 'bicubic' | 'bilinear';
 }
 
 /** torchvision's RandomResizedCrop + RandomHorizontalFlip defaults. */
@@ -104,7 +106,7 @@ export interface AugmentPlan {
 
 /** Samples one sample's plan: training crops + flip + jitter, or the deterministic eval crop. */
 export function planAugment(width: number, height: number, train: boolean, cfg: AugmentConfig, rng: Rng): AugmentPlan {
-  if (!train) return { crop: centerCropBox(width, height), flip: false, jitter: [], filter: 'bicubic' };
+  if (!train) return { crop: centerCropBox(width, height), flip: false, jitter: [], filter: cfg.evalInterpolation ?? 'bicubic' };
   const crop = randomResizedCrop(width, height, rng, cfg.scale, cfg.ratio);
   const flip = rng.chance(cfg.hflip);
   return { crop, flip, jitter: sampleJitter(cfg.jitter, rng), filter: cfg.interpolation };

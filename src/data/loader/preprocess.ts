@@ -17,6 +17,18 @@ export interface ImageTransform {
   interpolation: 'bicubic' | 'bilinear';
 }
 
+/** How a model normalises and resizes its images, without the size (the loaders take that apart). */
+export type ImageNorm = Omit<ImageTransform, 'size'>;
+
+/**
+ * The Loader options that make its eval batches with `norm` (mean, std, eval filter); none for the
+ * loader's defaults (OpenAI's normalisation, bicubic).
+ * @example new Loader({ source, batchSize: 64, imageSize: 224, train: false, ...loaderNorm(model.cfg.preprocess_cfg) })
+ */
+export function loaderNorm(norm: ImageNorm | undefined): { mean?: readonly number[]; std?: readonly number[]; augment?: { evalInterpolation: 'bicubic' | 'bilinear' } } {
+  return norm ? { mean: norm.mean, std: norm.std, augment: { evalInterpolation: norm.interpolation } } : {};
+}
+
 /** Options of preprocessImages. */
 export interface PreprocessOptions {
   /** Pixel budget per image (default DEFAULT_MAX_PIXELS). */

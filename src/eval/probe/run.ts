@@ -1,6 +1,7 @@
 // Dense probes of an image encoder: per task, a head trained on a (fraction of the) probe-train
 // split with a fixed schedule for each seed, on the frozen encoder (features cached once) or with
 // the encoder finetuned at a lower lr, then scored on probe-test. The encoder comes back unchanged.
+import type { ImageNorm } from '../../data/loader/preprocess.js';
 import { join } from 'node:path';
 import { clone, keep, manualSeed, noGrad, type Tensor } from '../../engine/index.js';
 import type { Module } from '../../nn/module.js';
@@ -16,7 +17,7 @@ import { nestedSubsets } from './subsets.js';
 import { tarsIn } from '../../data/shards/folder.js';
 
 /** An encoder: a CLIP (its `visual` is probed) or an image tower. */
-export type ProbeEncoder = { visual: ImageTower & Module } | (ImageTower & Module);
+export type ProbeEncoder = { visual: ImageTower & Module; cfg?: { preprocess_cfg: ImageNorm } } | (ImageTower & Module);
 
 /** Settings of runDenseProbes. */
 export interface DenseProbeOptions {
@@ -102,7 +103,9 @@ export async function runDenseProbes(o: DenseProbeOptions): Promise<DenseProbeRe
   const wasTraining = tower.training;
   tower.eval();
   const featurize = cached ? (x: Tensor): Tensor => noGrad(() => towerFeatures(tower, level, x)) : undefined;
-  const read = { imageSize: tower.imageSize, tasks: o.tasks, device, workers: o.workers, featurize, samples: o.samples ?? 4 };
+  // A CLIP brings its normalisation (preprocess_cfg); a bare tower is read with the loader's default.
+  const norm = 'visual' in o.encoder ? o.encoder.cfg?.preprocess_cfg : undefined;
+  const read = { imageSize: tower.imageSize, norm, tasks: o.tasks, device, workers: o.workers, featurize, samples: o.samples ?? 4 };
   let train: DenseSet | null = null, test: DenseSet | null = null;
   const snap = mode === 'finetune' ? snapshot(tower) : null;
   try {

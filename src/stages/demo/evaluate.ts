@@ -30,7 +30,7 @@ export async function evaluateModel(cfg: DemoConfig, v: Variant, seed: number, d
     const world = worldDir(cfg), e = cfg.eval;
     const imageSize = model.cfg.vision_cfg.image_size, ctx = model.cfg.text_cfg.context_length;
     const tok = (t: string[]) => tokenize(t, ctx);
-    const batching = { batch: 64, imageSize, workers: 2 };
+    const batching = { batch: 64, imageSize, workers: 2, norm: model.cfg.preprocess_cfg };
     const zeroShot = e.zeroShot ? await zeroShotEval(model, tarsIn(join(world, 'classify')), classifyTasks(world), tok, device, batching) : null;
     const retrieval = e.retrieval ? await retrievalEval(model, tarsIn(join(world, 'probe-test')), tok, device, { ...batching, captions: 'txt' }) : null;
     const probes = await runDenseProbes({

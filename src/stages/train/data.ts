@@ -1,5 +1,6 @@
 // Training and evaluation data of a run: the split's shards through the Loader, with the caption
 // mode of the config, and (multi mode) a synthetic caption per sample beside the real one.
+import type { ImageNorm } from '../../data/loader/preprocess.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Loader, Rng, shardSource, type LoaderState, type CaptionConfig } from '../../data/loader/index.js';
@@ -32,10 +33,11 @@ export interface RankShare { rank: number; worldSize: number }
 /**
  * An endless, resumable training loader of micro-batches: batch / accum / worldSize samples each
  * (data.batch is the global batch), this rank taking its shards (shard count divisible by
- * worldSize) or else every worldSize-th sample of each pass.
+ * worldSize) or else every worldSize-th sample of each pass. Images are normalised with `norm`
+ * (the model's preprocess_cfg; default OpenAI's), as evaluation and export will.
  */
 export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => import('../../engine/index.js').Tensor, resume?: LoaderState,
-  share: RankShare = { rank: 0, worldSize: 1 }): Loader {
+  share: RankShare = { rank: 0, worldSize: 1 }, norm?: ImageNorm): Loader {
   const d = cfg.data;
   if (d.batch % (d.accum * share.worldSize) !== 0) {
     throw new Error(`train: data.batch ${d.batch} must be divisible by data.accum ${d.accum} x ${share.worldSize} processes`);
@@ -49,7 +51,7 @@ export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: s
     batchSize: d.batch / d.accum / share.worldSize, imageSize, train: true, rank: share.rank, worldSize: share.worldSize,
     augment: { scale: [d.minCropScale, 1] }, captions: captionConfig(d), tokenize, workers: d.workers, shuffle: d.shuffle,
     seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume, dense: labelKinds(cfg), teacher: cfg.loss.distill > 0,
-    maxSkipRate: d.maxSkipRate, maxPixels: d.maxPixels,
+    maxSkipRate: d.maxSkipRate, maxPixels: d.maxPixels, mean: norm?.mean, std: norm?.std,
   });
 }
 

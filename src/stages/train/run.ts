@@ -1,6 +1,7 @@
 // `zooclip train`: CLIP pretraining on shards, with gradient accumulation, warmup + cosine AdamW,
 // clipping, optional EMA, non-finite step guarding, atomic resumable checkpoints, JSON-lines
 // metrics and a zero-shot evaluation on the synthetic world's classify split at the end.
+import type { ImageNorm } from '../../data/loader/preprocess.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDevice, getNumThreads, manualSeed, setNumThreads, type Tensor } from '../../engine/index.js';
@@ -40,7 +41,7 @@ export interface TrainHooks {
   /** Called on every rank once the final checkpoint is written, before rank 0's evaluation (e.g. a barrier). */
   trained?: () => void;
   /** Test hook: makes the training loader in place of trainLoader(cfg, imageSize, tokenize, resume, share). */
-  loader?: (cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => Tensor, resume: LoaderState | undefined, share: RankShare) => TrainLoader;
+  loader?: (cfg: TrainConfig, imageSize: number, tokenize: (t: string[]) => Tensor, resume: LoaderState | undefined, share: RankShare, norm?: ImageNorm) => TrainLoader;
   /** Test hook: return true to make this (0-based) step's loss NaN. */
   corruptLoss?: (step: number) => boolean;
   /** Where human-readable lines go (default console.log). */
@@ -152,7 +153,7 @@ async function evaluateZeroShot(cfg: TrainConfig, model: CLIP, ema: EMA | null, 
   let zs: Record<string, TaskResult>;
   ema?.swapIn();
   try {
-    zs = await zeroShot(model, cfg.data.root, (t) => tokenize(t, ctx), device, { batch: cfg.eval.batch, imageSize: model.cfg.vision_cfg.image_size, workers: cfg.data.workers });
+    zs = await zeroShot(model, cfg.data.root, (t) => tokenize(t, ctx), device, { batch: cfg.eval.batch, imageSize: model.cfg.vision_cfg.image_size, workers: cfg.data.workers, norm: model.cfg.preprocess_cfg });
   } finally {
     ema?.swapOut();
   }
@@ -172,7 +173,7 @@ async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, 
   const tok = (s: string[]): Tensor => tokenize(s, model.cfg.text_cfg.context_length);
   // Opened before the loader (which starts worker threads): a bad metrics file fails with nothing to close.
   const metrics = main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null;
-  const loader = (hooks.loader ?? trainLoader)(cfg, model.cfg.vision_cfg.image_size, tok, resumed ? loaderResume(resumed.loader, share) : undefined, share);
+  const loader = (hooks.loader ?? trainLoader)(cfg, model.cfg.vision_cfg.image_size, tok, resumed ? loaderResume(resumed.loader, share) : undefined, share, model.cfg.preprocess_cfg);
   const it = loader[Symbol.asyncIterator]();
   x.log(describeRun(cfg, model, t.tasks, share, x.device));
   const state = (reason: SaveReason, c: LoopCounters): TrainState =>
