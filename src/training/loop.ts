@@ -181,8 +181,10 @@ function update<B>(s: TrainLoopSpec<B>, c: LoopCounters, finite: boolean): boole
 
 /** Too many non-finite steps in a row: save the last good weights (when finite) and stop. */
 function stopDiverged<B>(s: TrainLoopSpec<B>, c: LoopCounters): never {
-  const saved = s.checkpoint ? s.checkpoint.save('non-finite', c) : { at: '(rank 0)' };
-  const where = 'at' in saved ? `last good weights saved in ${saved.at}` : `the weights are not finite (${saved.bad}), not saved; ${s.checkpoint!.newest()}`;
+  // Without a policy this process saves nothing: in a data-parallel job rank 0 saves; alone, no one does.
+  const saved = s.checkpoint ? s.checkpoint.save('non-finite', c) : null;
+  const where = !saved ? (s.hooks?.ranks ? 'last good weights saved by rank 0' : 'the weights are not saved (no checkpoint policy)')
+    : 'at' in saved ? `last good weights saved in ${saved.at}` : `the weights are not finite (${saved.bad}), not saved; ${s.checkpoint!.newest()}`;
   throw new Error(`${s.who}: ${c.badInARow} non-finite steps in a row (guard.maxBadSteps ${s.maxBadSteps}); stopped at step ${c.step}, ${where}`);
 }
 

@@ -86,6 +86,8 @@ test('a non-finite step is skipped and counted; too many in a row save and stop'
     checkpoint: { every: 0, save: (reason, c) => { saves.push([reason, c.step]); return { at: `ckpt-${c.step}` }; }, newest: () => '' },
   }, batchSource()), /^Error: lsq: 3 non-finite steps in a row \(guard.maxBadSteps 3\); stopped at step 4, last good weights saved in ckpt-4$/);
   assert.deepEqual(saves, [['non-finite', 4]]);
+  assert.throws(() => trainLoopSync({ ...s.spec, steps: 10, maxBadSteps: 2, hooks: { corruptLoss: () => true } }, batchSource()),
+    /stopped at step 2, the weights are not saved \(no checkpoint policy\)$/, 'a single process without a policy does not point at a rank 0');
   s.done();
 });
 
