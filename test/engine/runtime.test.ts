@@ -11,7 +11,7 @@ const runtimeUrl = new URL('../../src/engine/runtime.js', import.meta.url).href;
 function threadsInFreshProcess(code: string, env: Record<string, string>): number {
   const base = { ...process.env };
   delete base.ZOOCLIP_NUM_THREADS;
-  const script = `import { native } from ${JSON.stringify(nativeUrl)};\n${code}\nconsole.log(native.getNumThreads());`;
+  const script = `import { native } from ${JSON.stringify(nativeUrl)};\n${code}\nprocess.stdout.write(String(native.getNumThreads()) + "\\n");`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...base, ...env }, encoding: 'utf8', timeout: 120_000 });
   return Number(out.trim().split('\n').pop());
 }

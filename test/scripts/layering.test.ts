@@ -11,9 +11,15 @@ import { fileURLToPath } from 'node:url';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const depcruise = join(repo, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 
+// CI may force colour (FORCE_COLOR), which puts escape codes inside the file names: ask for plain
+// text and strip any escape codes that still come.
+const plainEnv = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+const ansi = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*m', 'g');
+
 function cruise(cwd: string): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [depcruise, 'src', '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd, encoding: 'utf8', timeout: 240_000 });
-  return { status: r.status, out: r.stdout + r.stderr };
+  const args = [depcruise, 'src', '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err'];
+  const r = spawnSync(process.execPath, args, { cwd, env: plainEnv, encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, out: (r.stdout + r.stderr).replace(ansi, '') };
 }
 
 test('the cycle and layer check fails on an upward import and a runtime cycle', { timeout: 300_000 }, () => {
