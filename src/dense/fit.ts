@@ -27,6 +27,8 @@ export interface FitOptions {
   weightDecay?: number;
   /** Finetune: tower lr / head lr (default 0.1). */
   towerLrScale?: number;
+  /** Finetune: layer-wise lr decay of the tower (default 1 = off). */
+  layerDecay?: number;
   /** Max gradient norm (default 1; 0 = off). */
   clipGrad?: number;
   /** Seeds the batch order (seed the head's init with manualSeed before building it). */
@@ -77,7 +79,7 @@ export function fitOnSet(model: DenseModel, set: DenseSet, indices: readonly num
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`dense fit: steps must be a positive integer, got ${o.steps}`);
   const cached = probe && set.features !== null;
   const batch = Math.min(o.batch, indices.length), size = [set.imageSize, set.imageSize] as const;
-  const d = denseOptimizer(model, o.mode, { lr: o.lr, weightDecay: o.weightDecay ?? 1e-4, towerLrScale: o.towerLrScale });
+  const d = denseOptimizer(model, o.mode, { lr: o.lr, weightDecay: o.weightDecay ?? 1e-4, towerLrScale: o.towerLrScale, layerDecay: o.layerDecay });
   const warmup = o.warmup ?? Math.floor(o.steps * 0.05);
   const schedule = warmupCosine({ baseLr: o.lr, warmupSteps: Math.min(warmup, o.steps - 1), totalSteps: o.steps, minLr: o.minLr ?? 0 });
   const next = batchOrder(indices, batch, o.seed);

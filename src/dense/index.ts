@@ -4,7 +4,7 @@ export { buildHead, checkHeadSpec, defaultHeadSpec, type HeadSpec } from './head
 export { DenseModel, towerFeatures, towerFromConfig, type DenseOut } from './model.js';
 export { taskLoss } from './loss.js';
 export { readDenseSet, takeBatch, type DenseSet, type ReadSetOptions, type SetBatch } from './memory_set.js';
-export { denseOptimizer, setDenseLr, type DenseMode, type DenseOptimizer } from './optim.js';
+export { denseOptimizer, layerDecayScales, setDenseLr, type DenseMode, type DenseOptimizer, type DenseOptimOptions } from './optim.js';
 export { batchOrder, fitOnSet, type FitOptions, type FitResult } from './fit.js';
 export { evaluateOnSet, type DenseEvalResult, type EvalOnSetOptions } from './evaluate.js';
 export { EXPERT_FILE, EXPERT_WEIGHTS, loadExpertModel, readExpertManifest, saveExpert, type ExpertManifest } from './expert_io.js';

@@ -44,16 +44,29 @@ test('demo (micro preset): the whole pipeline writes a report with a verdict per
   const out = mkdtempSync(join(tmpdir(), 'zc-demo-'));
   const args = [cli, 'demo', '--preset', 'micro', '--out', out, '--device', 'cpu'];
   const log = execFileSync('node', args, { encoding: 'utf8' });
-  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { claims: { id: string; verdict: string; rows: unknown[] }[]; evals: { variant: string }[] };
-  assert.deepEqual(demo.claims.map((c) => c.id), ['quality-captions', 'pseudo-supervision', 'zero-shot-kept', 'data-efficiency', 'pseudo-vs-truth', 'pretraining-helps']);
+  type DemoJson = {
+    claims: { id: string; verdict: string; rows: unknown[]; z: number | null; treatmentMean: number | null; baselineMean: number | null }[];
+    evals: { variant: string; finetune: unknown }[];
+    premises: { captions: { claimPrecision: { captioner: number; web: number } }; zeroShot: Record<string, Record<string, { top1: number; chance: number }>>; checks: { id: string; met: boolean }[] };
+  };
+  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as DemoJson;
+  assert.deepEqual(demo.claims.map((c) => c.id), ['captions-vs-web', 'captions-vs-mae', 'captions-vs-supervised', 'captions-vs-random', 'mobile-gains', 'label-efficiency',
+    'pseudo-supervision', 'zero-shot-kept', 'pseudo-vs-truth', 'probe-sanity']);
   for (const c of demo.claims) {
-    assert.ok(['reproduced', 'not reproduced', 'inconclusive'].includes(c.verdict), c.id);
+    assert.ok(['reproduced', 'not reproduced', 'inconclusive', 'premise not met'].includes(c.verdict), c.id);
     assert.ok(c.rows.length > 0, `${c.id} compared something`);
+    assert.ok(Number.isFinite(c.z) && Number.isFinite(c.treatmentMean) && Number.isFinite(c.baselineMean), `${c.id} carries z and both means`);
     assert.match(log, new RegExp(`${c.verdict.toUpperCase()}\\s+`));
   }
-  assert.deepEqual(demo.evals.map((e) => e.variant), ['A', 'B', 'C', 'D', 'E']);
+  assert.deepEqual(demo.evals.map((e) => e.variant), ['A', 'B', 'C', 'D', 'E', 'F', 'S', 'M', 'N']);
+  assert.ok(demo.evals.every((e) => e.finetune), 'every variant is finetuned as well as probed');
+  assert.ok(demo.premises.captions.claimPrecision.captioner >= 0 && demo.premises.captions.claimPrecision.web > 0);
+  assert.deepEqual(Object.keys(demo.premises.zeroShot).sort(), ['B', 'M']);
+  assert.ok(Object.values(demo.premises.zeroShot.B!).every((t) => t.top1 >= 0 && t.chance > 0 && t.chance < 1));
+  assert.deepEqual(demo.premises.checks.map((p) => p.id), ['captions', 'clip-trains-B', 'clip-trains-M']);
+  assert.match(log, /PREMISE (MET|NOT MET)/);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
-  for (const h of ['Verdicts', 'Main table', 'Data efficiency', 'Zero-shot and retrieval', 'caption and pseudo-label quality']) assert.ok(html.includes(h), h);
+  for (const h of ['Verdicts', 'Premise checks', 'Main tables', 'encoder + head finetuned', 'Data efficiency, finetuned', 'Data efficiency, frozen probes', 'Zero-shot and retrieval', 'caption and pseudo-label quality']) assert.ok(html.includes(h), h);
   const again = execFileSync('node', args, { encoding: 'utf8' });
   assert.match(again, /\[pretrain-C-seed0\] done before, skipped/);
   assert.doesNotMatch(again, /zooclip train:/, 'nothing retrained');

@@ -43,6 +43,8 @@ export interface DenseProbeOptions {
   /** Head lr (default 1e-3). */
   lr?: number;
   towerLrScale?: number;
+  /** Finetune: layer-wise lr decay of the tower (default 1 = off). */
+  layerDecay?: number;
   /** Feature level (default -1, the last) and hidden channels of the heads (default 64). */
   level?: number;
   channels?: number;
@@ -67,7 +69,7 @@ export interface TaskProbeResult { task: DenseTaskName; metrics: string[]; fract
 /** What runDenseProbes returns (JSON-serialisable). */
 export interface DenseProbeResults {
   settings: { mode: 'probe' | 'finetune'; segHead: 'linear' | 'psp'; trainSplit: string; testSplit: string; trainImages: number; testImages: number;
-    fractions: number[]; seeds: number[]; steps: number | null; epochs: number | null; batch: number; lr: number; towerLrScale: number; level: number; cached: boolean; imageSize: number };
+    fractions: number[]; seeds: number[]; steps: number | null; epochs: number | null; batch: number; lr: number; towerLrScale: number; layerDecay: number; level: number; cached: boolean; imageSize: number };
   tasks: Partial<Record<DenseTaskName, TaskProbeResult>>;
   seconds: { read: number; total: number };
 }
@@ -95,7 +97,7 @@ export async function runDenseProbes(o: DenseProbeOptions): Promise<DenseProbeRe
   const t0 = performance.now(), log = o.log ?? (() => {});
   const tower = 'visual' in o.encoder ? o.encoder.visual : o.encoder;
   const mode = o.mode ?? 'probe', cached = mode === 'probe' && (o.cache ?? true), device = o.device ?? 'cpu';
-  const fractions = o.fractions ?? [1], seeds = o.seeds ?? [0], batch = o.batch ?? 32, lr = o.lr ?? 1e-3, towerLrScale = o.towerLrScale ?? 0.1;
+  const fractions = o.fractions ?? [1], seeds = o.seeds ?? [0], batch = o.batch ?? 32, lr = o.lr ?? 1e-3, towerLrScale = o.towerLrScale ?? 0.1, layerDecay = o.layerDecay ?? 1;
   const trainSplit = o.trainSplit ?? 'probe-train', testSplit = o.testSplit ?? 'probe-test';
   if (!o.tasks.length) throw new Error('probe: no tasks');
   if (!seeds.length || !fractions.length) throw new Error('probe: need at least one seed and one fraction');
@@ -115,13 +117,13 @@ export async function runDenseProbes(o: DenseProbeOptions): Promise<DenseProbeRe
     log(`probe (${mode}${cached ? ', cached features' : ''}): ${train.n} ${trainSplit} / ${test.n} ${testSplit} images read in ${readSeconds.toFixed(1)} s`);
     const results: DenseProbeResults = {
       settings: { mode, segHead: o.segHead ?? 'linear', trainSplit, testSplit, trainImages: train.n, testImages: test.n, fractions, seeds, steps: o.epochs ? null : o.steps ?? 300,
-        epochs: o.epochs ?? null, batch, lr, towerLrScale, level, cached, imageSize: tower.imageSize },
+        epochs: o.epochs ?? null, batch, lr, towerLrScale, layerDecay, level, cached, imageSize: tower.imageSize },
       tasks: {}, seconds: { read: readSeconds, total: 0 },
     };
     const numClasses = (o.classes ?? labelClasses(o.data)).length;
     for (const task of o.tasks) {
       const spec: HeadSpec = { ...defaultHeadSpec(task, numClasses), segHead: o.segHead ?? 'linear', level, channels: o.channels ?? 64 };
-      results.tasks[task] = probeTask(tower, spec, train, test, { ...o, mode, fractions, seeds, batch, lr, towerLrScale, device, log }, snap);
+      results.tasks[task] = probeTask(tower, spec, train, test, { ...o, mode, fractions, seeds, batch, lr, towerLrScale, layerDecay, device, log }, snap);
     }
     results.seconds.total = (performance.now() - t0) / 1000;
     return results;
@@ -136,7 +138,7 @@ export async function runDenseProbes(o: DenseProbeOptions): Promise<DenseProbeRe
   }
 }
 
-type Resolved = DenseProbeOptions & Required<Pick<DenseProbeOptions, 'mode' | 'fractions' | 'seeds' | 'batch' | 'lr' | 'towerLrScale' | 'device' | 'log'>>;
+type Resolved = DenseProbeOptions & Required<Pick<DenseProbeOptions, 'mode' | 'fractions' | 'seeds' | 'batch' | 'lr' | 'towerLrScale' | 'layerDecay' | 'device' | 'log'>>;
 
 /** Every fraction and seed of one task. */
 function probeTask(tower: ImageTower & Module, spec: HeadSpec, train: DenseSet, test: DenseSet, o: Resolved, snap: Map<string, Tensor> | null): TaskProbeResult {
@@ -152,7 +154,7 @@ function probeTask(tower: ImageTower & Module, spec: HeadSpec, train: DenseSet, 
       manualSeed(seed);
       const model = new DenseModel(tower, spec);
       try {
-        const fit = fitOnSet(model, train, idx, { mode: o.mode, steps, batch: o.batch, lr: o.lr, towerLrScale: o.towerLrScale, seed, device: o.device });
+        const fit = fitOnSet(model, train, idx, { mode: o.mode, steps, batch: o.batch, lr: o.lr, towerLrScale: o.towerLrScale, layerDecay: o.layerDecay, seed, device: o.device });
         const ev = evaluateOnSet(model, test, { samples: o.samples ?? 4 });
         if (fi === largest && seed === o.seeds[0]) samples = ev.samples;
         const run: ProbeRun = { seed, metrics: ev.metrics, firstLoss: fit.firstLoss, lastLoss: fit.lastLoss, steps, trainSeconds: fit.seconds, imagesPerSec: fit.imagesPerSec };

@@ -35,7 +35,7 @@ function imagesHtml(g: ImageGridBlock): string {
 }
 
 function verdictHtml(v: VerdictBlock): string {
-  return `<div class="verdict ${v.verdict.replace(' ', '-')}"><p><span class="badge">${escapeHtml(v.verdict)}</span>: ${escapeHtml(v.claim)}</p>${paragraphs(v.text)}</div>`;
+  return `<div class="verdict ${v.verdict.replaceAll(' ', '-')}"><p><span class="badge">${escapeHtml(v.verdict)}</span>: ${escapeHtml(v.claim)}</p>${paragraphs(v.text)}</div>`;
 }
 
 function paragraphs(text: string): string {

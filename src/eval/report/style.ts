@@ -14,6 +14,6 @@ svg .axis-title { fill: #333; } svg .tick, svg .legend { fill: #333; } svg .erro
 figure { margin: 1em 0; }
 .grid-images td { text-align: center; vertical-align: top; } .grid-images img { image-rendering: pixelated; display: block; margin: auto; }
 .verdict { border-left: 5px solid #999; padding: 0.5em 1em; margin: 1em 0; background: #fafafa; }
-.verdict.reproduced { border-color: #2e7d32; } .verdict.not-reproduced { border-color: #c62828; } .verdict.inconclusive { border-color: #ef6c00; }
+.verdict.reproduced { border-color: #2e7d32; } .verdict.not-reproduced { border-color: #c62828; } .verdict.inconclusive { border-color: #ef6c00; } .verdict.premise-not-met { border-color: #6a1b9a; }
 .badge { font-weight: 700; text-transform: uppercase; font-size: 0.85em; }
 `;

@@ -74,7 +74,7 @@ export interface ImageGridBlock {
 }
 
 /** The outcome of a claim. */
-export type VerdictKind = 'reproduced' | 'not reproduced' | 'inconclusive';
+export type VerdictKind = 'reproduced' | 'not reproduced' | 'inconclusive' | 'premise not met';
 
 /** A claim and its plain verdict, with the reasoning. */
 export interface VerdictBlock { kind: 'verdict'; claim: string; verdict: VerdictKind; text: string }

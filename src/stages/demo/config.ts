@@ -9,7 +9,7 @@ import { readJsonFile } from '../../config/json_file.js';
 import { DENSE_TASK_NAMES, isTaskName } from '../../tasks/names.js';
 
 /** The pretraining variants of the papers' comparison. */
-export const VARIANTS = ['A', 'B', 'C', 'D', 'E'] as const;
+export const VARIANTS = ['A', 'B', 'C', 'D', 'E', 'F', 'S', 'M', 'N'] as const;
 export type Variant = (typeof VARIANTS)[number];
 export const VARIANT_NAMES: Record<Variant, string> = {
   A: 'web captions',
@@ -17,7 +17,18 @@ export const VARIANT_NAMES: Record<Variant, string> = {
   C: 'quality captions + pseudo-label heads (CLIPTeX)',
   D: 'quality captions + ground-truth heads (reference)',
   E: 'random init (no pretraining)',
+  F: 'MAE (masked image modelling on the web images)',
+  S: 'supervised (scene labels of the web images)',
+  M: 'MCi tower, quality captions',
+  N: 'MCi tower, random init',
 };
+
+/** Variants whose tower is not trained (evaluated at their random init). */
+export const UNTRAINED: readonly Variant[] = ['E', 'N'];
+/** Variants without a trained text tower (no zero-shot or retrieval). */
+export const IMAGE_ONLY: readonly Variant[] = ['E', 'F', 'S', 'N'];
+/** Variants on the mobile (MCi) tower. */
+export const MOBILE: readonly Variant[] = ['M', 'N'];
 
 export interface DemoConfig {
   /** Output folder: world/, zoo/, pretrain/, eval/, report.html, demo.json; a rerun resumes. */
@@ -34,6 +45,8 @@ export interface DemoConfig {
   pretrain: {
     /** CLIP model config (built-in name or JSON path); the train preset supplies the optimiser defaults. */
     model: string;
+    /** The mobile pair's (M, N) CLIP config: an MCi image tower sized for the world. */
+    mobileModel: string;
     preset: string;
     steps: number;
     batch: number;
@@ -59,6 +72,8 @@ export interface DemoConfig {
     segHead: string;
     zeroShot: boolean;
     retrieval: boolean;
+    /** The first paper's protocol: encoder and dense head trained together, at label fractions and seeds. */
+    finetune: { tasks: string[]; fractions: number[]; seeds: number[]; steps: number; batch: number; lr: number; towerLrScale: number; layerDecay: number };
   };
 }
 
@@ -69,8 +84,9 @@ export const DEFAULT_DEMO: DemoConfig = {
   experts: { model: 'zooclip-tiny', steps: 200, batch: 32, lr: 1e-3 },
   caption: { n: 5, topP: 0.9, batch: 64 },
   label: { segThreshold: 0, detThreshold: 0.3 },
-  pretrain: { model: 'zooclip-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: ['A', 'B', 'C', 'D', 'E'], captions: 'multi', headWeight: 1 },
-  eval: { tasks: [...DENSE_TASK_NAMES], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true },
+  pretrain: { model: 'zooclip-tiny', mobileModel: 'zooclip-mci-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: [...VARIANTS], captions: 'multi', headWeight: 1 },
+  eval: { tasks: [...DENSE_TASK_NAMES], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true,
+    finetune: { tasks: ['seg', 'depth'], fractions: [0.01, 0.1, 1], seeds: [0, 1], steps: 100, batch: 16, lr: 1e-3, towerLrScale: 0.1, layerDecay: 0.75 } },
 };
 
 /** The folder of the bundled demo presets (also from dist/). */
@@ -84,7 +100,12 @@ function check(c: DemoConfig): DemoConfig {
   const bad = (k: string, why: string): never => { throw new Error(`demo config: ${k} ${why}`); };
   for (const v of c.pretrain.variants) if (!(VARIANTS as readonly string[]).includes(v)) bad('pretrain.variants', `has '${v}' (known: ${VARIANTS.join(', ')})`);
   for (const t of c.eval.tasks) if (!isTaskName(t)) bad('eval.tasks', `has '${t}' (known: ${DENSE_TASK_NAMES.join(', ')})`);
-  for (const f of c.eval.fractions) if (!(f > 0 && f <= 1)) bad('eval.fractions', `must be in (0, 1], got ${f}`);
+  for (const t of c.eval.finetune.tasks) if (!isTaskName(t)) bad('eval.finetune.tasks', `has '${t}' (known: ${DENSE_TASK_NAMES.join(', ')})`);
+  for (const [k, fs] of [['eval.fractions', c.eval.fractions], ['eval.finetune.fractions', c.eval.finetune.fractions]] as const) {
+    for (const f of fs) if (!(f > 0 && f <= 1)) bad(k, `must be in (0, 1], got ${f}`);
+  }
+  const ld = c.eval.finetune.layerDecay;
+  if (!(ld > 0 && ld <= 1)) bad('eval.finetune.layerDecay', `must be in (0, 1], got ${ld}`);
   if (!['multi', 'synthetic'].includes(c.pretrain.captions)) bad('pretrain.captions', `must be multi or synthetic, got '${c.pretrain.captions}'`);
   if (!['linear', 'psp'].includes(c.eval.segHead)) bad('eval.segHead', `must be linear or psp, got '${c.eval.segHead}'`);
   if (!c.pretrain.seeds.length || !c.eval.probeSeeds.length) bad('seeds', 'need at least one pretraining and one probe seed');

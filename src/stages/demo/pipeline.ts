@@ -1,7 +1,8 @@
 // `zooclip demo`: both papers in miniature on the synthetic world, end to end and resumable:
 // world -> zoo (captioner + experts on `zoo`) -> caption + pseudo-label `web` -> pretrain the
 // variants (A web captions, B quality captions, C B + pseudo-label heads, D B + true-label heads,
-// E no pretraining) -> probes, zero-shot, retrieval -> claims with verdicts -> report.html.
+// E no pretraining, F MAE, S supervised, M/N the MCi tower with B's recipe / untrained) ->
+// probes, finetuning, zero-shot, retrieval -> premise checks -> claims with verdicts -> report.html.
 import { join } from 'node:path';
 import { defaultDevice, getNumThreads, setNumThreads } from '../../engine/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -10,10 +11,11 @@ import { runQuality, type QualityReport } from '../../zoo/quality.js';
 import { runSynth } from '../synth/run.js';
 import { resolveExpertConfig } from '../train_expert/config.js';
 import { runTrainExpert } from '../train_expert/run.js';
-import type { DemoConfig, Variant } from './config.js';
+import { UNTRAINED, type DemoConfig, type Variant } from './config.js';
+import { CAPTION_SOURCES, captionsPremise, clipTrainsPremise, type Premise } from './premises.js';
 import { evaluateClaims } from './claims.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
-import { pretrainVariant, SPLITS } from './pretrain.js';
+import { lastContrastiveLoss, pretrainVariant, runDir, SPLITS } from './pretrain.js';
 import { demoReport } from './report.js';
 import { stage, stageSeconds } from './stage.js';
 import { captionWeb, labelWeb, splitDir, templateCaptions, trainCaptioner, truthLabels, worldDir } from './zoo.js';
@@ -40,21 +42,38 @@ async function trainExperts(cfg: DemoConfig, threads: number, log: (s: string) =
   return experts;
 }
 
-/** Pretrains every variant (E is the untrained baseline) for every seed and evaluates each, as resumable stages. */
-async function pretrainAndEvaluate(cfg: DemoConfig, threads: number, device: string, log: (s: string) => void): Promise<ModelEval[]> {
-  const evals: ModelEval[] = [];
+/** What pretraining and evaluation measured: each model's evaluation and each run's final contrastive loss. */
+interface Measured { evals: ModelEval[]; contrastive: Record<string, number | null> }
+
+/** Pretrains every variant (E and N are untrained baselines) for every seed and evaluates each, as resumable stages. */
+async function pretrainAndEvaluate(cfg: DemoConfig, threads: number, device: string, log: (s: string) => void): Promise<Measured> {
+  const evals: ModelEval[] = [], contrastive: Record<string, number | null> = {};
   for (const seed of cfg.pretrain.seeds) {
     for (const v of cfg.pretrain.variants as Variant[]) {
-      if (v !== 'E') {
-        await stage(cfg.out, `pretrain-${v}-seed${seed}`, log, async () => {
-          const r = await pretrainVariant(cfg, v, seed, threads, log);
-          return { steps: r.steps, firstLoss: r.firstLoss, lastLoss: r.lastLoss, imagesPerSec: r.imagesPerSec, checkpoint: r.checkpoint };
+      if (!UNTRAINED.includes(v)) {
+        const r = await stage(cfg.out, `pretrain-${v}-seed${seed}`, log, async () => {
+          const t = await pretrainVariant(cfg, v, seed, threads, log);
+          return { steps: t.steps, firstLoss: t.firstLoss, lastLoss: t.lastLoss, contrastive: lastContrastiveLoss(runDir(cfg, v, seed)), imagesPerSec: t.imagesPerSec, checkpoint: t.checkpoint };
         });
+        contrastive[`${v}-seed${seed}`] = r.contrastive;
       }
       evals.push(await stage(cfg.out, `eval-${v}-seed${seed}`, log, () => evaluateModel(cfg, v, seed, device, log)));
     }
   }
-  return evals;
+  return { evals, contrastive };
+}
+
+/** The premise checks: caption quality, and CLIP training for each CLIP variant a first-paper claim treats. */
+function checkPremises(cfg: DemoConfig, m: Measured, quality: QualityReport): Premise[] {
+  const clip = (['B', 'M'] as Variant[]).filter((v) => cfg.pretrain.variants.includes(v));
+  return [captionsPremise(quality), ...clip.map((v) => clipTrainsPremise(cfg, m.evals, m.contrastive, v))];
+}
+
+/** demo.json's premise figures: claim precision of captioner and web captions, zero-shot top-1 and chance per task. */
+function premiseFigures(premises: readonly Premise[]): Record<string, unknown> {
+  const caps = premises.find((p) => p.id === 'captions')!.figures as { captioner: Record<string, number>; web: Record<string, number> };
+  const zeroShot = Object.fromEntries(premises.filter((p) => p.id.startsWith('clip-trains-')).map((p) => [p.figures.variant, p.figures.zeroShot]));
+  return { captions: { claimPrecision: { captioner: caps.captioner.claimPrecision, web: caps.web.claimPrecision }, captioner: caps.captioner, web: caps.web }, zeroShot, checks: premises };
 }
 
 /**
@@ -86,20 +105,22 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
   if (heads) await stage(out, 'caption-template', log, () => templateCaptions(cfg, experts, device, log));
   const quality = await stage(out, 'zoo-quality', log, async (): Promise<QualityReport> => runQuality({
     gt: splitDir(cfg, 'web-gt'),
-    captions: [{ name: 'captioner (web-cap syn.json)', spec: splitDir(cfg, SPLITS.captioned) }, ...(heads ? [{ name: 'template over experts (web-template)', spec: splitDir(cfg, 'web-template') }] : [])],
+    captions: [{ name: CAPTION_SOURCES.captioner, spec: splitDir(cfg, SPLITS.captioned) }, ...(heads ? [{ name: 'template over experts (web-template)', spec: splitDir(cfg, 'web-template') }] : [])],
     labels: heads ? [{ name: 'experts (web-zoo)', spec: splitDir(cfg, SPLITS.pseudo) }] : [], out: join(out, 'zoo-quality.json'), limit: 1000, log,
   }));
 
-  const evals = await pretrainAndEvaluate(cfg, threads, device, log);
-  const claims = evaluateClaims(cfg, evals);
+  const measured = await pretrainAndEvaluate(cfg, threads, device, log), evals = measured.evals;
+  const premises = checkPremises(cfg, measured, quality);
+  const claims = evaluateClaims(cfg, evals, premises);
   const names = ['world', 'captioner', ...(heads ? DENSE_TASK_NAMES.map((t) => `expert-${t}`) : []), 'caption-web', 'label-web', ...(heads ? ['caption-template'] : []), 'zoo-quality',
-    ...cfg.pretrain.seeds.flatMap((s) => (cfg.pretrain.variants as Variant[]).flatMap((v) => [...(v === 'E' ? [] : [`pretrain-${v}-seed${s}`]), `eval-${v}-seed${s}`]))];
+    ...cfg.pretrain.seeds.flatMap((s) => (cfg.pretrain.variants as Variant[]).flatMap((v) => [...(UNTRAINED.includes(v) ? [] : [`pretrain-${v}-seed${s}`]), `eval-${v}-seed${s}`]))];
   const stages = Object.fromEntries(names.map((n) => [n, stageSeconds(out, n)]));
-  const report = demoReport(cfg, evals, claims, { quality, stages, captionerHeldOut: captioner.heldOut });
+  const report = demoReport(cfg, evals, claims, { quality, stages, premises, captionerHeldOut: captioner.heldOut });
   const reportPath = join(out, 'report.html'), jsonPath = join(out, 'demo.json');
   writeReport(reportPath, report);
-  writeFileAtomic(jsonPath, JSON.stringify({ config: cfg, claims, evals: evals.map((e) => ({ ...e, probes: { ...e.probes, tasks: Object.fromEntries(Object.entries(e.probes.tasks).map(([k, t]) => [k, { ...t, samples: [] }])) } })), quality, stages }, null, 1) + '\n');
+  writeFileAtomic(jsonPath, JSON.stringify({ config: cfg, premises: premiseFigures(premises), claims, evals: evals.map((e) => ({ ...e, probes: { ...e.probes, tasks: Object.fromEntries(Object.entries(e.probes.tasks).map(([k, t]) => [k, { ...t, samples: [] }])) } })), quality, stages }, null, 1) + '\n');
   log('');
+  for (const p of premises) log(`PREMISE ${p.met ? 'MET    ' : 'NOT MET'} ${p.text}: ${p.detail}`);
   for (const c of claims) log(`${c.verdict.toUpperCase().padEnd(15)} ${c.claim}`);
   log(`\nreport: ${reportPath}\nresults: ${jsonPath}`);
   return { report: reportPath, json: jsonPath, claims: claims.map((c) => ({ id: c.id, verdict: c.verdict })) };

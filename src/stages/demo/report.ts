@@ -4,7 +4,8 @@
 import { comparisonTable, denseRow, efficiencyChart, type Block, type Cell, type ImageGridBlock, type MetricSpec, type Report, type Section, type VariantSeeds } from '../../eval/report/index.js';
 import type { QualityReport } from '../../zoo/quality.js';
 import { VARIANT_NAMES, type DemoConfig, type Variant } from './config.js';
-import { DENSE_METRICS, probeValues, zeroShotValues, type Claim } from './claims.js';
+import { DENSE_METRICS, probeValues, zeroShotValues, type Claim, type Protocol } from './claims.js';
+import type { Premise } from './premises.js';
 import type { ModelEval } from './evaluate.js';
 import { meanStd } from './verdict.js';
 import { DENSE_TASK_NAMES } from '../../tasks/names.js';
@@ -25,31 +26,44 @@ function claimBlocks(claims: readonly Claim[]): Block[] {
         percent(r.metric) ? `${(100 * r.comparison.gain).toFixed(1)} pt` : r.comparison.gain.toFixed(3), r.comparison.noise.toFixed(3), r.comparison.z.toFixed(1), r.verdict]),
       note: `${c.note} Gain is signed so that positive = better; noise = standard error of the difference over seeds (floored per metric).`,
     };
-    return [{ kind: 'verdict', claim: c.claim, verdict: c.verdict, text: c.rows.map((r) => `${r.metric}: ${r.verdict} (z ${r.comparison.z.toFixed(1)})`).join('; ') || 'no data' }, table];
+    const rowsText = c.rows.map((r) => `${r.metric}: ${r.verdict} (z ${r.comparison.z.toFixed(1)})`).join('; ') || 'no data';
+    const paper = c.paper === 1 ? 'Paper 1 (quality captions), finetuned' : c.paper === 2 ? `Paper 2 (CLIPTeX), ${c.protocol === 'zero-shot' ? 'zero-shot' : 'frozen probes'}` : 'Reference';
+    const text = `${paper} [${c.id}]. ${c.verdict === 'premise not met' ? c.note.split('. ')[0] + '. Measured anyway: ' : ''}${rowsText}`;
+    return [{ kind: 'verdict', claim: c.claim, verdict: c.verdict, text }, table];
   });
 }
 
-/** The main table: each variant's headline numbers (all labels), mean ± spread over seeds. */
-export function mainTable(cfg: DemoConfig, evals: readonly ModelEval[]): Block {
-  const top = Math.max(...cfg.eval.fractions);
+/** The premise checks, printed above the verdicts. */
+function premiseBlock(premises: readonly Premise[]): Block {
+  return { kind: 'table', caption: 'Premise checks (a claim whose premise fails reads "premise not met")', columns: ['premise', 'met', 'figures'],
+    rows: premises.map((p): Cell[] => [p.text, p.met ? 'yes' : 'NO', p.detail]) };
+}
+
+const protocolTasks = (cfg: DemoConfig, p: Protocol): string[] => (p === 'probes' ? cfg.eval.tasks : cfg.eval.finetune.tasks);
+const protocolFractions = (cfg: DemoConfig, p: Protocol): number[] => (p === 'probes' ? cfg.eval.fractions : cfg.eval.finetune.fractions);
+const protocolName = (p: Protocol): string => (p === 'probes' ? 'frozen-encoder probes' : 'encoder + head finetuned');
+
+/** The main table: each variant's headline numbers (all labels) under one protocol, mean ± spread over seeds. */
+export function mainTable(cfg: DemoConfig, evals: readonly ModelEval[], protocol: Protocol = 'probes'): Block {
+  const top = Math.max(...protocolFractions(cfg, protocol));
   const metrics: MetricSpec[] = [
-    ...DENSE_METRICS.filter((m) => cfg.eval.tasks.includes(m.task)).map((m) => ({ key: m.label, label: m.label, percent: m.percent, higherIsBetter: m.higherIsBetter })),
+    ...DENSE_METRICS.filter((m) => protocolTasks(cfg, protocol).includes(m.task)).map((m) => ({ key: m.label, label: m.label, percent: m.percent, higherIsBetter: m.higherIsBetter })),
     { key: 'zs', label: 'zero-shot top-1', percent: true }, { key: 'ret', label: 'retrieval mean recall', percent: true },
   ];
   const variants: VariantSeeds[] = (cfg.pretrain.variants as Variant[]).map((v) => {
     const seeds: Record<string, number[]> = {};
-    for (const m of DENSE_METRICS) seeds[m.label] = probeValues(evals, v, m, top);
+    for (const m of DENSE_METRICS) seeds[m.label] = probeValues(evals, v, m, top, protocol);
     seeds.zs = zeroShotValues(evals, v);
     seeds.ret = evals.filter((e) => e.variant === v && e.retrieval).map((e) => e.retrieval!.meanRecall);
     return { name: `${v}: ${VARIANT_NAMES[v]}`, seeds };
   });
-  return comparisonTable(`All variants, probes with ${pct(top)} of probe-train labels`, metrics, variants);
+  return comparisonTable(`All variants, ${protocolName(protocol)} with ${pct(top)} of probe-train labels`, metrics, variants);
 }
 
-function efficiencyBlocks(cfg: DemoConfig, evals: readonly ModelEval[]): Block[] {
-  const shares = [...cfg.eval.fractions].sort((a, b) => a - b);
-  return DENSE_METRICS.filter((m) => cfg.eval.tasks.includes(m.task)).map((m) => efficiencyChart(m.label, m.label, shares.map((f) => 100 * f),
-    (cfg.pretrain.variants as Variant[]).map((v) => ({ name: v, byShare: shares.map((f) => probeValues(evals, v, m, f)) })), m.percent));
+function efficiencyBlocks(cfg: DemoConfig, evals: readonly ModelEval[], protocol: Protocol): Block[] {
+  const shares = [...protocolFractions(cfg, protocol)].sort((a, b) => a - b);
+  return DENSE_METRICS.filter((m) => protocolTasks(cfg, protocol).includes(m.task)).map((m) => efficiencyChart(`${m.label} (${protocolName(protocol)})`, m.label, shares.map((f) => 100 * f),
+    (cfg.pretrain.variants as Variant[]).map((v) => ({ name: v, byShare: shares.map((f) => probeValues(evals, v, m, f, protocol)) })), m.percent));
 }
 
 function zeroShotBlock(cfg: DemoConfig, evals: readonly ModelEval[]): Block | null {
@@ -97,11 +111,13 @@ function samplesBlock(evals: readonly ModelEval[], v: Variant): ImageGridBlock |
 }
 
 /** The demo's report document. */
-export function demoReport(cfg: DemoConfig, evals: readonly ModelEval[], claims: readonly Claim[], extra: { quality: QualityReport | null; stages: Record<string, number>; captionerHeldOut: unknown }): Report {
+export function demoReport(cfg: DemoConfig, evals: readonly ModelEval[], claims: readonly Claim[], extra: { quality: QualityReport | null; stages: Record<string, number>; premises?: readonly Premise[]; captionerHeldOut: unknown }): Report {
+  const finetuned = evals.some((e) => e.finetune);
   const sections: Section[] = [
-    { title: 'Verdicts', blocks: claimBlocks(claims) },
-    { title: 'Main table', blocks: [mainTable(cfg, evals)] },
-    { title: 'Data efficiency (probes on 1%, 10%, 100% of labels)', blocks: efficiencyBlocks(cfg, evals) },
+    { title: 'Verdicts', blocks: [...(extra.premises?.length ? [premiseBlock(extra.premises)] : []), ...claimBlocks(claims)] },
+    { title: 'Main tables', blocks: [...(finetuned ? [mainTable(cfg, evals, 'finetune')] : []), mainTable(cfg, evals, 'probes')] },
+    ...(finetuned ? [{ title: 'Data efficiency, finetuned (the first paper\'s protocol)', blocks: efficiencyBlocks(cfg, evals, 'finetune') }] : []),
+    { title: 'Data efficiency, frozen probes (the second paper\'s protocol)', blocks: efficiencyBlocks(cfg, evals, 'probes') },
   ];
   const zs = zeroShotBlock(cfg, evals);
   if (zs) sections.push({ title: 'Zero-shot and retrieval', blocks: [zs] });
@@ -111,11 +127,12 @@ export function demoReport(cfg: DemoConfig, evals: readonly ModelEval[], claims:
   if (grids.length) sections.push({ title: 'Sample predictions', blocks: grids });
   const setup: [string, Cell][] = [
     ['world', `${cfg.world.size}x${cfg.world.size}: zoo ${cfg.world.zoo}, web ${cfg.world.web}, probe-train ${cfg.world.probeTrain}, probe-test ${cfg.world.probeTest}, classify ${cfg.world.classify}, web caption noise ${cfg.world.noise}`],
-    ['pretraining', `${cfg.pretrain.model}, ${cfg.pretrain.steps} steps x batch ${cfg.pretrain.batch}, lr ${cfg.pretrain.lr}, seeds ${cfg.pretrain.seeds.join(', ')}, captions ${cfg.pretrain.captions}, head weight ${cfg.pretrain.headWeight}`],
+    ['pretraining', `${cfg.pretrain.model} (mobile pair: ${cfg.pretrain.mobileModel}), ${cfg.pretrain.steps} steps x batch ${cfg.pretrain.batch}, lr ${cfg.pretrain.lr}, seeds ${cfg.pretrain.seeds.join(', ')}, captions ${cfg.pretrain.captions}, head weight ${cfg.pretrain.headWeight}`],
     ['variants', (cfg.pretrain.variants as Variant[]).map((v) => `${v} = ${VARIANT_NAMES[v]}`).join('; ')],
     ['captioner', `${cfg.captioner.model}, ${cfg.captioner.steps} steps; ${cfg.caption.n} captions per image, top-p ${cfg.caption.topP}`],
     ['experts', `${cfg.experts.model}, ${cfg.experts.steps} steps each`],
     ['probes', `${cfg.eval.tasks.join(', ')}; ${cfg.eval.segHead} seg head; ${cfg.eval.probeSteps} steps x batch ${cfg.eval.probeBatch}; fractions ${cfg.eval.fractions.join(', ')}; probe seeds ${cfg.eval.probeSeeds.join(', ')}`],
+    ['finetuning', `${cfg.eval.finetune.tasks.join(', ')}; ${cfg.eval.finetune.steps} steps x batch ${cfg.eval.finetune.batch}, head lr ${cfg.eval.finetune.lr}, tower lr x ${cfg.eval.finetune.towerLrScale}, layer decay ${cfg.eval.finetune.layerDecay}; fractions ${cfg.eval.finetune.fractions.join(', ')}; seeds ${cfg.eval.finetune.seeds.join(', ')}`],
     ['stage seconds', Object.entries(extra.stages).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')],
   ];
   return { title: 'zooclip demo: both papers in miniature', subtitle: 'quality captions (DataCompDR) and model-zoo pseudo-supervision (CLIPTeX) on a synthetic world with ground truth', setup, sections };

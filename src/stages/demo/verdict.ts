@@ -11,7 +11,7 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number; n: 
   return { mean, std, n };
 }
 
-export type Verdict = 'reproduced' | 'not reproduced' | 'inconclusive';
+export type Verdict = 'reproduced' | 'not reproduced' | 'inconclusive' | 'premise not met';
 
 /** A comparison of a treatment against a baseline on one metric. */
 export interface Comparison {
@@ -51,12 +51,15 @@ export function verdictBetter(c: Comparison): Verdict {
 }
 
 /**
- * "Treatment keeps the baseline's level" (e.g. zero-shot accuracy with pseudo-label heads):
- * reproduced unless it is worse by more than 2 noise units and by more than `margin` (absolute).
+ * "Treatment matches (or keeps) the baseline's level", judged by closeness, not by the absence of a
+ * difference: reproduced when the whole interval gain ± 2 noise lies above -margin (the treatment
+ * is at worst `margin` worse), not reproduced when the whole interval lies below -margin, else
+ * inconclusive (too noisy to show closeness).
+ * @example verdictMatches(compare([0.50, 0.52], [0.51, 0.51], true, 0.005), 0.03) // 'reproduced'
  */
-export function verdictKept(c: Comparison, margin: number): Verdict {
-  if (c.z <= -2 && -c.gain > margin) return 'not reproduced';
-  if (c.z >= -1 || -c.gain <= margin) return 'reproduced';
+export function verdictMatches(c: Comparison, margin: number): Verdict {
+  if (c.gain - 2 * c.noise >= -margin) return 'reproduced';
+  if (c.gain + 2 * c.noise < -margin) return 'not reproduced';
   return 'inconclusive';
 }
 
