@@ -241,6 +241,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     if (main) writeFileAtomic(join(x.out, 'run.json'), JSON.stringify(cfg, null, 2) + '\n');
     const { loop, data } = await trainSteps(x, t, resumed);
     hooks.trained?.();
+    if (main && cfg.eval.zeroShot && cfg.objective !== 'clip') x.log(`zero-shot: skipped, objective ${cfg.objective} trains no text tower`);
     const c = loop.counters, seconds = loop.seconds;
     const result: TrainResult = {
       steps: c.step, skipped: c.skipped, data, firstLoss: loop.firstLoss, lastLoss: loop.lastLoss, imagesPerSec: ((c.step - loop.startStep) * cfg.data.batch) / seconds, seconds,
