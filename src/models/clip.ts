@@ -11,6 +11,7 @@ import { buildImageTower } from './tower_registry.js';
 import type { ImageTower } from './tower.js';
 import { registerMciTowers } from './mci/register.js';
 import type { DenseHeads, DenseOutputs } from './heads/dense_heads.js';
+import type { MaeDecoder } from './mae.js';
 
 /**
  * A CLIP model in open_clip's layout (visual tower, text tower, logit scale; state-dict keys as
@@ -62,6 +63,15 @@ export class CLIP extends Module {
     if (this.denseHeads) throw new Error('CLIP: dense heads are already attached');
     this.denseHeads = this.child('dense_heads', heads);
     this.denseIndices = indices;
+  }
+
+  /** MAE's pixel decoder while pretraining with objective mae, under `mae_decoder.` (training state: dropped on export and by evaluation loaders). */
+  maeDecoder: MaeDecoder | null = null;
+
+  /** Attaches MAE's decoder (call before the optimizer is made, so it trains, checkpoints and resumes with the model). */
+  attachMaeDecoder(decoder: MaeDecoder): void {
+    if (this.maeDecoder) throw new Error('CLIP: an MAE decoder is already attached');
+    this.maeDecoder = this.child('mae_decoder', decoder);
   }
 
   /** One image-tower pass giving the normalised embedding and every dense head's output. */

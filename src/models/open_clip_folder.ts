@@ -16,15 +16,27 @@ export const CONFIG_FILE = 'open_clip_config.json';
 export const WEIGHTS_FILE = 'open_clip_model.safetensors';
 /** Keys under this prefix (zooclip's dense heads) never leave zooclip. */
 export const DENSE_PREFIX = 'dense_heads.';
+/** Keys under this prefix (MAE pretraining's pixel decoder) are training state only. */
+export const MAE_DECODER_PREFIX = 'mae_decoder.';
+/** Prefixes of the keys that training checkpoints hold but open_clip exports and evaluation loaders leave out. */
+export const TRAINING_ONLY_PREFIXES: readonly string[] = [DENSE_PREFIX, MAE_DECODER_PREFIX];
+
+/**
+ * Whether a state-dict key is zooclip training state (dense heads, MAE's decoder), not part of the CLIP.
+ * @example isTrainingOnlyKey('mae_decoder.mask_token') // true; isTrainingOnlyKey('visual.proj') // false
+ */
+export function isTrainingOnlyKey(key: string): boolean {
+  return TRAINING_ONLY_PREFIXES.some((p) => key.startsWith(p));
+}
 
 /**
  * Writes `dir/open_clip_config.json` (model_cfg + the model's preprocess_cfg) and
- * `dir/open_clip_model.safetensors` (dense heads dropped): open_clip loads it with `local-dir:`.
+ * `dir/open_clip_model.safetensors` (dense heads and MAE's decoder dropped): open_clip loads it with `local-dir:`.
  * @example saveOpenClip(model, 'runs/export'); // open_clip.create_model_and_transforms('local-dir:runs/export')
  */
 export function saveOpenClip(model: CLIP, dir: string, preprocess: Record<string, unknown> = {}): void {
   mkdirSync(dir, { recursive: true });
-  const sd = new Map([...model.stateDict()].filter(([k]) => !k.startsWith(DENSE_PREFIX)));
+  const sd = new Map([...model.stateDict()].filter(([k]) => !isTrainingOnlyKey(k)));
   saveSafetensors(join(dir, WEIGHTS_FILE), sd, { format: 'pt' });
   const config = {
     model_cfg: toOpenClipJson(model.cfg, { openClip: true }),

@@ -33,15 +33,36 @@ export class VisionTransformer extends Module implements ImageTower {
     this.proj = this.param('proj', normal_(empty([width, embedDim]), 0, scale));
   }
 
-  private embed(images: Tensor): Tensor {
-    const b = images.size(0), w = this.cfg.width;
+  private checkImages(images: Tensor): void {
     if (images.ndim !== 4 || images.size(1) !== 3 || images.size(2) !== this.imageSize || images.size(3) !== this.imageSize) {
       throw new Error(`VisionTransformer: expected images [B, 3, ${this.imageSize}, ${this.imageSize}], got [${images.shape}]`);
     }
+  }
+
+  private embed(images: Tensor): Tensor {
+    const b = images.size(0), w = this.cfg.width;
+    this.checkImages(images);
     const patches = this.conv1.forward(images).reshape([b, w, -1]).permute([0, 2, 1]);
     const cls = this.class_embedding.view([1, 1, w]).expand([b, 1, w]);
     const x = cat([cls, patches], 1).add(this.positional_embedding);
     return this.ln_pre ? this.ln_pre.forward(x) : x;
+  }
+
+  /**
+   * MAE's encoder pass: only the patches `idsKeep` [B, K] (int64) plus the class token, each with
+   * its position embedding, through ln_pre, the blocks and ln_post -> tokens [B, 1 + K, width].
+   * @example const latent = vit.forwardVisible(images, randomMasking(noise, 0.75).idsKeep);
+   */
+  forwardVisible(images: Tensor, idsKeep: Tensor): Tensor {
+    this.checkImages(images);
+    const b = images.size(0), w = this.cfg.width;
+    if (idsKeep.ndim !== 2 || idsKeep.size(0) !== b) throw new Error(`VisionTransformer: idsKeep must be [${b}, K], got [${idsKeep.shape}]`);
+    const pos = this.positional_embedding;
+    const patches = this.conv1.forward(images).reshape([b, w, -1]).permute([0, 2, 1]).add(pos.slice(0, 1, null));
+    const visible = patches.gather(1, idsKeep.unsqueeze(-1).expand([b, idsKeep.size(1), w]));
+    const cls = this.class_embedding.add(pos.select(0, 0)).view([1, 1, w]).expand([b, 1, w]);
+    const x = cat([cls, visible], 1);
+    return this.ln_post.forward(this.transformer.forward(this.ln_pre ? this.ln_pre.forward(x) : x));
   }
 
   private head(x: Tensor): Tensor {

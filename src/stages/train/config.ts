@@ -8,6 +8,8 @@ import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** Everything a run depends on; written to run.json and every checkpoint. */
 export interface TrainConfig {
+  /** What pretrains the image tower: clip (contrastive image-text, the loss/heads sections), or mae (masked patch reconstruction, the mae section; text unused). */
+  objective: TrainObjective;
   run: {
     /** Output folder: run.json, metrics.jsonl, checkpoints/, result.json. */
     out: string;
@@ -113,6 +115,17 @@ export interface TrainConfig {
     /** Non-finite steps in a row that stop the run (after saving the last good state). */
     maxBadSteps: number;
   };
+  /** MAE pretraining (objective mae): masking and the decoder, which is training state only (not exported). */
+  mae: {
+    /** Share of each image's patches hidden from the encoder. */
+    maskRatio: number;
+    /** Decoder width, transformer blocks and attention heads (light: the decoder is dropped after pretraining). */
+    decoderWidth: number;
+    decoderDepth: number;
+    decoderHeads: number;
+    /** Targets are each patch's pixels normalised by their own mean and variance (MAE's norm_pix_loss). */
+    normPixLoss: boolean;
+  };
   precision: {
     /** auto: bf16 autocast on CUDA, fp32 on CPU; fp32; bf16 (autocast on any device). */
     autocast: 'auto' | 'fp32' | 'bf16';
@@ -125,8 +138,13 @@ export interface TrainConfig {
   };
 }
 
+/** The pretraining objectives of `zooclip train` (the `objective` key). */
+export const TRAIN_OBJECTIVES = ['clip', 'mae'] as const;
+export type TrainObjective = (typeof TRAIN_OBJECTIVES)[number];
+
 /** The defaults every preset and override starts from. */
 export const DEFAULT_CONFIG: TrainConfig = {
+  objective: 'clip',
   run: { out: 'runs/train', seed: 0, steps: 300, device: '', threads: 0, logEvery: 10 },
   model: { name: 'zooclip-tiny', gradCheckpointing: false },
   data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, maxSkipRate: 0.05, maxPixels: 89478485 },
@@ -136,6 +154,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   ema: { decay: 0, warmup: 10 },
   checkpoint: { every: 100, keep: 2 },
   guard: { maxBadSteps: 5 },
+  mae: { maskRatio: 0.75, decoderWidth: 64, decoderDepth: 1, decoderHeads: 2, normPixLoss: true },
   precision: { autocast: 'auto' },
   eval: { zeroShot: true, batch: 64 },
 };
@@ -167,6 +186,7 @@ function checkInt(v: number, key: string, min: number): void {
 
 /** Checks ranges and enumerations; throws naming the key. */
 export function validateConfig(c: TrainConfig): TrainConfig {
+  if (!(TRAIN_OBJECTIVES as readonly string[]).includes(c.objective)) throw new Error(`train config: objective must be one of ${TRAIN_OBJECTIVES.join(', ')}, got '${c.objective}'`);
   for (const [key, allowed] of Object.entries(ENUMS)) {
     const [a, b] = key.split('.') as [keyof TrainConfig, string];
     const v = (c[a] as unknown as Record<string, string>)[b]!;
@@ -201,7 +221,22 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   checkInt(c.checkpoint.keep, 'checkpoint.keep', 0);
   checkInt(c.guard.maxBadSteps, 'guard.maxBadSteps', 1);
   checkInt(c.eval.batch, 'eval.batch', 1);
+  validateMae(c);
   return c;
+}
+
+/** The mae section's ranges, and what the MAE objective cannot combine with. */
+function validateMae(c: TrainConfig): void {
+  const m = c.mae;
+  if (!(m.maskRatio > 0 && m.maskRatio < 1)) throw new Error(`train config: mae.maskRatio must be in (0, 1), got ${m.maskRatio}`);
+  checkInt(m.decoderWidth, 'mae.decoderWidth', 1);
+  checkInt(m.decoderDepth, 'mae.decoderDepth', 1);
+  checkInt(m.decoderHeads, 'mae.decoderHeads', 1);
+  if (m.decoderWidth % m.decoderHeads !== 0) throw new Error(`train config: mae.decoderWidth (${m.decoderWidth}) must be divisible by mae.decoderHeads (${m.decoderHeads})`);
+  if (c.objective !== 'mae') return;
+  const heads = DENSE_TASK_NAMES.filter((t) => c.heads[t] > 0);
+  if (heads.length) throw new Error(`train config: objective mae trains no task heads; set heads.${heads.join(', heads.')} to 0`);
+  if (c.loss.distill > 0) throw new Error('train config: objective mae has no text features to distil; set loss.distill to 0');
 }
 
 /**
