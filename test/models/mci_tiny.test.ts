@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { liveTensors, manualSeed, noGrad, randn, tidy, uniform_, type Tensor } from '../../src/engine/index.js';
 import { BatchNorm2d } from '../../src/nn/layers.js';
+import { MciTower } from '../../src/models/mci/index.js';
 import type { Module } from '../../src/nn/module.js';
 import { createModel } from '../../src/models/clip.js';
-import { getModelConfig } from '../../src/models/config.js';
+import { getModelConfig, parseClipConfig } from '../../src/models/config.js';
 import { saveOpenClip } from '../../src/models/open_clip_folder.js';
 import { defaultHeadSpec, DenseModel, towerFromConfig } from '../../src/dense/index.js';
 import { loadModelForEval } from '../../src/eval/load_model.js';
@@ -55,6 +56,15 @@ test('the config builds: MCi stages at reductions 4/8/16, zooclip-tiny\'s text t
   mci.dispose();
   vit.dispose();
   assert.equal(liveTensors(), before);
+});
+
+test('stage layouts the tower cannot build are named', { timeout: 10_000 }, () => {
+  const make = (depths: number[], widths: number[], imageSize = 64) => new MciTower({ depths, widths, mlpRatio: 3, embedDim: 8, imageSize });
+  assert.throws(() => make([1], [32]), /depths \[1\] and widths \[32\] must list the same 2 to 4 stages/);
+  assert.throws(() => make([1, 1, 1], [32, 64]), /must list the same 2 to 4 stages/);
+  assert.throws(() => make([1, 1, 1], [32, 64, 160]), /widths \[32,64,160\] must grow at every stage by a whole factor/);
+  assert.throws(() => make([1, 1, 1], [32, 64, 128], 72), /image size 72 is not a positive multiple of 16 \(the total stride of 3 stages\)/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { timm_model_name: 'fastvit_mci9' } }, 'm.json'), /m\.json: vision_cfg\.timm_model_name 'fastvit_mci9' is not built in \(fastvit_mci0\/1\/2 and zooclip_mci_tiny are\)/);
 });
 
 test('forward + backward at 64 px reach every parameter; the last level is a 4x4 map that dense heads read', { timeout: 60_000 }, () => {
