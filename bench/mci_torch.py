@@ -22,6 +22,8 @@ VARIANTS = {
     "mci0": dict(depths=(2, 6, 10, 2), widths=(64, 128, 256, 512)),
     "mci1": dict(depths=(4, 12, 20, 4), widths=(64, 128, 256, 512)),
     "mci2": dict(depths=(4, 12, 24, 4), widths=(80, 160, 320, 640)),
+    # zooclip's own 3-stage MCi for 64 px inputs (reductions 4/8/16); timm has no such model.
+    "mci_tiny": dict(depths=(1, 2, 4), widths=(32, 64, 128)),
 }
 SDPA = hasattr(F, "scaled_dot_product_attention")
 
@@ -306,9 +308,10 @@ class MCi(nn.Module):
         c0 = widths[0]
         self.stem = nn.Sequential(
             MobileOneBlock(3, c0, 3, 2), MobileOneBlock(c0, c0, 3, 2, groups=c0), MobileOneBlock(c0, c0, 1))
-        prev, stages = c0, []
+        prev, stages, last = c0, [], len(depths) - 1
+        # RepMixer stages then one attention stage (with CPE); SE in the last two downsamplers.
         for i, (d, c) in enumerate(zip(depths, widths)):
-            stages.append(Stage(prev, c, d, attention=i == 3, se=i >= 2, cpe=i == 3))
+            stages.append(Stage(prev, c, d, attention=i == last, se=0 < i and i >= last - 1, cpe=i == last))
             prev = c
         self.stages = nn.Sequential(*stages)
         self.final_conv = MobileOneBlock(prev, 2 * prev, 3, groups=prev, se=True)
@@ -332,7 +335,7 @@ class MCi(nn.Module):
 
 
 def build_mci(variant, embed_dim=512):
-    """An MCi image tower ('mci0' | 'mci1' | 'mci2'): forward(images [B,3,H,W]) -> [B, embed_dim]."""
+    """An MCi image tower ('mci0' | 'mci1' | 'mci2' | 'mci_tiny'): forward(images [B,3,H,W]) -> [B, embed_dim]."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown MCi variant {variant!r}; expected one of {sorted(VARIANTS)}")
     return MCi(embed_dim=embed_dim, **VARIANTS[variant])

@@ -60,7 +60,9 @@ export function createModelAndTransforms(spec: string | ClipCfg | Record<string,
  * Loads a model, in eval mode, with its preprocessing and tokenizer from: a zooclip training
  * checkpoint folder (EMA weights when saved), a run folder (its newest checkpoint), an open_clip
  * folder (open_clip_config.json + open_clip_model.safetensors, e.g. from saveOpenClip), or a
- * built-in name / config path (random init). Files only: nothing is fetched.
+ * built-in name / config path (random init). Files only: nothing is fetched. An MCi image tower
+ * comes folded for inference (`reparameterize: false` keeps the training-time branches, e.g. to
+ * save or train it again).
  * @example
  * import { loadModel, noGrad } from 'zooclip';
  * const { model, preprocess, tokenizer } = loadModel('runs/train');

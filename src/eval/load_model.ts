@@ -1,7 +1,9 @@
 // A model for evaluation from whatever the user points at: a training checkpoint folder
 // (model.safetensors + state.json, EMA weights preferred when saved), a run folder (its newest
 // checkpoint), an open_clip folder (open_clip_config.json + open_clip_model.safetensors), or a
-// model config name / JSON path (random init: the "no pretraining" baseline).
+// model config name / JSON path (random init: the "no pretraining" baseline). The image tower is
+// then reparameterised (an MCi tower's MobileOne/RepMixer branches folded into single convs; a
+// no-op for a ViT), so zero-shot, retrieval and probes all see the inference form.
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { manualSeed, noGrad, type Tensor } from '../engine/index.js';
@@ -27,6 +29,8 @@ export interface LoadedModel {
   step?: number;
   /** Checkpoint keys not loaded into the CLIP (its dense heads, MAE's decoder). */
   droppedKeys: string[];
+  /** Whether the image tower's training-time branches were folded (its state-dict keys then differ). */
+  reparameterized: boolean;
 }
 
 /** Options of loadModelForEval. */
@@ -39,6 +43,12 @@ export interface LoadModelOptions {
   seed?: number;
   /** Load weights holding NaN/Inf (default false: an error naming the tensor and the file). */
   allowNonFinite?: boolean;
+  /**
+   * Fold the image tower's training-time branches (default true: same features within float
+   * error, faster). Pass false to keep the training-time form, e.g. to copy its state dict into
+   * a tower being trained or to save it again.
+   */
+  reparameterize?: boolean;
 }
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
@@ -76,7 +86,7 @@ function fromCheckpoint(spec: string, dir: string, o: LoadModelOptions): LoadedM
   if (!existsSync(file)) throw new Error(`${dir}: no model.safetensors`);
   try {
     const droppedKeys = loadWeights(model, file, device, o.allowNonFinite);
-    return { model: model.eval(), spec, kind: 'checkpoint', path: dir, weights: useEma ? 'ema' : 'model', modelName: name, step: state.step, droppedKeys };
+    return { model: model.eval(), spec, kind: 'checkpoint', path: dir, weights: useEma ? 'ema' : 'model', modelName: name, step: state.step, droppedKeys, reparameterized: false };
   } catch (e) {
     model.dispose();
     throw e;
@@ -85,16 +95,31 @@ function fromCheckpoint(spec: string, dir: string, o: LoadModelOptions): LoadedM
 
 /**
  * Loads a model for evaluation (in eval mode) from a checkpoint folder, a run folder, an
- * open_clip folder, or a config name / JSON path (random init).
+ * open_clip folder, or a config name / JSON path (random init); its image tower is folded for
+ * inference unless `reparameterize: false`.
  * @example const { model, weights } = loadModelForEval('runs/train', { device: 'cpu' }); // newest checkpoint, EMA if saved
+ * @example const { model } = loadModelForEval('runs/mci', { reparameterize: false }); // MCi keys as trained
  */
 export function loadModelForEval(spec: string, o: LoadModelOptions = {}): LoadedModel {
+  const loaded = loadUnfolded(spec, o);
+  if (o.reparameterize === false) return loaded;
+  try {
+    loaded.model.visual.reparameterize();
+  } catch (e) {
+    loaded.model.dispose();
+    throw new Error(`eval: ${loaded.path}: folding the image tower failed (${(e as Error).message})`);
+  }
+  return { ...loaded, reparameterized: true };
+}
+
+/** The model a spec names, in eval mode, image tower as trained. */
+function loadUnfolded(spec: string, o: LoadModelOptions): LoadedModel {
   const p = resolve(spec);
   if (isDir(p)) {
     if (existsSync(join(p, 'state.json'))) return fromCheckpoint(spec, p, o);
     if (existsSync(join(p, CONFIG_FILE))) {
       const model = loadOpenClip(p, { device: o.device ?? 'cpu', allowNonFinite: o.allowNonFinite }).eval();
-      return { model, spec, kind: 'open_clip', path: p, weights: 'open_clip', modelName: CONFIG_FILE, droppedKeys: [] };
+      return { model, spec, kind: 'open_clip', path: p, weights: 'open_clip', modelName: CONFIG_FILE, droppedKeys: [], reparameterized: false };
     }
     const ckpts = join(p, 'checkpoints');
     if (isDir(ckpts)) {
@@ -107,7 +132,7 @@ export function loadModelForEval(spec: string, o: LoadModelOptions = {}): Loaded
   if (spec.endsWith('.json') ? existsSync(p) : listModels().includes(spec)) {
     manualSeed(o.seed ?? 0);
     const model = createModel(spec.endsWith('.json') ? p : spec).to(o.device ?? 'cpu').eval();
-    return { model, spec, kind: 'config', path: spec.endsWith('.json') ? p : spec, weights: 'random', modelName: spec, droppedKeys: [] };
+    return { model, spec, kind: 'config', path: spec.endsWith('.json') ? p : spec, weights: 'random', modelName: spec, droppedKeys: [], reparameterized: false };
   }
   throw new Error(`eval: --model ${spec}: no such folder or config file, and not a built-in model (built in: ${listModels().join(', ')})`);
 }

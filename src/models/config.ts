@@ -111,8 +111,8 @@ export function parseClipConfig(raw: unknown, where = 'config'): ClipCfg {
   if (!vision.timm_model_name && vision.width % vision.head_width !== 0) throw new Error(`${where}: vision_cfg.width ${vision.width} is not a multiple of head_width ${vision.head_width}`);
   if (!vision.timm_model_name && vision.image_size % vision.patch_size !== 0) throw new Error(`${where}: vision_cfg.image_size ${vision.image_size} is not a multiple of patch_size ${vision.patch_size}`);
   if (text.width % text.heads !== 0) throw new Error(`${where}: text_cfg.width ${text.width} is not a multiple of heads ${text.heads}`);
-  if (vision.timm_model_name && !/^fastvit_mci[012]$/.test(vision.timm_model_name)) {
-    throw new Error(`${where}: vision_cfg.timm_model_name '${vision.timm_model_name}' is not built in (fastvit_mci0/1/2 are)`);
+  if (vision.timm_model_name && !/^(fastvit_mci[012]|zooclip_mci_tiny)$/.test(vision.timm_model_name)) {
+    throw new Error(`${where}: vision_cfg.timm_model_name '${vision.timm_model_name}' is not built in (fastvit_mci0/1/2 and zooclip_mci_tiny are)`);
   }
   return {
     embed_dim: r.embed_dim, vision_cfg: vision, text_cfg: text, quick_gelu: (r.quick_gelu as boolean) ?? false,

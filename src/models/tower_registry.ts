@@ -1,5 +1,5 @@
 // Which image tower a config builds: a ViT, or a tower registered for vision_cfg.timm_model_name
-// (the MCi family registers fastvit_mci0/1/2).
+// (the MCi family registers fastvit_mci0/1/2 and zooclip_mci_tiny).
 import type { Module } from '../nn/module.js';
 import type { ClipCfg } from './config.js';
 import type { ImageTower } from './tower.js';

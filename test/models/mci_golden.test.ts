@@ -1,4 +1,4 @@
-// MCi0/1/2 against the plain-PyTorch reference (bench/mci_torch.py) through golden files written by
+// MCi0/1/2 and zooclip's 3-stage mci_tiny against the plain-PyTorch reference (bench/mci_torch.py) through golden files written by
 // test/parity/make_golden_mci.py: the same state-dict keys and shapes (timm's fastvit_mci* names),
 // then, with the same seeded weights (BN statistics and layer scales far from init), the same
 // embedding and stage maps in eval mode, with training-time branches and after reparameterize().
@@ -77,7 +77,7 @@ function compareOutputs(m: MciTower, variant: MciVariant, prefix: '' | 'folded.'
   }));
 }
 
-for (const variant of ['mci0', 'mci1', 'mci2'] as const) {
+for (const variant of ['mci0', 'mci1', 'mci2', 'mci_tiny'] as const) {
   test(`${variant} matches PyTorch: timm keys, then embedding and stage maps, branched and folded`, { timeout: 300_000 }, () => {
     const g = meta.variants[variant];
     const before = liveTensors();

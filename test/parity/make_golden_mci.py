@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Golden forward outputs of the MCi0/1/2 image towers, from the plain-PyTorch reference in
+"""Golden forward outputs of the MCi0/1/2 image towers and zooclip's 3-stage mci_tiny, from the plain-PyTorch reference in
 bench/mci_torch.py, for test/models/mci_golden.test.ts. Writes:
-  test/parity/mci_golden.safetensors  the input image and, per variant, the embedding and the four
-                                      stage maps, with training-time branches and folded
+  test/parity/mci_golden.safetensors  the input image and, per variant, the embedding and the stage
+                                      maps (four; three for mci_tiny), with training-time branches and folded
   test/parity/mci_golden.json         per variant: state-dict keys and shapes (training-time and
                                       folded), parameter counts, the largest |value| of each output
 The weights are not stored (MCi0 alone is 45 MB): both sides regenerate them with seeded_weights(),
@@ -57,7 +57,7 @@ def key_shapes(model):
 
 
 def outputs(model, images):
-    """The embedding and the four stage maps, in eval mode, without gradients."""
+    """The embedding and every stage map, in eval mode, without gradients."""
     with torch.no_grad():
         return {"embedding": model(images), **{f"stage{i}": x for i, x in enumerate(model.forward_intermediates(images))}}
 

@@ -9,4 +9,4 @@ export { FastVitStage, PatchEmbed } from './stage.js';
 export { TimmTrunk, registerMciTowers } from './register.js';
 export { mciKeyFromForeign, mciStateDictFromForeign } from './keys.js';
 
-export { MCI_VARIANTS, mciTower, type MciVariant } from './variants.js';
+export { MCI_TIMM_NAMES, MCI_VARIANTS, mciTower, type MciVariant } from './variants.js';

@@ -6,7 +6,7 @@ import { Module } from '../../nn/module.js';
 import { registerImageTower } from '../tower_registry.js';
 import type { ClipCfg } from '../config.js';
 import type { FeatureInfo, ImageTower, Intermediates, IntermediatesOptions } from '../tower.js';
-import { mciTower, type MciVariant } from './variants.js';
+import { MCI_TIMM_NAMES, mciTower, type MciVariant } from './variants.js';
 import type { MciTower } from './tower.js';
 
 /** An image tower under the key `trunk`, as open_clip's TimmModel. */
@@ -45,13 +45,16 @@ function fromClipConfig(variant: MciVariant, cfg: ClipCfg): TimmTrunk {
   if (v.timm_proj !== null) unsupported.push(`timm_proj '${v.timm_proj}' (only null: the trunk's head.fc projects)`);
   if (v.timm_drop !== 0 || v.timm_drop_path !== 0) unsupported.push('timm_drop / timm_drop_path (only 0)');
   if (v.timm_model_pretrained) unsupported.push('timm_model_pretrained (load a checkpoint instead)');
-  if (unsupported.length) throw new Error(`fastvit_${variant}: unsupported vision_cfg ${unsupported.join('; ')}`);
+  if (unsupported.length) throw new Error(`${MCI_TIMM_NAMES[variant]}: unsupported vision_cfg ${unsupported.join('; ')}`);
   return new TimmTrunk(mciTower(variant, { embedDim: cfg.embed_dim, imageSize: v.image_size }));
 }
 
-/** Registers fastvit_mci0/1/2 with CLIP's tower registry (call once before createModel). */
+/**
+ * Registers fastvit_mci0/1/2 and zooclip_mci_tiny with CLIP's tower registry (call once before createModel).
+ * @example registerMciTowers(); const model = createModel('zooclip-mci-tiny');
+ */
 export function registerMciTowers(): void {
-  for (const variant of ['mci0', 'mci1', 'mci2'] as const) {
-    registerImageTower(`fastvit_${variant}`, (cfg) => fromClipConfig(variant, cfg));
+  for (const [variant, name] of Object.entries(MCI_TIMM_NAMES) as [MciVariant, string][]) {
+    registerImageTower(name, (cfg) => fromClipConfig(variant, cfg));
   }
 }

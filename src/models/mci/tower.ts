@@ -1,7 +1,9 @@
 // The MCi image tower (MobileCLIP's FastViT-style hybrid): a MobileOne stem (stride 4), four
 // stages (RepMixer x3, attention; widths C1..C4 at strides 4..32), a final grouped 3x3 MobileOne
 // conv to 2*C4 with squeeze-excite, global average pool and a linear projection. Keys are timm's
-// fastvit_mci* keys: stem.N, stages.N, final_conv, head.fc.
+// fastvit_mci* keys: stem.N, stages.N, final_conv, head.fc. Fewer stages (2 or 3) keep the same
+// pattern (RepMixer stages, then one attention stage at the end; squeeze-excite in the last two
+// downsamplers) at a smaller total stride, so small inputs keep a spatial map at the last level.
 import { randn, type Tensor } from '../../engine/index.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import { Linear } from '../../nn/layers.js';
@@ -11,15 +13,15 @@ import { MobileOneBlock } from './mobileone.js';
 import { FastVitStage } from './stage.js';
 
 export interface MciConfig {
-  /** Blocks per stage. */
-  depths: readonly [number, number, number, number];
-  /** Channels per stage. */
-  widths: readonly [number, number, number, number];
+  /** Blocks per stage (2 to 4 stages; MCi0/1/2 have 4). */
+  depths: readonly number[];
+  /** Channels per stage (as many as depths). */
+  widths: readonly number[];
   /** MLP hidden width over block width. */
   mlpRatio: number;
   /** Output embedding width (the CLIP projection). */
   embedDim: number;
-  /** Square input side; a multiple of 32. */
+  /** Square input side; a multiple of the total stride (32 for four stages, 16 for three, 8 for two). */
   imageSize: number;
 }
 
@@ -45,9 +47,9 @@ export class MciTower extends Module implements ImageTower {
   readonly imageSize: number;
   constructor(readonly cfg: MciConfig) {
     super();
-    if (cfg.imageSize <= 0 || cfg.imageSize % 32 !== 0) throw new Error(`MciTower: image size ${cfg.imageSize} is not a positive multiple of 32`);
+    checkConfig(cfg);
     this.imageSize = cfg.imageSize;
-    const [c0] = cfg.widths;
+    const c0 = cfg.widths[0]!, last = cfg.widths.length - 1;
     this.stem = this.child('stem', new ModuleList([
       new MobileOneBlock(3, c0, 3, { stride: 2 }),
       new MobileOneBlock(c0, c0, 3, { stride: 2, groups: c0 }),
@@ -56,8 +58,8 @@ export class MciTower extends Module implements ImageTower {
     let prev = c0;
     const stages = cfg.widths.map((c, i) => {
       const s = new FastVitStage({
-        inChannels: prev, outChannels: c, depth: cfg.depths[i]!, mixer: i === 3 ? 'attention' : 'repmixer',
-        mlpRatio: cfg.mlpRatio, seDownsample: i >= 2, posEmb: i === 3,
+        inChannels: prev, outChannels: c, depth: cfg.depths[i]!, mixer: i === last ? 'attention' : 'repmixer',
+        mlpRatio: cfg.mlpRatio, seDownsample: i >= last - 1 && i > 0, posEmb: i === last,
       });
       prev = c;
       return s;
@@ -91,10 +93,11 @@ export class MciTower extends Module implements ImageTower {
     return this.pooled(this.stages.items.reduce((x, s) => s.forward(x), this.runStem(images)));
   }
 
-  /** Stage outputs (strides 4, 8, 16, 32) as NCHW maps or NLC token sequences [B, H*W, C]. */
+  /** Stage outputs (strides 4, 8, 16, 32 for MCi0/1/2) as NCHW maps or NLC token sequences [B, H*W, C]. */
   forwardIntermediates(images: Tensor, o: IntermediatesOptions = {}): Intermediates {
-    const want = new Set(resolveIndices(o.indices, 4));
-    const stop = o.intermediatesOnly ? Math.max(...want) + 1 : 4;
+    const n = this.stages.items.length;
+    const want = new Set(resolveIndices(o.indices, n));
+    const stop = o.intermediatesOnly ? Math.max(...want) + 1 : n;
     const maps: Tensor[] = [];
     let x = this.runStem(images);
     for (let i = 0; i < stop; i++) {
@@ -104,7 +107,7 @@ export class MciTower extends Module implements ImageTower {
     return { output: o.intermediatesOnly ? null : this.pooled(x), intermediates: maps };
   }
 
-  /** Channels and reduction of the four stage outputs (reductions 4, 8, 16, 32). */
+  /** Channels and reduction of the stage outputs (reductions 4, 8, 16, 32 for four stages). */
   featureInfo(): FeatureInfo[] {
     return this.cfg.widths.map((channels, i) => ({ channels, reduction: 4 << i }));
   }
@@ -117,6 +120,18 @@ export class MciTower extends Module implements ImageTower {
   reparameterize(): void {
     for (const [, c] of this.namedChildren()) reparameterizeTree(c);
   }
+}
+
+/** Checks stage counts, widths and that the input side is a multiple of the total stride. */
+function checkConfig(cfg: MciConfig): void {
+  const n = cfg.depths.length;
+  if (n < 2 || n > 4 || cfg.widths.length !== n) throw new Error(`MciTower: depths [${cfg.depths}] and widths [${cfg.widths}] must list the same 2 to 4 stages`);
+  // Each later stage downsamples with a conv grouped by its input width, and only then.
+  if (cfg.widths.some((w, i) => i > 0 && (w === cfg.widths[i - 1] || w % cfg.widths[i - 1]! !== 0))) {
+    throw new Error(`MciTower: widths [${cfg.widths}] must grow at every stage by a whole factor (stage downsamplers are grouped by the input width)`);
+  }
+  const stride = 4 << (n - 1);
+  if (cfg.imageSize <= 0 || cfg.imageSize % stride !== 0) throw new Error(`MciTower: image size ${cfg.imageSize} is not a positive multiple of ${stride} (the total stride of ${n} stages)`);
 }
 
 /** Calls reparameterize() on the outermost modules that have one (each folds its own subtree). */

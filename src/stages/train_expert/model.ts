@@ -28,7 +28,7 @@ export function buildExpertModel(c: ExpertTrainConfig): ExpertModel {
     const cfg = getModelConfig(c.model);
     return { model: new DenseModel(towerFromConfig(cfg), expertHeadSpec(c)), cfg, modelName: c.model, initFrom: null };
   }
-  const loaded = loadModelForEval(c.init, { device: 'cpu' });
+  const loaded = loadModelForEval(c.init, { device: 'cpu', reparameterize: false }); // its keys go into a tower that trains
   try {
     const cfg = loaded.model.cfg;
     const model = new DenseModel(towerFromConfig(cfg), expertHeadSpec(c));
