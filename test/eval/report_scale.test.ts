@@ -8,6 +8,7 @@ import { barChartSvg, captionQualityTable, formatCell, formatMeanStd, formatMetr
 test('chooseYScale: one diverged point is clipped; the rest keep a linear axis', { timeout: 10_000 }, () => {
   const c = chooseYScale([2.1, 2.3, 2.5, 3.0, 3.2, 4.3, 5.8, 23936]);
   assert.deepEqual(c, { kind: 'linear', lo: 2.1, hi: 5.8, clipped: true });
+  assert.deepEqual(chooseYScale([2.0, 2.3, 2.6, 3.3, 4.6, 6.9, 9.2, 24, 43]), { kind: 'linear', lo: 2, hi: 43, clipped: false }, 'a poor seed within 10x is not clipped');
   const y = scaleOf(c, 300, 40);
   assert.ok(y(23936) < 40, 'the extreme point maps beyond the top');
 });
@@ -27,6 +28,10 @@ test('line and bar charts mark a clipped point with a triangle and its true valu
   assert.match(svg, /<g class="clipped"><polygon/);
   assert.match(svg, /▲ 2\.39e\+4/);
   assert.match(svg, /beyond the axis/);
+  const two = lineChartSvg({ kind: 'line', title: 't', xLabel: '%', yLabel: 'y', series: [...series, { name: 'D', points: [{ x: 1, y: 12000 }, { x: 10, y: 3 }, { x: 100, y: 2.6 }] }] });
+  const labelYs = [...two.matchAll(/<text class="tick" x="[\d.]+" y="([\d.]+)" fill="[^"]+">▲/g)].map((m) => Number(m[1]));
+  assert.equal(labelYs.length, 2);
+  assert.notEqual(labelYs[0], labelYs[1], 'two marks at one x: their labels are stacked, not overlaid');
   const plain = lineChartSvg({ kind: 'line', title: 't', xLabel: '%', yLabel: 'y', series: [{ name: 'A', points: [{ x: 1, y: 0.2 }, { x: 2, y: 0.3 }] }] });
   assert.doesNotMatch(plain, /clipped/);
   const bars = barChartSvg({ kind: 'bar', title: 'b', yLabel: 'y', categories: ['a', 'b', 'c', 'd', 'e'], series: [{ name: 'S', values: [1, 1.2, 0.9, 1.1, 500].map((y) => ({ y })) }] });

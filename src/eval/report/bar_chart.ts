@@ -22,7 +22,7 @@ export function barChartSvg(c: BarChartBlock): string {
   const group = (f.right - f.left) / n, bar = Math.min(40, (group * 0.8) / k);
   const centre = (ci: number): number => f.left + group * (ci + 0.5);
   const parts = [svgOpen(f, c.title), yAxis(f, y, c.yLabel, c.yPercent), xAxis(f, c.categories.map((t, i) => ({ x: centre(i), text: t })), '')];
-  let marked = false;
+  const marks = new Map<string, number>();  // marks per edge and x, to stack their labels
   c.series.forEach((s, si) => {
     const colour = SERIES_COLOURS[si % SERIES_COLOURS.length]!;
     s.values.forEach((v, ci) => {
@@ -34,9 +34,13 @@ export function barChartSvg(c: BarChartBlock): string {
       parts.push(`<rect x="${px(x0 + 1)}" y="${px(top)}" width="${px(bar - 2)}" height="${px(h)}" fill="${colour}"><title>${escapeHtml(tip)}</title></rect>`);
       if (v.lo !== undefined && v.hi !== undefined && Number.isFinite(v.lo) && Number.isFinite(v.hi)) parts.push(errorBar(x0 + bar / 2, yIn(v.lo), yIn(v.hi), '#333333'));
       const py = y(v.y);
-      if (py < f.top || py > f.bottom) { marked = true; parts.push(clippedMark(f, x0 + bar / 2, py < f.top ? 'top' : 'bottom', colour, text, `${tip}, beyond the axis`)); }
+      if (py < f.top || py > f.bottom) {
+        const edge = py < f.top ? 'top' : 'bottom', at = `${edge}${ci}`, nth = marks.get(at) ?? 0;
+        marks.set(at, nth + 1);
+        parts.push(clippedMark(f, x0 + bar / 2, edge, colour, text, `${tip}, beyond the axis`, nth));
+      }
     });
   });
-  parts.push(`<line class="axis" x1="${f.left}" x2="${f.right}" y1="${px(yIn(0))}" y2="${px(yIn(0))}" />`, legend(f, c.series.map((s) => s.name)), marked ? clippedNote(f) : '', '</svg>');
+  parts.push(`<line class="axis" x1="${f.left}" x2="${f.right}" y1="${px(yIn(0))}" y2="${px(yIn(0))}" />`, legend(f, c.series.map((s) => s.name)), marks.size ? clippedNote(f) : '', '</svg>');
   return parts.join('');
 }

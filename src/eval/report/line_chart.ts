@@ -23,7 +23,7 @@ export function lineChartSvg(c: LineChartBlock): string {
   const yIn = (v: number): number => clampToPlot(f, y(v));
   const show = (v: number): string => (c.yPercent ? `${formatNumber(v * 100, 1)}%` : Math.abs(v) >= 1e4 ? v.toExponential(2) : formatNumber(v, 3));
   const parts = [svgOpen(f, c.title), yAxis(f, y, `${c.yLabel}${choice.kind === 'log' ? ' (log)' : ''}`, c.yPercent), xAxis(f, x.ticks.map((t) => ({ x: x(t), text: tickLabel(t) })), c.xLabel)];
-  let marked = false;
+  const marks = new Map<string, number>();  // marks per edge and x, to stack their labels
   c.series.forEach((s, i) => {
     const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
     const ok = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
@@ -34,9 +34,13 @@ export function lineChartSvg(c: LineChartBlock): string {
       const tip = `${s.name}: ${tickLabel(p.x)} -> ${show(p.y)}${range}`;
       const py = y(p.y);
       if (py >= f.top && py <= f.bottom) parts.push(`<circle cx="${px(x(p.x))}" cy="${px(py)}" r="3.5" fill="${colour}"><title>${escapeHtml(tip)}</title></circle>`);
-      else { marked = true; parts.push(clippedMark(f, x(p.x), py < f.top ? 'top' : 'bottom', colour, show(p.y), `${tip}, beyond the axis`)); }
+      else {
+        const edge = py < f.top ? 'top' : 'bottom', at = `${edge}${px(x(p.x))}`, nth = marks.get(at) ?? 0;
+        marks.set(at, nth + 1);
+        parts.push(clippedMark(f, x(p.x), edge, colour, show(p.y), `${tip}, beyond the axis`, nth));
+      }
     }
   });
-  parts.push(legend(f, c.series.map((s) => s.name)), marked ? clippedNote(f) : '', '</svg>');
+  parts.push(legend(f, c.series.map((s) => s.name)), marks.size ? clippedNote(f) : '', '</svg>');
   return parts.join('');
 }

@@ -70,6 +70,8 @@ export interface YScaleChoice {
 
 /** Outlier fences lie this many interquartile ranges beyond the quartiles (3: only far-out points). */
 export const FENCE_IQR = 3;
+/** For positive data the fences lie at least this many decades beyond the quartiles (a point is clipped only if 10x out). */
+export const FENCE_MIN_DECADES = 1;
 /** A log axis is used when positive values span more than this many decades (and the chart has no zero baseline). */
 export const LOG_DECADES = 1.5;
 
@@ -80,7 +82,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /**
  * The y axis for `values`: a robust range (points beyond FENCE_IQR interquartile ranges of the
- * quartiles, measured in log10 for positive data, are clipped: the chart marks them at the edge),
+ * quartiles, measured in log10 for positive data and then at least FENCE_MIN_DECADES away, are
+ * clipped: the chart marks them at the edge),
  * then a log axis if the kept positive values span more than LOG_DECADES decades, else linear.
  * `includeZero` (bar charts) keeps 0 in a linear range.
  * @example chooseYScale([2.1, 3, 3.2, 4, 5, 23936]) // { kind: 'linear', lo: 2.1, hi: 5, clipped: true }
@@ -93,7 +96,8 @@ export function chooseYScale(values: readonly number[], o: { includeZero?: boole
   const sorted = v.map(t).sort((a, b) => a - b);
   const q1 = quantile(sorted, 0.25), q3 = quantile(sorted, 0.75);
   const floor = positive ? 0.05 : 0.1 * Math.max(Math.abs(q1), Math.abs(q3)) || 1e-12;
-  const iqr = Math.max(q3 - q1, floor), lowFence = q1 - FENCE_IQR * iqr, highFence = q3 + FENCE_IQR * iqr;
+  const reach = Math.max(q3 - q1, floor) * FENCE_IQR, margin = positive ? Math.max(reach, FENCE_MIN_DECADES) : reach;
+  const lowFence = q1 - margin, highFence = q3 + margin;
   const kept = v.filter((x) => t(x) >= lowFence && t(x) <= highFence);
   let lo = Math.min(...kept), hi = Math.max(...kept);
   const clipped = kept.length < v.length;

@@ -69,12 +69,12 @@ export function clampToPlot(f: Frame, py: number): number {
  * the true value as a label beside it and as the tooltip (`tip`).
  * @example clippedMark(defaultFrame(), 100, 'top', '#1f77b4', '2.39e4', 'C: 1 -> 2.39e4 (beyond the axis)')
  */
-export function clippedMark(f: Frame, x: number, edge: 'top' | 'bottom', colour: string, value: string, tip: string): string {
+export function clippedMark(f: Frame, x: number, edge: 'top' | 'bottom', colour: string, value: string, tip: string, nth = 0): string {
   const y = edge === 'top' ? f.top : f.bottom, d = edge === 'top' ? -1 : 1;
   const pts = [[x - 6, y], [x + 6, y], [x, y + d * 9]].map(([a, b]) => `${f1(a!)},${f1(b!)}`).join(' ');
-  const ty = edge === 'top' ? y + 12 : y - 5;
+  const ty = (edge === 'top' ? y + 12 : y - 5) - d * 13 * nth;  // the nth mark at the same place: its label one line further in
   return `<g class="clipped"><polygon points="${pts}" fill="${colour}" stroke="#000000" stroke-width="0.8"><title>${escapeHtml(tip)}</title></polygon>` +
-    `<text class="tick" x="${f1(x + 8)}" y="${f1(ty)}">${d < 0 ? '▲' : '▼'} ${escapeHtml(value)}</text></g>`;
+    `<text class="tick" x="${f1(x + 8)}" y="${f1(ty)}" fill="${colour}">${d < 0 ? '▲' : '▼'} ${escapeHtml(value)}</text></g>`;
 }
 
 /** A line under the plot saying that marked points lie beyond the axis. */
