@@ -77,6 +77,8 @@ export function fitOnSet(model: DenseModel, set: DenseSet, indices: readonly num
   if (indices.length < 2) throw new Error(`dense fit: need at least 2 training samples, got ${indices.length}`);
   if (!set.images && !(probe && set.features)) throw new Error(`dense fit: ${o.mode} mode needs the set's images (it holds only cached features)`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`dense fit: steps must be a positive integer, got ${o.steps}`);
+  if (!(o.lr > 0 && o.lr <= 1)) throw new Error(`dense fit: lr must be in (0, 1], got ${o.lr}`);
+  if (o.clipGrad !== undefined && !(o.clipGrad >= 0 && Number.isFinite(o.clipGrad))) throw new Error(`dense fit: clipGrad must be a finite number >= 0 (0 = off), got ${o.clipGrad}`);
   const cached = probe && set.features !== null;
   const batch = Math.min(o.batch, indices.length), size = [set.imageSize, set.imageSize] as const;
   const d = denseOptimizer(model, o.mode, { lr: o.lr, weightDecay: o.weightDecay ?? 1e-4, towerLrScale: o.towerLrScale, layerDecay: o.layerDecay });

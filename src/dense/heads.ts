@@ -18,6 +18,11 @@ export interface HeadSpec {
   outputStride: number;
   /** Depth output: exp (log-depth regression) or softplus. */
   depthActivation: 'exp' | 'softplus';
+  /**
+   * Depth: the training targets' natural-log range (target scaling, see scaledHeadSpec); the head
+   * then predicts exp(lo + (hi - lo) * sigmoid(x)). Absent = the unbounded depthActivation form.
+   */
+  depthLogRange?: [number, number];
 }
 
 /**
@@ -37,6 +42,7 @@ export function buildHead(spec: HeadSpec, info: FeatureInfo): TaskHead {
   const outputStride = spec.task === 'det' ? spec.outputStride || Math.min(4, info.reduction) : undefined;
   return DENSE_TASKS[spec.task].head([info], {
     numClasses: spec.numClasses, level: -1, channels: spec.channels, segHead: spec.segHead, depthActivation: spec.depthActivation, outputStride,
+    depthLogRange: spec.depthLogRange,
   });
 }
 
@@ -48,7 +54,11 @@ export function checkHeadSpec(raw: unknown, where: string): HeadSpec {
   if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: expected an object`);
   const r = raw as Record<string, unknown>;
   const d = defaultHeadSpec('seg', 1) as unknown as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!(k in d)) throw new Error(`${where}: unknown key '${k}'`);
+  for (const k of Object.keys(r)) if (!(k in d) && k !== 'depthLogRange') throw new Error(`${where}: unknown key '${k}'`);
+  const range = r.depthLogRange;
+  if (range !== undefined && !(Array.isArray(range) && range.length === 2 && range.every(Number.isFinite) && range[1] > range[0])) {
+    throw new Error(`${where}.depthLogRange: expected [lo, hi] (finite, hi > lo), got ${JSON.stringify(range)}`);
+  }
   for (const k of Object.keys(d)) if (typeof r[k] !== typeof d[k]) throw new Error(`${where}.${k}: expected a ${typeof d[k]}, got ${JSON.stringify(r[k])}`);
   return r as unknown as HeadSpec;
 }

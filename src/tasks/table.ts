@@ -15,6 +15,7 @@ import { NormalsHead } from '../models/heads/normals.js';
 import { PyramidSegHead } from '../models/heads/psp_seg.js';
 import type { FeatureInfo } from '../models/tower.js';
 import type { ExpertOutput } from './outputs.js';
+import { depthLogRange } from './scaling.js';
 import { depthPng, detJson, normalPng, segPng } from './encode.js';
 import { depthGrader, detGrader, normalsGrader, segGrader, type FieldGrader } from './fields.js';
 import type { DenseLabels } from './labels.js';
@@ -44,7 +45,12 @@ export interface TaskHeadOptions {
   depthActivation?: 'exp' | 'softplus';
   /** Detection output stride (default: the level's reduction). */
   outputStride?: number;
+  /** Depth: the targets' natural-log range; the head predicts inside it (see targetScaling). */
+  depthLogRange?: readonly [number, number];
 }
+
+/** Head settings a task derives from its training targets (target scaling), merged into the head spec. */
+export type TargetScaling = Pick<TaskHeadOptions, 'depthLogRange'>;
 
 /** A built head: a per-pixel map head, or the CenterNet head for det. */
 export type TaskHead = DenseMapHead | CenterNetHead;
@@ -64,6 +70,11 @@ export interface DenseTaskSpec<T extends DenseTaskName = DenseTaskName> {
   write(out: ExpertOutput, width: number, height: number, classes?: readonly string[]): WrittenField;
   /** The task's head over `info` (the feature levels it may read). */
   head(info: readonly FeatureInfo[], o: TaskHeadOptions): TaskHead;
+  /**
+   * Head settings from the training labels (e.g. depth predicted in the log range of the train
+   * targets, so few-label fits stay in the targets' units); absent = the task needs none.
+   */
+  targetScaling?(labels: DenseLabels): TargetScaling;
   /** The masked loss over the samples that carry the label, and how many did. */
   loss(out: NonNullable<DenseOutputs[T]>, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss;
   /** A fresh accumulator of the task's scores (the metrics below are read from them). */
@@ -113,7 +124,8 @@ export const DENSE_TASKS: { readonly [T in DenseTaskName]: DenseTaskSpec<T> } = 
       const d = depthPng(need(out.depth, 'depth output'), w, h);
       return { value: d.png, json: { depth_scale: d.scale, depth_unit: d.scale === 0.001 ? 'mm' : 'm * depth_scale', depth_invalid: 0 } };
     },
-    head: (info, o) => new DepthHead(info, { level: o.level, channels: o.channels, activation: o.depthActivation }),
+    head: (info, o) => new DepthHead(info, { level: o.level, channels: o.channels, activation: o.depthActivation, logRange: o.depthLogRange }),
+    targetScaling: (l) => ({ depthLogRange: depthLogRange(need(l.depth, 'depth labels'), l.present) }),
     loss: (out, l, o) => depthSILogLoss(out, need(l.depth, 'depth labels').to(o.device), l.present.to(o.device)),
     ...depthPredict, grader: depthGrader,
     metrics: [lower('rmse'), lower('absRel'), higher('delta1')],
@@ -179,4 +191,13 @@ export function taskDecode(task: DenseTaskName, out: AnyOut, images: readonly Pi
  */
 export function taskLossOf(task: DenseTaskName, out: AnyOut, labels: DenseLabels, o: { numClasses: number; device: string }): TaskLoss {
   return entry(task).loss(out, labels, o);
+}
+
+/**
+ * The head settings `task` derives from its training labels ({} for tasks without target scaling).
+ * Call inside a tidy (it reads the labels back to the CPU).
+ * @example const extra = taskTargetScaling('depth', labels);  // { depthLogRange: [lo, hi] }
+ */
+export function taskTargetScaling(task: DenseTaskName, labels: DenseLabels): TargetScaling {
+  return entry(task).targetScaling?.(labels) ?? {};
 }

@@ -8,7 +8,7 @@ import type { Module } from '../../nn/module.js';
 import type { ImageTower } from '../../models/tower.js';
 import { resolveLevel } from '../../models/heads/index.js';
 import {
-  defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, towerFeatures,
+  defaultHeadSpec, DenseModel, evaluateOnSet, fitOnSet, readDenseSet, scaledHeadSpec, towerFeatures,
   type DenseSet, type HeadSpec,
 } from '../../dense/index.js';
 import { DENSE_TASKS, labelClasses, type DenseSampleJson, type DenseTaskName } from '../../tasks/index.js';
@@ -152,7 +152,7 @@ function probeTask(tower: ImageTower & Module, spec: HeadSpec, train: DenseSet, 
       const steps = o.epochs ? Math.max(1, Math.ceil((o.epochs * idx.length) / Math.min(o.batch, idx.length))) : o.steps ?? 300;
       if (snap) noGrad(() => tower.loadStateDict(snap));
       manualSeed(seed);
-      const model = new DenseModel(tower, spec);
+      const model = new DenseModel(tower, scaledHeadSpec(spec, train, idx));  // depth: in the subset's log range
       try {
         const fit = fitOnSet(model, train, idx, { mode: o.mode, steps, batch: o.batch, lr: o.lr, towerLrScale: o.towerLrScale, layerDecay: o.layerDecay, seed, device: o.device });
         const ev = evaluateOnSet(model, test, { samples: o.samples ?? 4 });

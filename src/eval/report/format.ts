@@ -11,12 +11,39 @@ export function escapeHtml(s: string): string {
   return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
+/** How the report shows a missing value (null, undefined, NaN, ±Infinity): never "NaN". */
+export const MISSING = 'n/a';
+
+/** Whether `v` is a number the report can show (finite). */
+export const isShown = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+
 /**
- * A number with `digits` decimals; non-finite values as an en dash.
+ * A number with `digits` decimals; missing (null, undefined, non-finite) values as MISSING.
  * @example formatNumber(0.41234, 3) // '0.412'
+ * @example formatNumber(NaN) // 'n/a'
  */
-export function formatNumber(v: number, digits = 3): string {
-  return Number.isFinite(v) ? v.toFixed(digits) : '–';
+export function formatNumber(v: number | null | undefined, digits = 3): string {
+  return isShown(v) ? v.toFixed(digits) : MISSING;
+}
+
+/**
+ * A ratio as a percentage with `digits` decimals; missing values as MISSING (no % sign).
+ * @example formatPercent(0.4123) // '41.2%'
+ * @example formatPercent(null) // 'n/a'
+ */
+export function formatPercent(v: number | null | undefined, digits = 1): string {
+  return isShown(v) ? `${(v * 100).toFixed(digits)}%` : MISSING;
+}
+
+/**
+ * Seeds' values as mean ± sample standard deviation (percent: x 100 with a %); non-finite values
+ * are left out, none left gives MISSING, one gives the value alone.
+ * @example formatMeanStd([0.4, 0.5, 0.6], true) // '50.0 ± 10.0%'
+ * @example formatMeanStd([NaN, NaN], true) // 'n/a'
+ */
+export function formatMeanStd(values: readonly number[], percent = false, digits = percent ? 1 : 3): string {
+  const s = summarize(values);
+  return formatMetric({ value: s.mean, ...(s.n > 1 ? { spread: s.std } : {}), percent, digits });
 }
 
 /**
@@ -25,16 +52,17 @@ export function formatNumber(v: number, digits = 3): string {
  */
 export function formatMetric(m: MetricCell): string {
   const scale = m.percent ? 100 : 1, digits = m.digits ?? (m.percent ? 1 : 3);
+  if (!isShown(m.value)) return MISSING;
   const v = formatNumber(m.value * scale, digits);
-  const s = m.spread !== undefined && Number.isFinite(m.spread) ? ` ± ${formatNumber(m.spread * scale, digits)}` : '';
-  return `${v}${s}${m.percent && Number.isFinite(m.value) ? '%' : ''}`;
+  const s = isShown(m.spread) ? ` ± ${formatNumber(m.spread * scale, digits)}` : '';
+  return `${v}${s}${m.percent ? '%' : ''}`;
 }
 
-/** Any cell as plain (unescaped) text. */
+/** Any cell as plain (unescaped) text; an empty (null) cell or a non-finite number as MISSING. */
 export function formatCell(c: Cell): string {
-  if (c === null || c === undefined) return '';
+  if (c === null || c === undefined) return MISSING;
   if (typeof c === 'string') return c;
-  if (typeof c === 'number') return Number.isInteger(c) ? String(c) : formatNumber(c, 3);
+  if (typeof c === 'number') return Number.isInteger(c) ? String(c) : formatNumber(c, 3);  // NaN: MISSING
   return formatMetric(c);
 }
 

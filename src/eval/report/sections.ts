@@ -3,8 +3,8 @@
 // which the demo and the dense probes fill with their numbers.
 import type { RetrievalResult } from '../retrieval.js';
 import type { ZeroShotResult } from '../zero_shot.js';
-import { intervalOf, metricOf, summarize } from './format.js';
-import type { BarChartBlock, LineChartBlock, Section, TableBlock } from './types.js';
+import { formatPercent, intervalOf, metricOf, summarize } from './format.js';
+import type { BarChartBlock, Cell, LineChartBlock, Section, TableBlock } from './types.js';
 
 /** Zero-shot: a summary table, top-1 against chance per task, and each task's per-class recall. */
 export function zeroShotSection(r: Record<string, ZeroShotResult>): Section {
@@ -38,7 +38,7 @@ export function retrievalSection(r: RetrievalResult): Section {
         kind: 'table', caption: `Retrieval over ${r.images} images and ${r.texts} captions (${r.captions})`,
         columns: ['direction', 'R@1', 'R@5', 'R@10'],
         rows: rows.map(([d, v]) => [d, { value: v.r1, percent: true }, { value: v.r5, percent: true }, { value: v.r10, percent: true }]),
-        note: `mean recall ${(100 * r.meanRecall).toFixed(1)}%; tied scores count as a random tie-break would (expected recall)${r.skipped ? `; ${r.skipped} images without a caption skipped` : ''}.`,
+        note: `mean recall ${formatPercent(r.meanRecall)}; tied scores count as a random tie-break would (expected recall)${r.skipped ? `; ${r.skipped} images without a caption skipped` : ''}.`,
       },
       { kind: 'bar', title: 'Retrieval recall', yLabel: 'recall', yPercent: true, categories: ['R@1', 'R@5', 'R@10'],
         series: rows.map(([d, v]) => ({ name: d, values: [{ y: v.r1 }, { y: v.r5 }, { y: v.r10 }] })) },
@@ -85,5 +85,53 @@ export function efficiencyChart(title: string, yLabel: string, shares: number[],
     kind: 'line', title, xLabel: '% of probe-train labels', yLabel, xScale: shares.every((s) => s > 0) ? 'log' : 'linear', yPercent: percent,
     series: variants.map((v) => ({ name: v.name, points: shares.map((x, i) => ({ x, ...intervalOf(v.byShare[i] ?? []) })).filter((p) => Number.isFinite(p.y)) })),
     note: 'points are the mean over seeds; bars span the lowest to the highest seed.',
+  };
+}
+
+/** One caption source's quality: per aspect the share of captions stating it and the share of those right (null: none stated). */
+export interface CaptionQualityRow {
+  captions: number;
+  shapes: { stated: number; correct: number | null };
+  colours: { stated: number; correct: number | null };
+  counts: { stated: number; correct: number | null };
+  allCorrect: number | null;
+  claimPrecision: number | null;
+}
+
+/**
+ * Caption quality per caption source: claim precision, shape / colour / count accuracy (with the
+ * share of captions stating each) and the share of captions whose claims are all true.
+ * @example captionQualityTable('Caption quality', { web: { captions: 10, shapes: { stated: 1, correct: 0.8 }, colours: { stated: 0.5, correct: 0.6 },
+ *   counts: { stated: 0, correct: null }, allCorrect: 0.5, claimPrecision: 0.75 } })  // the web row's count accuracy reads 'n/a'
+ */
+export function captionQualityTable(caption: string, sources: Record<string, CaptionQualityRow>): TableBlock {
+  const pct = (v: number | null): Cell => (v === null ? null : { value: v, percent: true });
+  const aspect = (a: { stated: number; correct: number | null }): Cell => (a.correct === null || !Number.isFinite(a.correct) ? `n/a (${formatPercent(a.stated)} state it)` : `${formatPercent(a.correct)} (${formatPercent(a.stated)} state it)`);
+  return {
+    kind: 'table', caption, columns: ['captions', 'n', 'claim precision', 'shape accuracy', 'colour accuracy', 'count accuracy', 'all claims true'],
+    rows: Object.entries(sources).map(([name, s]) => [name, s.captions, pct(s.claimPrecision), aspect(s.shapes), aspect(s.colours), aspect(s.counts), pct(s.allCorrect)]),
+    note: 'claim precision = share of all claims that are true; an aspect\'s accuracy = share of the captions stating it that state it rightly (in brackets: the share that state it; n/a = no caption states it).',
+  };
+}
+
+/** A column of a nested-metrics table: the value at `group`.`key` of each row (e.g. depth.rmse). */
+export interface NestedMetricColumn { group: string; key: string; label: string; percent?: boolean; digits?: number; higherIsBetter?: boolean }
+
+/**
+ * A table of sources x metrics read from nested records (e.g. pseudo-label quality: seg.miou,
+ * depth.rmse); a metric a source lacks reads 'n/a'. `count` names a top-level number shown first.
+ * @example nestedMetricsTable('Pseudo-labels', 'labels', { experts: { samples: 9, seg: { miou: 0.3 } } },
+ *   [{ group: 'seg', key: 'miou', label: 'seg mIoU', percent: true }], 'samples')
+ */
+export function nestedMetricsTable(caption: string, rowName: string, rows: Record<string, Record<string, unknown>>, columns: NestedMetricColumn[], count?: string): TableBlock {
+  const read = (r: Record<string, unknown>, c: NestedMetricColumn): number | null => {
+    const g = r[c.group], v = g !== null && typeof g === 'object' ? (g as Record<string, unknown>)[c.key] : undefined;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  const arrow = (c: NestedMetricColumn): string => (c.higherIsBetter === undefined ? '' : c.higherIsBetter ? ' ↑' : ' ↓');
+  return {
+    kind: 'table', caption, columns: [rowName, ...(count ? [count] : []), ...columns.map((c) => `${c.label}${arrow(c)}`)],
+    rows: Object.entries(rows).map(([name, r]) => [name, ...(count ? [typeof r[count] === 'number' ? r[count] as number : null] : []),
+      ...columns.map((c): Cell => { const v = read(r, c); return v === null ? null : { value: v, percent: c.percent, digits: c.digits }; })]),
   };
 }

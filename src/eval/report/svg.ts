@@ -58,3 +58,26 @@ export function legend(f: Frame, names: string[]): string {
 
 /** Rounds a pixel coordinate for the markup. */
 export const px = f1;
+
+/** A pixel y kept inside the plot (values beyond the axis are drawn at its edge). */
+export function clampToPlot(f: Frame, py: number): number {
+  return Number.isFinite(py) ? Math.min(f.bottom, Math.max(f.top, py)) : f.top;
+}
+
+/**
+ * The mark of a value beyond the y axis: a triangle at the plot's edge pointing out of it, with
+ * the true value as a label beside it and as the tooltip (`tip`).
+ * @example clippedMark(defaultFrame(), 100, 'top', '#1f77b4', '2.39e4', 'C: 1 -> 2.39e4 (beyond the axis)')
+ */
+export function clippedMark(f: Frame, x: number, edge: 'top' | 'bottom', colour: string, value: string, tip: string, nth = 0): string {
+  const y = edge === 'top' ? f.top : f.bottom, d = edge === 'top' ? -1 : 1;
+  const pts = [[x - 6, y], [x + 6, y], [x, y + d * 9]].map(([a, b]) => `${f1(a!)},${f1(b!)}`).join(' ');
+  const ty = (edge === 'top' ? y + 12 : y - 5) - d * 13 * nth;  // the nth mark at the same place: its label one line further in
+  return `<g class="clipped"><polygon points="${pts}" fill="${colour}" stroke="#000000" stroke-width="0.8"><title>${escapeHtml(tip)}</title></polygon>` +
+    `<text class="tick" x="${f1(x + 8)}" y="${f1(ty)}" fill="${colour}">${d < 0 ? '▲' : '▼'} ${escapeHtml(value)}</text></g>`;
+}
+
+/** A line under the plot saying that marked points lie beyond the axis. */
+export function clippedNote(f: Frame): string {
+  return `<text class="tick" x="${f.right + 14}" y="${f.bottom - 14}">▲▼ beyond the axis:</text><text class="tick" x="${f.right + 14}" y="${f.bottom}">true value shown</text>`;
+}

@@ -19,11 +19,18 @@ export interface DepthHeadOptions {
   maxDepth?: number;
   /** Multiplies the unbounded activation (metres per unit). Default 1. */
   scale?: number;
+  /**
+   * Natural-log depth range [lo, hi] of the targets (e.g. the training labels' range with a margin):
+   * depth = exp(lo + (hi - lo) * sigmoid(x)). The output starts at the range's geometric middle and
+   * can never leave it, so a head fitted on a few images cannot extrapolate to absurd depths.
+   */
+  logRange?: readonly [number, number];
 }
 
 /**
  * Per-pixel depth > 0 at input resolution, [B, 1, H, W]. Unbounded: minDepth + scale * act(x);
- * with maxDepth: minDepth + (maxDepth - minDepth) * sigmoid(x). The single-channel prediction is
+ * with maxDepth: minDepth + (maxDepth - minDepth) * sigmoid(x); with logRange [lo, hi]:
+ * exp(lo + (hi - lo) * sigmoid(x)) (log-depth in the targets' own units, bounded). The single-channel prediction is
  * resized before the activation, so the output keeps its range exactly. Keys: block.*, pred.*.
  * @example
  * const head = new DepthHead(tower.featureInfo(), { maxDepth: 10 });
@@ -35,6 +42,7 @@ export class DepthHead extends Module implements DenseMapHead {
   readonly level: number;
   readonly minDepth: number;
   readonly maxDepth: number | null;
+  readonly logRange: readonly [number, number] | null;
   constructor(readonly info: readonly FeatureInfo[], readonly opts: DepthHeadOptions = {}) {
     super();
     const who = 'DepthHead';
@@ -47,6 +55,10 @@ export class DepthHead extends Module implements DenseMapHead {
     if (this.maxDepth !== null && !(this.maxDepth > this.minDepth)) {
       throw new Error(`${who}: maxDepth (${this.maxDepth}) must exceed minDepth (${this.minDepth})`);
     }
+    this.logRange = opts.logRange ?? null;
+    if (this.logRange && !(Number.isFinite(this.logRange[0]) && Number.isFinite(this.logRange[1]) && this.logRange[1] > this.logRange[0])) {
+      throw new Error(`${who}: logRange must be two finite numbers [lo, hi] with hi > lo, got [${this.logRange}]`);
+    }
     if (!((opts.scale ?? 1) > 0)) throw new Error(`${who}: scale must be > 0, got ${opts.scale}`);
     this.block = this.child('block', new ConvBnRelu(info[this.level]!.channels, hidden, 3));
     this.pred = this.child('pred', new Conv2d(hidden, 1, 1));
@@ -55,6 +67,7 @@ export class DepthHead extends Module implements DenseMapHead {
   forward(features: readonly Tensor[], imageSize: ImageSize): Tensor {
     const x = pickLevel(features, this.info, this.level, 'DepthHead');
     const raw = resizeTo(this.pred.forward(this.block.forward(x)), imageSize);
+    if (this.logRange) return raw.sigmoid().mul(this.logRange[1] - this.logRange[0]).add(this.logRange[0]).exp();
     if (this.maxDepth !== null) return raw.sigmoid().mul(this.maxDepth - this.minDepth).add(this.minDepth);
     const pos = (this.opts.activation ?? 'softplus') === 'exp' ? raw.exp() : softplus(raw);
     const scaled = (this.opts.scale ?? 1) === 1 ? pos : pos.mul(this.opts.scale!);

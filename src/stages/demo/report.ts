@@ -1,20 +1,19 @@
 // The demo's report: the claims with verdicts, the main table (every variant x metric, mean ±
 // spread over seeds), data-efficiency curves, zero-shot and retrieval, the zoo's quality, sample
 // predictions, and the setup; as report.html through the eval report renderer, and as JSON.
-import { comparisonTable, denseRow, efficiencyChart, type Block, type Cell, type ImageGridBlock, type MetricSpec, type Report, type Section, type VariantSeeds } from '../../eval/report/index.js';
+import {
+  captionQualityTable, comparisonTable, denseRow, efficiencyChart, formatMeanStd, formatNumber, formatPercent, nestedMetricsTable, type Block, type NestedMetricColumn, type Cell, type ImageGridBlock, type MetricSpec, type Report, type Section, type VariantSeeds,
+} from '../../eval/report/index.js';
 import type { QualityReport } from '../../zoo/quality.js';
 import { VARIANT_NAMES, type DemoConfig, type Variant } from './config.js';
 import { DENSE_METRICS, probeValues, zeroShotValues, type Claim, type Protocol } from './claims.js';
 import type { Premise } from './premises.js';
 import type { ModelEval } from './evaluate.js';
-import { meanStd } from './verdict.js';
 import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
-const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-const fmt = (xs: number[], percent: boolean): string => {
-  const s = meanStd(xs);
-  return percent ? `${pct(s.mean)} ± ${(100 * s.std).toFixed(1)}` : `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}`;
-};
+// Every number goes through the report's formatters: a missing value reads 'n/a', never NaN.
+const pct = (x: number | null | undefined): string => formatPercent(x);
+const fmt = (xs: number[], percent: boolean): string => formatMeanStd(xs, percent);
 
 /** The table of claims: one row per compared metric, with the verdict. */
 function claimBlocks(claims: readonly Claim[]): Block[] {
@@ -23,10 +22,10 @@ function claimBlocks(claims: readonly Claim[]): Block[] {
     const table: Block = {
       kind: 'table', caption: `${c.treatment} vs ${c.baseline}`, columns: ['metric', `${c.treatment}`, `${c.baseline}`, 'gain', 'noise', 'z', 'verdict'],
       rows: c.rows.map((r): Cell[] => [r.metric, fmt(r.treatment, percent(r.metric)), fmt(r.baseline, percent(r.metric)),
-        percent(r.metric) ? `${(100 * r.comparison.gain).toFixed(1)} pt` : r.comparison.gain.toFixed(3), r.comparison.noise.toFixed(3), r.comparison.z.toFixed(1), r.verdict]),
+        percent(r.metric) ? `${formatNumber(100 * r.comparison.gain, 1)} pt` : formatNumber(r.comparison.gain), formatNumber(r.comparison.noise), formatNumber(r.comparison.z, 1), r.verdict]),
       note: `${c.note} Gain is signed so that positive = better; noise = standard error of the difference over seeds (floored per metric).`,
     };
-    const rowsText = c.rows.map((r) => `${r.metric}: ${r.verdict} (z ${r.comparison.z.toFixed(1)})`).join('; ') || 'no data';
+    const rowsText = c.rows.map((r) => `${r.metric}: ${r.verdict} (z ${formatNumber(r.comparison.z, 1)})`).join('; ') || 'no data';
     const paper = c.paper === 1 ? 'Paper 1 (quality captions), finetuned' : c.paper === 2 ? `Paper 2 (CLIPTeX), ${c.protocol === 'zero-shot' ? 'zero-shot' : 'frozen probes'}` : 'Reference';
     const text = `${paper} [${c.id}]. ${c.verdict === 'premise not met' ? c.note.split('. ')[0] + '. Measured anyway: ' : ''}${rowsText}`;
     return [{ kind: 'verdict', claim: c.claim, verdict: c.verdict, text }, table];
@@ -81,16 +80,25 @@ function zeroShotBlock(cfg: DemoConfig, evals: readonly ModelEval[]): Block | nu
   };
 }
 
+/** The pseudo-label metrics the zoo-quality table shows (zoo-quality.json: labels.<source>.<task>.<metric>). */
+const LABEL_COLUMNS: NestedMetricColumn[] = [
+  { group: 'seg', key: 'miou', label: 'seg mIoU', percent: true, higherIsBetter: true },
+  { group: 'seg', key: 'pixelAccuracy', label: 'seg pixel acc', percent: true, higherIsBetter: true },
+  { group: 'depth', key: 'rmse', label: 'depth RMSE (m)', higherIsBetter: false },
+  { group: 'depth', key: 'absRel', label: 'depth absRel', higherIsBetter: false },
+  { group: 'depth', key: 'delta1', label: 'depth δ<1.25', percent: true, higherIsBetter: true },
+  { group: 'normals', key: 'mean', label: 'normals mean angle (°)', digits: 1, higherIsBetter: false },
+  { group: 'normals', key: 'within11', label: 'normals within 11.25°', percent: true, higherIsBetter: true },
+  { group: 'det', key: 'ap', label: 'det AP', percent: true, higherIsBetter: true },
+  { group: 'det', key: 'ap50', label: 'det AP50', percent: true, higherIsBetter: true },
+];
+
 function qualityBlocks(q: QualityReport | null): Block[] {
   if (!q) return [];
-  const caps: Block = {
-    kind: 'table', caption: 'Caption quality on the web split (against the hidden scene)', columns: ['captions', 'n', 'shape correct', 'colour correct', 'count correct', 'all claims true'],
-    rows: Object.entries(q.captions).map(([name, s]) => [name, s.captions, pct(s.shapes.correct), pct(s.colours.correct), pct(s.counts.correct), pct(s.allCorrect)]),
-    note: '"correct" = share of the captions stating that aspect that state it rightly.',
-  };
+  const caps = captionQualityTable('Caption quality on the web split (against the hidden scene)', q.captions);
   const labels: Block = {
-    kind: 'table', caption: 'Pseudo-label quality on the web split (experts vs hidden ground truth)', columns: ['labels', 'metrics'],
-    rows: Object.entries(q.labels).map(([name, s]) => [name, Object.entries(s).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join(', ')]),
+    ...nestedMetricsTable('Pseudo-label quality on the web split (experts vs hidden ground truth)', 'labels', q.labels as unknown as Record<string, Record<string, unknown>>, LABEL_COLUMNS, 'samples'),
+    note: 'each expert\'s labels scored against the web split\'s hidden ground truth with the probes\' metrics; n/a = the source has no labels of that task.',
   };
   return [caps, labels];
 }
