@@ -8,7 +8,7 @@ import { manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import { createModel, type CLIP } from '../models/clip.js';
 import { listModels } from '../models/config.js';
 import { loadSafetensors } from '../io/safetensors.js';
-import { CONFIG_FILE, DENSE_PREFIX, loadOpenClip } from '../models/open_clip_folder.js';
+import { CONFIG_FILE, isTrainingOnlyKey, loadOpenClip } from '../models/open_clip_folder.js';
 import { listCheckpoints, readStageState } from '../training/checkpoint.js';
 
 /** What was loaded, for the report's setup table. */
@@ -25,7 +25,7 @@ export interface LoadedModel {
   modelName: string;
   /** Training step of a checkpoint. */
   step?: number;
-  /** Checkpoint keys not loaded into the CLIP (its dense heads). */
+  /** Checkpoint keys not loaded into the CLIP (its dense heads, a supervised run's label head). */
   droppedKeys: string[];
 }
 
@@ -43,12 +43,12 @@ export interface LoadModelOptions {
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 
-/** Loads `file`'s tensors into model, dropping dense-head keys; strict (keys, shapes, dtypes, finiteness) on the rest. */
+/** Loads `file`'s tensors into model, dropping training-only keys (dense and label heads); strict (keys, shapes, dtypes, finiteness) on the rest. */
 function loadWeights(model: CLIP, file: string, device: string, allowNonFinite = false): string[] {
   const { tensors } = loadSafetensors(file, device);
-  const dropped = [...tensors.keys()].filter((k) => k.startsWith(DENSE_PREFIX));
+  const dropped = [...tensors.keys()].filter(isTrainingOnlyKey);
   try {
-    const sd = new Map([...tensors].filter(([k]) => !k.startsWith(DENSE_PREFIX))) as Map<string, Tensor>;
+    const sd = new Map([...tensors].filter(([k]) => !isTrainingOnlyKey(k))) as Map<string, Tensor>;
     noGrad(() => model.loadStateDict(sd, { strict: true, allowNonFinite }));
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);

@@ -3,7 +3,7 @@
 // initialised to log(1/0.07), and a logit bias when the config asks for one (SigLIP).
 import { full, normalize, randint, type Tensor } from '../engine/index.js';
 import { Module } from '../nn/module.js';
-import type { Embedding, LayerNorm } from '../nn/layers.js';
+import type { Embedding, LayerNorm, Linear } from '../nn/layers.js';
 import { TextTransformer, encodeTextWith, makeTextParts, type TextParts } from './text_transformer.js';
 import type { Transformer } from './transformer.js';
 import { type ClipCfg, getModelConfig, parseClipConfig } from './config.js';
@@ -62,6 +62,15 @@ export class CLIP extends Module {
     if (this.denseHeads) throw new Error('CLIP: dense heads are already attached');
     this.denseHeads = this.child('dense_heads', heads);
     this.denseIndices = indices;
+  }
+
+  /** The supervised objective's label head over the image embedding, under `label_head.` (training state: dropped on open_clip export and by evaluation loads). */
+  labelHead: Linear | null = null;
+
+  /** Attaches the supervised objective's label head (logits = head(encodeImage(images, false))). */
+  attachLabelHead(head: Linear): void {
+    if (this.labelHead) throw new Error('CLIP: a label head is already attached');
+    this.labelHead = this.child('label_head', head);
   }
 
   /** One image-tower pass giving the normalised embedding and every dense head's output. */

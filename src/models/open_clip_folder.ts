@@ -16,15 +16,26 @@ export const CONFIG_FILE = 'open_clip_config.json';
 export const WEIGHTS_FILE = 'open_clip_model.safetensors';
 /** Keys under this prefix (zooclip's dense heads) never leave zooclip. */
 export const DENSE_PREFIX = 'dense_heads.';
+/** Keys under this prefix (the supervised objective's label head) never leave zooclip either. */
+export const LABEL_HEAD_PREFIX = 'label_head.';
+
+/**
+ * Whether a state-dict key belongs to a training-only module (dense heads, the label head): kept
+ * in training checkpoints, dropped on open_clip export and when a checkpoint is loaded for evaluation.
+ * @example isTrainingOnlyKey('label_head.weight') // true; isTrainingOnlyKey('visual.proj') // false
+ */
+export function isTrainingOnlyKey(key: string): boolean {
+  return key.startsWith(DENSE_PREFIX) || key.startsWith(LABEL_HEAD_PREFIX);
+}
 
 /**
  * Writes `dir/open_clip_config.json` (model_cfg + the model's preprocess_cfg) and
- * `dir/open_clip_model.safetensors` (dense heads dropped): open_clip loads it with `local-dir:`.
+ * `dir/open_clip_model.safetensors` (dense and label heads dropped): open_clip loads it with `local-dir:`.
  * @example saveOpenClip(model, 'runs/export'); // open_clip.create_model_and_transforms('local-dir:runs/export')
  */
 export function saveOpenClip(model: CLIP, dir: string, preprocess: Record<string, unknown> = {}): void {
   mkdirSync(dir, { recursive: true });
-  const sd = new Map([...model.stateDict()].filter(([k]) => !k.startsWith(DENSE_PREFIX)));
+  const sd = new Map([...model.stateDict()].filter(([k]) => !isTrainingOnlyKey(k)));
   saveSafetensors(join(dir, WEIGHTS_FILE), sd, { format: 'pt' });
   const config = {
     model_cfg: toOpenClipJson(model.cfg, { openClip: true }),
