@@ -23,6 +23,8 @@ import { MetricsLog, Progress } from '../../training/metrics.js';
 import { trainLoop, type DescribeValues, type LoopCounters, type LoopResult, type MicroLoss, type SaveReason, type TrainLoopSpec } from '../../training/loop.js';
 import { microLoss, type GatherFeatures } from './step.js';
 import { attachTaskHeads } from './task_heads.js';
+import { attachLabelHead, supervisedLossOf, supervisedParams } from './supervised.js';
+import type { SceneVocabulary } from '../../tasks/index.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
 
 /** Extension points: data parallel (src/distributed plugs in here), tests, logging. */
@@ -98,23 +100,38 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
   return r.value;
 }
 
-/** The model, optimizer, EMA and schedule of a run, made in the order that fixes its random draws. */
-function buildTrainables(cfg: TrainConfig, device: string, hooks: TrainHooks): { model: CLIP; tasks: string[]; opt: AdamW; ema: EMA | null; schedule: LrSchedule } {
-  manualSeed(cfg.run.seed);
+/** What a run trains: the model (with any heads), the supervised objective's label classes, and the parameters its optimizer steps. */
+interface Trained { model: CLIP; tasks: string[]; vocab: SceneVocabulary | null; params: [string, Tensor][] }
+
+/** The model with its heads; the supervised objective trains only the image tower and its label head. */
+function buildModel(cfg: TrainConfig): Trained {
   const model = createModel(cfg.model.name);
-  const tasks = attachTaskHeads(model, cfg);
+  try {
+    const tasks = attachTaskHeads(model, cfg);
+    const vocab = cfg.objective === 'supervised' ? attachLabelHead(model, cfg) : null;
+    return { model, tasks, vocab, params: vocab ? supervisedParams(model.namedParameters()) : [...model.namedParameters()] };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The model, optimizer, EMA and schedule of a run, made in the order that fixes its random draws. */
+function buildTrainables(cfg: TrainConfig, device: string, hooks: TrainHooks): Trained & { opt: AdamW; ema: EMA | null; schedule: LrSchedule } {
+  manualSeed(cfg.run.seed);
+  const built = buildModel(cfg), { model } = built;
   model.to(device);
   hooks.initModel?.(model);
   model.train();
   if (cfg.model.gradCheckpointing) setGradCheckpointing(model);
-  const [decay, noDecay] = splitDecay(model.namedParameters());
+  const [decay, noDecay] = splitDecay(built.params);
   const opt = new AdamW([
     { params: decay.map(([, p]) => p), names: decay.map(([n]) => n) },
     { params: noDecay.map(([, p]) => p), names: noDecay.map(([n]) => n), hyper: { weightDecay: 0 } },
   ], { lr: cfg.optim.lr, weightDecay: cfg.optim.weightDecay, beta1: cfg.optim.beta1, beta2: cfg.optim.beta2, eps: cfg.optim.eps });
   const ema = cfg.ema.decay > 0 ? new EMA(model, cfg.ema.decay, { warmup: cfg.ema.warmup }) : null;
   const schedule = warmupCosine({ baseLr: cfg.optim.lr, warmupSteps: cfg.optim.warmup, totalSteps: cfg.run.steps, minLr: cfg.optim.minLr });
-  return { model, tasks, opt, ema, schedule };
+  return { ...built, opt, ema, schedule };
 }
 
 /** The CLIP objective of one micro-batch (step.ts's microLoss) on a loader batch: captions, synthetic captions, teachers, task labels. */
@@ -143,7 +160,8 @@ function describeClip(values: Record<string, number>): ReturnType<DescribeValues
 
 /** The one line that says what this run trains. */
 function describeRun(cfg: TrainConfig, model: CLIP, tasks: string[], share: RankShare, device: string): string {
-  return `zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
+  const what = cfg.objective === 'supervised' ? `supervised on ${cfg.data.root}/${cfg.supervised.labels || cfg.data.split} labels` : `captions ${cfg.data.captions}`;
+  return `zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, ${what}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
     `batch ${cfg.data.batch} (${cfg.data.accum} x ${share.worldSize > 1 ? `${share.worldSize} processes x ` : ''}${cfg.data.batch / cfg.data.accum / share.worldSize}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`;
 }
 
@@ -169,7 +187,7 @@ interface RunContext { cfg: TrainConfig; share: RankShare; main: boolean; log: (
 /** Steps from the resumed step (or 0) to cfg.run.steps through the training loop, checkpointing on rank 0. */
 async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, resumed: TrainState | undefined): Promise<{ loop: LoopResult; data: DataCounts }> {
   const { cfg, share, main, hooks } = x, { model, opt, ema, schedule } = t;
-  const lossOf = await clipLossOf(cfg, model, t.tasks, x.device, hooks.gatherFeatures);
+  const lossOf = t.vocab ? await supervisedLossOf(cfg, model, t.vocab, x.device) : await clipLossOf(cfg, model, t.tasks, x.device, hooks.gatherFeatures);
   const tok = (s: string[]): Tensor => tokenize(s, model.cfg.text_cfg.context_length);
   // Opened before the loader (which starts worker threads): a bad metrics file fails with nothing to close.
   const metrics = main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null;
@@ -181,12 +199,12 @@ async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, 
   // Only finite weights become checkpoints: resuming from one must not resume a divergence.
   const checkpoint = checkpointPolicy(join(x.out, 'checkpoints'), { model, opt, ema }, { every: cfg.checkpoint.every, keep: cfg.checkpoint.keep }, state);
   const spec: TrainLoopSpec<Batch> = {
-    who: 'train', params: model.parameters(), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(),
+    who: 'train', params: t.params.map(([, p]) => p), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(),
     steps: cfg.run.steps, start: resumed && { step: resumed.step, skipped: resumed.skipped, badInARow: resumed.badInARow, samples: resumed.samples },
     accum: cfg.data.accum, samplesPerStep: cfg.data.batch, clipGrad: cfg.optim.clipGrad, maxBadSteps: cfg.guard.maxBadSteps, ema, log: x.log,
     hooks: {
       gradSync: hooks.gradSync, ranks: hooks.sumOverRanks && { sum: hooks.sumOverRanks, worldSize: share.worldSize }, corruptLoss: hooks.corruptLoss,
-      afterStep: () => clampLogitScale(model.logit_scale),
+      afterStep: t.vocab ? undefined : () => clampLogitScale(model.logit_scale),
     },
     logEvery: cfg.run.logEvery, metrics,
     progress: main ? new Progress(cfg.run.steps, x.log) : null, describe: describeClip, checkpoint: main ? checkpoint : undefined,
@@ -224,7 +242,7 @@ export async function runTrain(cfg: TrainConfig, o: { resume?: string; hooks?: T
     const c = loop.counters, seconds = loop.seconds;
     const result: TrainResult = {
       steps: c.step, skipped: c.skipped, data, firstLoss: loop.firstLoss, lastLoss: loop.lastLoss, imagesPerSec: ((c.step - loop.startStep) * cfg.data.batch) / seconds, seconds,
-      zeroShot: main && cfg.eval.zeroShot ? await evaluateZeroShot(cfg, t.model, t.ema, x.device, x.log) : null, checkpoint: main ? loop.checkpoint : '',
+      zeroShot: main && cfg.eval.zeroShot && cfg.objective === 'clip' ? await evaluateZeroShot(cfg, t.model, t.ema, x.device, x.log) : null, checkpoint: main ? loop.checkpoint : '',
     };
     if (main) writeResult(x, result);
     return result;
