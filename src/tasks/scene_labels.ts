@@ -52,7 +52,7 @@ export function sceneOfJson(json: Uint8Array | undefined, where: string): SceneO
   if (!json) throw new Error(`${where}: no json field (the scene description that labels it; the synthetic world's labelled splits and web-gt carry one)`);
   let doc: { scene?: SceneObjects };
   try { doc = JSON.parse(Buffer.from(json).toString('utf8')) as typeof doc; } catch (e) { throw new Error(`${where}: json is not valid JSON (${(e as Error).message})`); }
-  if (!doc?.scene || !Array.isArray(doc.scene.objects)) throw new Error(`${where}: json has no scene description (scene.objects); only a bare json (a web sample's? its labels are in web-gt)`);
+  if (!doc?.scene || !Array.isArray(doc.scene.objects)) throw new Error(`${where}: json has no scene description (scene.objects; the synthetic world's web split keeps its labels in web-gt, under the same keys)`);
   return doc.scene;
 }
 

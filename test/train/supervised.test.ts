@@ -4,7 +4,7 @@
 // error naming its key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runTrain } from '../../src/stages/train/run.js';
@@ -54,6 +54,21 @@ test('objective=supervised lowers every label group\'s BCE; the checkpoint loads
   } finally {
     loaded.model.dispose();
   }
+});
+
+test('a resumed supervised run gives exactly the losses of an uninterrupted one (head and optimiser state checkpointed)', { timeout: 120_000 }, async () => {
+  const w = await tinyWorld();
+  const whole = mkdtempSync(join(tmpdir(), 'zc-sup-whole-')), cut = mkdtempSync(join(tmpdir(), 'zc-sup-cut-'));
+  const sets = ['objective=supervised', 'checkpoint.every=3', 'checkpoint.keep=0', 'data.workers=0'];
+  await runTrain(tinyConfig(w, whole, 6, sets), { hooks: quiet });
+  await runTrain(tinyConfig(w, cut, 6, sets), { hooks: quiet });
+  // lose everything after step 3, then resume from its checkpoint
+  const ckpts = join(cut, 'checkpoints');
+  rmSync(join(ckpts, 'step-000006'), { recursive: true });
+  await runTrain(tinyConfig(w, cut, 6, sets), { hooks: quiet, resume: 'latest' });
+  const a = readMetrics(join(whole, 'metrics.jsonl')), b = readMetrics(join(cut, 'metrics.jsonl'));
+  assert.deepEqual(b.map((x) => x.step), [1, 2, 3, 4, 5, 6]);
+  for (let i = 0; i < 6; i++) assert.equal(b[i]!.loss.total, a[i]!.loss.total, `step ${i + 1}`);
 });
 
 test('open_clip export drops the label head', { timeout: 30_000 }, async () => {
