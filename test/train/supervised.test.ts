@@ -11,6 +11,7 @@ import { runTrain } from '../../src/stages/train/run.js';
 import { resolveConfig } from '../../src/stages/train/config.js';
 import { readMetrics } from '../../src/training/metrics.js';
 import { SafetensorsReader } from '../../src/io/safetensors.js';
+import { ShardWriter } from '../../src/data/shards/index.js';
 import { loadModelForEval } from '../../src/eval/load_model.js';
 import { saveOpenClip, WEIGHTS_FILE } from '../../src/models/open_clip_folder.js';
 import { createModel } from '../../src/models/clip.js';
@@ -82,12 +83,18 @@ test('open_clip export drops the label head', { timeout: 30_000 }, async () => {
   assert.ok(st.keys().includes('visual.proj') && !st.keys().some((k) => k.startsWith('label_head.')));
 });
 
-test('supervised labels from a sidecar split must cover every training key; config combinations are checked', { timeout: 60_000 }, async () => {
+test('supervised labels from a sidecar split must cover every training key; a label-only data.split and bad config combinations are errors', { timeout: 60_000 }, async () => {
   const w = await tinyWorld();
   const out = mkdtempSync(join(tmpdir(), 'zc-sup-nolabel-'));
   // zoo images with the classify split's labels: no zoo key has one
   await assert.rejects(runTrain(tinyConfig(w, out, 3, ['objective=supervised', 'supervised.labels=classify']), { hooks: quiet }),
     /sample 'zoo-\d+' has no scene description in .*classify/);
+  // a label-only split (as the world's web-gt) as data.split: the error says how to pair it with the images
+  const gtOnly = new ShardWriter({ dir: join(w.root, 'world', 'gt-only'), prefix: 'gt-only', maxSamples: 8 });
+  await gtOnly.write('web-0000000', { json: JSON.stringify({ scene: { objects: [{ shape: 'cube', colour: 'red' }] } }), txt: 'a cube' });
+  await gtOnly.close();
+  await assert.rejects(runTrain(tinyConfig(w, mkdtempSync(join(tmpdir(), 'zc-sup-gt-')), 3, ['objective=supervised', 'data.split=gt-only']), { hooks: quiet }),
+    /data\.split gt-only holds no images .*key web-0000000 has json, txt.*data\.split=web supervised\.labels=web-gt/);
   assert.throws(() => resolveConfig({ sets: ['objective=supervised', 'heads.seg=1'] }), /objective supervised trains no task heads; set heads\.seg to 0/);
   assert.throws(() => resolveConfig({ sets: ['objective=supervised', 'supervised.shape=0', 'supervised.colour=0', 'supervised.count=0'] }), /nothing to predict/);
   assert.throws(() => resolveConfig({ sets: ['objective=mse'] }), /objective must be one of clip, supervised/);

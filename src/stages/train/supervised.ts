@@ -9,6 +9,9 @@ import { Linear } from '../../nn/layers.js';
 import { combineLosses, multiLabelLoss, type Combined, type LossPart } from '../../losses/index.js';
 import type { CLIP } from '../../models/clip.js';
 import type { Batch } from '../../data/loader/index.js';
+import { IMAGE_KEYS } from '../../data/loader/transform.js';
+import { readShards } from '../../data/shards/index.js';
+import { shardsIn } from './data.js';
 import { SCENE_GROUPS, sceneLabelIndex, sceneTargets, sceneVocabulary, type SceneGroup, type SceneVocabulary } from '../../tasks/index.js';
 import type { TrainConfig } from './config.js';
 import { autocastDtype } from './step.js';
@@ -60,12 +63,23 @@ export function supervisedLoss(model: CLIP, cfg: TrainConfig, vocab: SceneVocabu
   return dtype ? autocast(device.startsWith('cuda') ? 'cuda' : 'cpu', dtype, run) : run();
 }
 
+/** A label-only split (the world's web-gt: labels of the web images, no images) cannot be data.split: says which keys to set instead. */
+async function checkHasImages(cfg: TrainConfig): Promise<void> {
+  const [first] = shardsIn(join(cfg.data.root, cfg.data.split));
+  for await (const s of readShards([first!])) {
+    if (IMAGE_KEYS.some((k) => s.fields.has(k))) return;
+    throw new Error(`train: data.split ${cfg.data.split} holds no images (${first} key ${s.key} has ${[...s.fields.keys()].join(', ')}); ` +
+      'train on the images and take the labels from this split, e.g. data.split=web supervised.labels=web-gt');
+  }
+}
+
 /**
  * The loss of one loader batch for the training loop: reads every label of the labels split once
  * (supervised.labels, or data.split when empty), then scores each batch against its keys' rows.
  * @example const lossOf = await supervisedLossOf(cfg, model, vocab, 'cpu'); lossOf(batch, 0, 0).total.backward();
  */
 export async function supervisedLossOf(cfg: TrainConfig, model: CLIP, vocab: SceneVocabulary, device: string): Promise<(b: Batch, step: number, m: number) => Combined> {
+  await checkHasImages(cfg);
   const dir = join(cfg.data.root, cfg.supervised.labels || cfg.data.split);
   const index = await sceneLabelIndex(dir, vocab);
   return (b) => supervisedLoss(model, cfg, vocab, b.images.to(device), sceneTargets(index, b.keys, vocab.size, dir).to(device), device);
