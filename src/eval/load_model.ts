@@ -27,7 +27,7 @@ export interface LoadedModel {
   modelName: string;
   /** Training step of a checkpoint. */
   step?: number;
-  /** Checkpoint keys not loaded into the CLIP (its dense heads, MAE's decoder). */
+  /** Checkpoint keys not loaded into the CLIP (its dense heads, MAE's decoder, a supervised run's label head). */
   droppedKeys: string[];
   /** Whether the image tower's training-time branches were folded (its state-dict keys then differ). */
   reparameterized: boolean;
@@ -53,7 +53,7 @@ export interface LoadModelOptions {
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 
-/** Loads `file`'s tensors into model, dropping training-only keys (dense heads, MAE's decoder); strict (keys, shapes, dtypes, finiteness) on the rest. */
+/** Loads `file`'s tensors into model, dropping training-only keys (dense heads, MAE's decoder, the label head); strict (keys, shapes, dtypes, finiteness) on the rest. */
 function loadWeights(model: CLIP, file: string, device: string, allowNonFinite = false): string[] {
   const { tensors } = loadSafetensors(file, device);
   const dropped = [...tensors.keys()].filter(isTrainingOnlyKey);

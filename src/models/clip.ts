@@ -3,7 +3,7 @@
 // initialised to log(1/0.07), and a logit bias when the config asks for one (SigLIP).
 import { full, normalize, randint, type Tensor } from '../engine/index.js';
 import { Module } from '../nn/module.js';
-import type { Embedding, LayerNorm } from '../nn/layers.js';
+import type { Embedding, LayerNorm, Linear } from '../nn/layers.js';
 import { TextTransformer, encodeTextWith, makeTextParts, type TextParts } from './text_transformer.js';
 import type { Transformer } from './transformer.js';
 import { type ClipCfg, getModelConfig, parseClipConfig } from './config.js';
@@ -72,6 +72,15 @@ export class CLIP extends Module {
   attachMaeDecoder(decoder: MaeDecoder): void {
     if (this.maeDecoder) throw new Error('CLIP: an MAE decoder is already attached');
     this.maeDecoder = this.child('mae_decoder', decoder);
+  }
+
+  /** The supervised objective's label head over the image embedding, under `label_head.` (training state: dropped on open_clip export and by evaluation loads). */
+  labelHead: Linear | null = null;
+
+  /** Attaches the supervised objective's label head (logits = head(encodeImage(images, false))). */
+  attachLabelHead(head: Linear): void {
+    if (this.labelHead) throw new Error('CLIP: a label head is already attached');
+    this.labelHead = this.child('label_head', head);
   }
 
   /** One image-tower pass giving the normalised embedding and every dense head's output. */

@@ -18,11 +18,13 @@ export const WEIGHTS_FILE = 'open_clip_model.safetensors';
 export const DENSE_PREFIX = 'dense_heads.';
 /** Keys under this prefix (MAE pretraining's pixel decoder) are training state only. */
 export const MAE_DECODER_PREFIX = 'mae_decoder.';
+/** Keys under this prefix (the supervised objective's label head) never leave zooclip either. */
+export const LABEL_HEAD_PREFIX = 'label_head.';
 /** Prefixes of the keys that training checkpoints hold but open_clip exports and evaluation loaders leave out. */
-export const TRAINING_ONLY_PREFIXES: readonly string[] = [DENSE_PREFIX, MAE_DECODER_PREFIX];
+export const TRAINING_ONLY_PREFIXES: readonly string[] = [DENSE_PREFIX, MAE_DECODER_PREFIX, LABEL_HEAD_PREFIX];
 
 /**
- * Whether a state-dict key is zooclip training state (dense heads, MAE's decoder), not part of the CLIP.
+ * Whether a state-dict key is zooclip training state (dense heads, MAE's decoder, the label head), not part of the CLIP.
  * @example isTrainingOnlyKey('mae_decoder.mask_token') // true; isTrainingOnlyKey('visual.proj') // false
  */
 export function isTrainingOnlyKey(key: string): boolean {
@@ -31,7 +33,7 @@ export function isTrainingOnlyKey(key: string): boolean {
 
 /**
  * Writes `dir/open_clip_config.json` (model_cfg + the model's preprocess_cfg) and
- * `dir/open_clip_model.safetensors` (dense heads and MAE's decoder dropped): open_clip loads it with `local-dir:`.
+ * `dir/open_clip_model.safetensors` (dense heads, MAE's decoder and the label head dropped): open_clip loads it with `local-dir:`.
  * @example saveOpenClip(model, 'runs/export'); // open_clip.create_model_and_transforms('local-dir:runs/export')
  */
 export function saveOpenClip(model: CLIP, dir: string, preprocess: Record<string, unknown> = {}): void {

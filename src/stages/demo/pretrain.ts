@@ -33,7 +33,7 @@ export function variantSets(cfg: DemoConfig, v: Variant): string[] {
     case 'C': return [`data.split=${SPLITS.pseudo}`, `data.captions=${cfg.pretrain.captions}`, ...heads];
     case 'D': return [`data.split=${SPLITS.truth}`, `data.captions=${cfg.pretrain.captions}`, ...heads];
     case 'F': return [`data.split=${SPLITS.web}`, 'data.captions=real', 'objective=mae'];
-    case 'S': return [`data.split=${SPLITS.labelled}`, 'data.captions=real', 'objective=supervised'];
+    case 'S': return [`data.split=${SPLITS.web}`, 'data.captions=real', 'objective=supervised', `supervised.labels=${SPLITS.labelled}`];
     case 'M': return [`data.split=${SPLITS.pseudo}`, `data.captions=${cfg.pretrain.captions}`];
     case 'E': case 'N': throw new Error(`demo: variant ${v} (random init) is not trained`);
   }

@@ -8,7 +8,7 @@ import { DENSE_TASK_NAMES } from '../../tasks/names.js';
 
 /** Everything a run depends on; written to run.json and every checkpoint. */
 export interface TrainConfig {
-  /** What pretrains the image tower: clip (contrastive image-text, the loss/heads sections), or mae (masked patch reconstruction, the mae section; text unused). */
+  /** What pretrains the image tower: clip (image-text contrastive, the loss/heads sections), mae (masked patch reconstruction, the mae section), or supervised (the scene's labels, multi-label BCE, the supervised section); the text tower trains only with clip. */
   objective: TrainObjective;
   run: {
     /** Output folder: run.json, metrics.jsonl, checkpoints/, result.json. */
@@ -84,6 +84,14 @@ export interface TrainConfig {
     /** Feature level of the image tower the heads read (forwardIntermediates index; -1 = last). */
     level: number;
   };
+  /** The supervised objective: a linear head over the image tower's embedding predicts which shapes and colours a scene holds (and its object count), each group's BCE weighted here; 0 = group off. */
+  supervised: {
+    shape: number;
+    colour: number;
+    count: number;
+    /** Split under data.root whose `json` scene descriptions label the training samples by key ('' = data.split itself; e.g. web-gt for web). */
+    labels: string;
+  };
   optim: {
     /** Peak learning rate (AdamW). */
     lr: number;
@@ -139,7 +147,7 @@ export interface TrainConfig {
 }
 
 /** The pretraining objectives of `zooclip train` (the `objective` key). */
-export const TRAIN_OBJECTIVES = ['clip', 'mae'] as const;
+export const TRAIN_OBJECTIVES = ['clip', 'mae', 'supervised'] as const;
 export type TrainObjective = (typeof TRAIN_OBJECTIVES)[number];
 
 /** The defaults every preset and override starts from. */
@@ -150,6 +158,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, maxSkipRate: 0.05, maxPixels: 89478485 },
   loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1, contrastive: 1, distill: 0, numTeachers: 1, teacherScale: 100 },
   heads: { seg: 0, depth: 0, normals: 0, det: 0, segClasses: 7, segHead: 'linear', detClasses: 7, level: -1 },
+  supervised: { shape: 1, colour: 1, count: 1, labels: '' },
   optim: { lr: 1e-3, weightDecay: 0.1, beta1: 0.9, beta2: 0.98, eps: 1e-6, warmup: 20, minLr: 0, clipGrad: 1 },
   ema: { decay: 0, warmup: 10 },
   checkpoint: { every: 100, keep: 2 },
@@ -160,6 +169,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
 };
 
 const ENUMS: Record<string, readonly string[]> = {
+  objective: TRAIN_OBJECTIVES,
   'data.captions': ['real', 'synthetic', 'mixed', 'multi'],
   'loss.kind': ['clip', 'siglip'],
   'heads.segHead': ['linear', 'psp'],
@@ -184,12 +194,23 @@ function checkInt(v: number, key: string, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`train config: ${key} must be an integer >= ${min}, got ${v}`);
 }
 
+/** The supervised block's weights, and what the supervised objective cannot combine with. */
+function checkSupervised(c: TrainConfig): void {
+  const s = c.supervised;
+  for (const k of ['shape', 'colour', 'count'] as const) if (!(s[k] >= 0)) throw new Error(`train config: supervised.${k} must be >= 0, got ${s[k]}`);
+  if (c.objective !== 'supervised') return;
+  if (s.shape === 0 && s.colour === 0 && s.count === 0) throw new Error('train config: objective supervised with supervised.shape, .colour and .count all 0: nothing to predict');
+  const heads = DENSE_TASK_NAMES.filter((t) => c.heads[t] > 0);
+  if (heads.length) throw new Error(`train config: objective supervised trains no task heads; set heads.${heads.join(', heads.')} to 0`);
+  if (c.loss.distill > 0) throw new Error('train config: objective supervised does not distil; set loss.distill to 0');
+}
+
 /** Checks ranges and enumerations; throws naming the key. */
 export function validateConfig(c: TrainConfig): TrainConfig {
   if (!(TRAIN_OBJECTIVES as readonly string[]).includes(c.objective)) throw new Error(`train config: objective must be one of ${TRAIN_OBJECTIVES.join(', ')}, got '${c.objective}'`);
   for (const [key, allowed] of Object.entries(ENUMS)) {
-    const [a, b] = key.split('.') as [keyof TrainConfig, string];
-    const v = (c[a] as unknown as Record<string, string>)[b]!;
+    const [a, b] = key.split('.') as [keyof TrainConfig, string | undefined];
+    const v = (b === undefined ? c[a] : (c[a] as unknown as Record<string, string>)[b]) as string;
     if (!allowed.includes(v)) throw new Error(`train config: ${key} must be one of ${allowed.join(', ')}, got '${v}'`);
   }
   checkInt(c.run.steps, 'run.steps', 1);
@@ -205,7 +226,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   for (const k of ['contrastive', 'distill', 'realWeight', 'syntheticWeight'] as const) {
     if (!(c.loss[k] >= 0)) throw new Error(`train config: loss.${k} must be >= 0, got ${c.loss[k]}`);
   }
-  if (c.loss.contrastive === 0 && c.loss.distill === 0) throw new Error('train config: loss.contrastive and loss.distill are both 0: nothing aligns images and text');
+  checkSupervised(c);
+  if (c.objective === 'clip' && c.loss.contrastive === 0 && c.loss.distill === 0) throw new Error('train config: loss.contrastive and loss.distill are both 0: nothing aligns images and text');
   checkInt(c.loss.numTeachers, 'loss.numTeachers', 1);
   for (const k of DENSE_TASK_NAMES) if (!(c.heads[k] >= 0)) throw new Error(`train config: heads.${k} must be >= 0, got ${c.heads[k]}`);
   checkInt(c.heads.segClasses, 'heads.segClasses', 1);

@@ -24,6 +24,8 @@ import { trainLoop, type DescribeValues, type LoopCounters, type LoopResult, typ
 import { microLoss, type GatherFeatures } from './step.js';
 import { attachTaskHeads } from './task_heads.js';
 import { attachMaeDecoderFor, maeMicroLoss, maeTrains } from './mae.js';
+import { attachLabelHead, supervisedLossOf, supervisedTrains } from './supervised.js';
+import type { SceneVocabulary } from '../../tasks/index.js';
 import { zeroShot, type TaskResult } from './zero_shot.js';
 
 /** Extension points: data parallel (src/distributed plugs in here), tests, logging. */
@@ -99,41 +101,57 @@ async function nextBatch(it: AsyncIterator<Batch>): Promise<Batch> {
   return r.value;
 }
 
-/** The model, optimizer, EMA and schedule of a run, made in the order that fixes its random draws. */
-function buildTrainables(cfg: TrainConfig, device: string, hooks: TrainHooks): { model: CLIP; params: Tensor[]; tasks: string[]; opt: AdamW; ema: EMA | null; schedule: LrSchedule } {
-  manualSeed(cfg.run.seed);
+/** What a run trains: the model (with any heads), the supervised objective's label classes, and the parameters its optimizer steps. */
+interface Trained { model: CLIP; tasks: string[]; vocab: SceneVocabulary | null; params: [string, Tensor][] }
+
+/** Whether the run's objective trains a parameter (the optimizer, clipping and gradient sync see only those). */
+function objectiveTrains(cfg: TrainConfig, name: string): boolean {
+  switch (cfg.objective) {
+    case 'mae': return maeTrains(name);
+    case 'supervised': return supervisedTrains(name);
+    default: return true;
+  }
+}
+
+/** The model with its heads: dense task heads, MAE's decoder or the supervised label head by objective. */
+function buildModel(cfg: TrainConfig): Trained {
   const model = createModel(cfg.model.name);
-  const tasks = attachTaskHeads(model, cfg);
-  if (cfg.objective === 'mae') attachMaeDecoderFor(model, cfg);
+  try {
+    const tasks = attachTaskHeads(model, cfg);
+    if (cfg.objective === 'mae') attachMaeDecoderFor(model, cfg);
+    const vocab = cfg.objective === 'supervised' ? attachLabelHead(model, cfg) : null;
+    return { model, tasks, vocab, params: [...model.namedParameters()].filter(([name]) => objectiveTrains(cfg, name)) };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The model, optimizer, EMA and schedule of a run, made in the order that fixes its random draws. */
+function buildTrainables(cfg: TrainConfig, device: string, hooks: TrainHooks): Trained & { opt: AdamW; ema: EMA | null; schedule: LrSchedule } {
+  manualSeed(cfg.run.seed);
+  const built = buildModel(cfg), { model } = built;
   model.to(device);
   hooks.initModel?.(model);
   model.train();
   if (cfg.model.gradCheckpointing) setGradCheckpointing(model);
-  const trained = [...model.namedParameters()].filter(([name]) => objectiveTrains(cfg, name));
-  const [decay, noDecay] = splitDecay(trained);
+  const [decay, noDecay] = splitDecay(built.params);
   const opt = new AdamW([
     { params: decay.map(([, p]) => p), names: decay.map(([n]) => n) },
     { params: noDecay.map(([, p]) => p), names: noDecay.map(([n]) => n), hyper: { weightDecay: 0 } },
   ], { lr: cfg.optim.lr, weightDecay: cfg.optim.weightDecay, beta1: cfg.optim.beta1, beta2: cfg.optim.beta2, eps: cfg.optim.eps });
   const ema = cfg.ema.decay > 0 ? new EMA(model, cfg.ema.decay, { warmup: cfg.ema.warmup }) : null;
   const schedule = warmupCosine({ baseLr: cfg.optim.lr, warmupSteps: cfg.optim.warmup, totalSteps: cfg.run.steps, minLr: cfg.optim.minLr });
-  return { model, params: trained.map(([, p]) => p), tasks, opt, ema, schedule };
-}
-
-/** Whether the run's objective trains a parameter (the optimizer, clipping and gradient sync see only those). */
-function objectiveTrains(cfg: TrainConfig, name: string): boolean {
-  switch (cfg.objective) {
-    case 'mae': return maeTrains(name);
-    default: return true;
-  }
+  return { ...built, opt, ema, schedule };
 }
 
 /** The loss of one micro-batch under the run's objective, and how its values become a metrics line. */
-async function objectiveLossOf(x: RunContext, model: CLIP, tasks: string[]): Promise<{ lossOf: (b: Batch, step: number, m: number) => MicroLoss; describe?: DescribeValues }> {
-  const { cfg, device } = x;
+async function objectiveLossOf(x: RunContext, t: Trained): Promise<{ lossOf: (b: Batch, step: number, m: number) => MicroLoss; describe?: DescribeValues }> {
+  const { cfg, device } = x, { model } = t;
   switch (cfg.objective) {
     case 'mae': return { lossOf: (b, step, m) => maeMicroLoss(model, cfg, b.images.to(device), [cfg.run.seed, x.share.rank, step, m], device) };
-    default: return { lossOf: await clipLossOf(cfg, model, tasks, device, x.hooks.gatherFeatures), describe: describeClip };
+    case 'supervised': return { lossOf: await supervisedLossOf(cfg, model, t.vocab!, device) };
+    default: return { lossOf: await clipLossOf(cfg, model, t.tasks, device, x.hooks.gatherFeatures), describe: describeClip };
   }
 }
 
@@ -163,7 +181,8 @@ function describeClip(values: Record<string, number>): ReturnType<DescribeValues
 
 /** The one line that says what this run trains. */
 function describeRun(cfg: TrainConfig, model: CLIP, tasks: string[], share: RankShare, device: string): string {
-  return `zooclip train${cfg.objective === 'mae' ? ` (MAE, mask ratio ${cfg.mae.maskRatio})` : ''}: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, captions ${cfg.data.captions}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
+  const what = cfg.objective === 'supervised' ? `supervised on ${cfg.data.root}/${cfg.supervised.labels || cfg.data.split} labels` : cfg.objective === 'mae' ? `MAE, mask ratio ${cfg.mae.maskRatio}` : `captions ${cfg.data.captions}`;
+  return `zooclip train: ${cfg.model.name} (${(model.numParams() / 1e6).toFixed(2)} M params), ${cfg.data.root}/${cfg.data.split}, ${what}${tasks.length ? `, task heads ${tasks.join('+')}` : ''}${cfg.loss.distill > 0 ? `, distill ${cfg.loss.distill}` : ''}, ` +
     `batch ${cfg.data.batch} (${cfg.data.accum} x ${share.worldSize > 1 ? `${share.worldSize} processes x ` : ''}${cfg.data.batch / cfg.data.accum / share.worldSize}), ${cfg.run.steps} steps, device ${device}, ${getNumThreads()} threads`;
 }
 
@@ -189,7 +208,7 @@ interface RunContext { cfg: TrainConfig; share: RankShare; main: boolean; log: (
 /** Steps from the resumed step (or 0) to cfg.run.steps through the training loop, checkpointing on rank 0. */
 async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, resumed: TrainState | undefined): Promise<{ loop: LoopResult; data: DataCounts }> {
   const { cfg, share, main, hooks } = x, { model, opt, ema, schedule } = t;
-  const { lossOf, describe } = await objectiveLossOf(x, model, t.tasks);
+  const { lossOf, describe } = await objectiveLossOf(x, t);
   const tok = (s: string[]): Tensor => tokenize(s, model.cfg.text_cfg.context_length);
   // Opened before the loader (which starts worker threads): a bad metrics file fails with nothing to close.
   const metrics = main ? new MetricsLog(join(x.out, 'metrics.jsonl'), resumed?.step) : null;
@@ -201,12 +220,12 @@ async function trainSteps(x: RunContext, t: ReturnType<typeof buildTrainables>, 
   // Only finite weights become checkpoints: resuming from one must not resume a divergence.
   const checkpoint = checkpointPolicy(join(x.out, 'checkpoints'), { model, opt, ema }, { every: cfg.checkpoint.every, keep: cfg.checkpoint.keep }, state);
   const spec: TrainLoopSpec<Batch> = {
-    who: 'train', params: t.params, opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(),
+    who: 'train', params: t.params.map(([, p]) => p), opt, setLr: (s) => applySchedule(opt, schedule, s), lossOf, disposeBatch: (b) => b.dispose(),
     steps: cfg.run.steps, start: resumed && { step: resumed.step, skipped: resumed.skipped, badInARow: resumed.badInARow, samples: resumed.samples },
     accum: cfg.data.accum, samplesPerStep: cfg.data.batch, clipGrad: cfg.optim.clipGrad, maxBadSteps: cfg.guard.maxBadSteps, ema, log: x.log,
     hooks: {
       gradSync: hooks.gradSync, ranks: hooks.sumOverRanks && { sum: hooks.sumOverRanks, worldSize: share.worldSize }, corruptLoss: hooks.corruptLoss,
-      afterStep: () => clampLogitScale(model.logit_scale),
+      afterStep: t.vocab ? undefined : () => clampLogitScale(model.logit_scale),
     },
     logEvery: cfg.run.logEvery, metrics,
     progress: main ? new Progress(cfg.run.steps, x.log) : null, describe, checkpoint: main ? checkpoint : undefined,
