@@ -34,7 +34,10 @@ export async function trainCaptioner(cfg: DemoConfig, threads: number, log: (s: 
   return runTrainCaptioner(config, { resume: listCheckpoints(join(out, 'checkpoints')).length ? 'latest' : undefined, log });
 }
 
-/** The caption stage's decoding settings (beam search keeps at least 4 beams, and n of them). */
+/**
+ * The caption stage's decoding settings (beam search keeps at least 4 beams, and n of them).
+ * @example captionOptions(resolveDemoConfig('quick')) // { n: 5, strategy: 'beam', beams: 5, ... }
+ */
 export function captionOptions(cfg: DemoConfig): Partial<CaptionOptions> {
   const c = cfg.caption;
   return { n: c.n, strategy: c.strategy, topP: c.topP, temperature: c.temperature, beams: Math.max(4, c.n), seed: cfg.seed };
