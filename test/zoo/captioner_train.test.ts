@@ -35,7 +35,11 @@ test('training a tiny captioner lowers the loss; checkpoints resume exactly; the
   assert.equal(r.heldOut.length, 2);
   assert.ok(r.heldOut.every((h) => h.summary.captions === 6 && h.captionsPerSec > 0));
   assert.ok(lines.some((l) => /truth: .+/.test(l)) && lines.some((l) => /held-out greedy: 6 captions/.test(l)));
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).steps, 40);
+  const saved = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+  assert.equal(saved.steps, 40);
+  // How much the held-out captions depend on their images is measured and logged.
+  assert.ok(Number.isFinite(saved.imageReliance.gain) && saved.imageReliance.ownImages > 0, JSON.stringify(saved.imageReliance));
+  assert.ok(lines.some((l) => /held-out caption loss .+ with the right images, .+ with other images \(gain/.test(l)));
 
   // Resume from the step-20 checkpoint in a fresh folder: steps 21..40 repeat the first run's losses.
   const out2 = join(root, 'resumed');

@@ -39,7 +39,8 @@ export interface DemoConfig {
   world: { size: number; zoo: number; web: number; probeTrain: number; probeTest: number; classify: number; noise: number };
   captioner: { model: string; steps: number; batch: number; lr: number };
   experts: { model: string; steps: number; batch: number; lr: number };
-  caption: { n: number; topP: number; batch: number };
+  /** Captioning the web split: n captions per image by strategy (sample: top-p at temperature; beam: the n best of max(n, 4) beams; greedy: one caption, repeated). */
+  caption: { n: number; strategy: 'sample' | 'beam' | 'greedy'; topP: number; temperature: number; batch: number };
   /** Confidence thresholds of the hard pseudo-labels: seg max-softmax (0 keeps all) and det box score (CenterNet's usual 0.3). */
   label: { segThreshold: number; detThreshold: number };
   pretrain: {
@@ -82,7 +83,7 @@ export const DEFAULT_DEMO: DemoConfig = {
   world: { size: 64, zoo: 1000, web: 4000, probeTrain: 600, probeTest: 200, classify: 400, noise: 0.5 },
   captioner: { model: 'captioner-tiny', steps: 300, batch: 32, lr: 1e-3 },
   experts: { model: 'zooclip-tiny', steps: 200, batch: 32, lr: 1e-3 },
-  caption: { n: 5, topP: 0.9, batch: 64 },
+  caption: { n: 5, strategy: 'sample', topP: 0.9, temperature: 1, batch: 64 },
   label: { segThreshold: 0, detThreshold: 0.3 },
   pretrain: { model: 'zooclip-tiny', mobileModel: 'zooclip-mci-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: [...VARIANTS], captions: 'multi', headWeight: 1 },
   eval: { tasks: [...DENSE_TASK_NAMES], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true,
@@ -107,6 +108,7 @@ function check(c: DemoConfig): DemoConfig {
   const ld = c.eval.finetune.layerDecay;
   if (!(ld > 0 && ld <= 1)) bad('eval.finetune.layerDecay', `must be in (0, 1], got ${ld}`);
   if (!['multi', 'synthetic'].includes(c.pretrain.captions)) bad('pretrain.captions', `must be multi or synthetic, got '${c.pretrain.captions}'`);
+  if (!['sample', 'beam', 'greedy'].includes(c.caption.strategy)) bad('caption.strategy', `must be sample, beam or greedy, got '${c.caption.strategy}'`);
   if (!['linear', 'psp'].includes(c.eval.segHead)) bad('eval.segHead', `must be linear or psp, got '${c.eval.segHead}'`);
   if (!c.pretrain.seeds.length || !c.eval.probeSeeds.length) bad('seeds', 'need at least one pretraining and one probe seed');
   for (const [k, v] of Object.entries({ ...c.world, 'pretrain.steps': c.pretrain.steps, 'captioner.steps': c.captioner.steps, 'experts.steps': c.experts.steps })) {

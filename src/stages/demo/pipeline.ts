@@ -95,7 +95,7 @@ export async function runZooDemo(cfg: DemoConfig, log: (s: string) => void = con
   });
   const captioner = await stage(out, 'captioner', log, async () => {
     const r = await trainCaptioner(cfg, threads, log);
-    return { dir: r.captioner, firstLoss: r.firstLoss, lastLoss: r.lastLoss, heldOut: r.heldOut };
+    return { dir: r.captioner, firstLoss: r.firstLoss, lastLoss: r.lastLoss, heldOut: r.heldOut, imageReliance: r.imageReliance };
   });
   const experts = heads ? await trainExperts(cfg, threads, log) : {};
   await stage(out, 'caption-web', log, () => captionWeb(cfg, captioner.dir, device, log));

@@ -118,6 +118,12 @@ function samplesBlock(evals: readonly ModelEval[], v: Variant): ImageGridBlock |
   return rows.length ? { kind: 'images', title: `Probe predictions on probe-test, variant ${v}`, columns, rows } : null;
 }
 
+/** How the web split was captioned, in words: "top-p 0.9 at temperature 1", "beam search", "greedy". */
+function describeDecoding(c: DemoConfig['caption']): string {
+  if (c.strategy === 'sample') return `top-p ${c.topP} at temperature ${c.temperature}`;
+  return c.strategy === 'beam' ? `the ${c.n} best of ${Math.max(4, c.n)} beams` : 'greedy';
+}
+
 /** The demo's report document. */
 export function demoReport(cfg: DemoConfig, evals: readonly ModelEval[], claims: readonly Claim[], extra: { quality: QualityReport | null; stages: Record<string, number>; premises?: readonly Premise[]; captionerHeldOut: unknown }): Report {
   const finetuned = evals.some((e) => e.finetune);
@@ -137,7 +143,7 @@ export function demoReport(cfg: DemoConfig, evals: readonly ModelEval[], claims:
     ['world', `${cfg.world.size}x${cfg.world.size}: zoo ${cfg.world.zoo}, web ${cfg.world.web}, probe-train ${cfg.world.probeTrain}, probe-test ${cfg.world.probeTest}, classify ${cfg.world.classify}, web caption noise ${cfg.world.noise}`],
     ['pretraining', `${cfg.pretrain.model} (mobile pair: ${cfg.pretrain.mobileModel}), ${cfg.pretrain.steps} steps x batch ${cfg.pretrain.batch}, lr ${cfg.pretrain.lr}, seeds ${cfg.pretrain.seeds.join(', ')}, captions ${cfg.pretrain.captions}, head weight ${cfg.pretrain.headWeight}`],
     ['variants', (cfg.pretrain.variants as Variant[]).map((v) => `${v} = ${VARIANT_NAMES[v]}`).join('; ')],
-    ['captioner', `${cfg.captioner.model}, ${cfg.captioner.steps} steps; ${cfg.caption.n} captions per image, top-p ${cfg.caption.topP}`],
+    ['captioner', `${cfg.captioner.model}, ${cfg.captioner.steps} steps, lr ${cfg.captioner.lr}; ${cfg.caption.n} captions per image, ${describeDecoding(cfg.caption)}`],
     ['experts', `${cfg.experts.model}, ${cfg.experts.steps} steps each`],
     ['probes', `${cfg.eval.tasks.join(', ')}; ${cfg.eval.segHead} seg head; ${cfg.eval.probeSteps} steps x batch ${cfg.eval.probeBatch}; fractions ${cfg.eval.fractions.join(', ')}; probe seeds ${cfg.eval.probeSeeds.join(', ')}`],
     ['finetuning', `${cfg.eval.finetune.tasks.join(', ')}; ${cfg.eval.finetune.steps} steps x batch ${cfg.eval.finetune.batch}, head lr ${cfg.eval.finetune.lr}, tower lr x ${cfg.eval.finetune.towerLrScale}, layer decay ${cfg.eval.finetune.layerDecay}; fractions ${cfg.eval.finetune.fractions.join(', ')}; seeds ${cfg.eval.finetune.seeds.join(', ')}`],

@@ -6,7 +6,7 @@ import { readShards, type FieldValue } from '../../data/shards/index.js';
 import { mapShards } from '../../zoo/shard_map.js';
 import { loadCaptioner, loadExpert } from '../../zoo/load.js';
 import { TemplateCaptioner } from '../../zoo/captioner_template.js';
-import type { Expert, DenseTaskName } from '../../zoo/types.js';
+import type { CaptionOptions, Expert, DenseTaskName } from '../../zoo/types.js';
 import { resolveCaptionerConfig } from '../train_captioner/config.js';
 import { runTrainCaptioner, type CaptionerTrainResult } from '../train_captioner/run.js';
 import { runCaption } from '../caption/run.js';
@@ -34,13 +34,22 @@ export async function trainCaptioner(cfg: DemoConfig, threads: number, log: (s: 
   return runTrainCaptioner(config, { resume: listCheckpoints(join(out, 'checkpoints')).length ? 'latest' : undefined, log });
 }
 
-/** Captions the web split with the trained captioner: web -> web-cap (syn.json, n per image, top-p). */
+/**
+ * The caption stage's decoding settings (beam search keeps at least 4 beams, and n of them).
+ * @example captionOptions(resolveDemoConfig('quick')) // { n: 5, strategy: 'beam', beams: 5, ... }
+ */
+export function captionOptions(cfg: DemoConfig): Partial<CaptionOptions> {
+  const c = cfg.caption;
+  return { n: c.n, strategy: c.strategy, topP: c.topP, temperature: c.temperature, beams: Math.max(4, c.n), seed: cfg.seed };
+}
+
+/** Captions the web split with the trained captioner: web -> web-cap (syn.json, n per image, by the caption strategy). */
 export async function captionWeb(cfg: DemoConfig, captioner: string, device: string, log: (s: string) => void): Promise<{ samples: number; imagesPerSecond: number }> {
   const cap = await loadCaptioner(captioner, { device });
   try {
     const r = await runCaption(cap, {
       in: splitDir(cfg, SPLITS.web), out: splitDir(cfg, SPLITS.captioned), batch: cfg.caption.batch, log,
-      caption: { n: cfg.caption.n, topP: cfg.caption.topP, strategy: 'sample', seed: cfg.seed },
+      caption: captionOptions(cfg),
     });
     return { samples: r.samples, imagesPerSecond: r.imagesPerSecond };
   } finally {

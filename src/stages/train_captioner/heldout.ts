@@ -10,6 +10,10 @@ import { DEFAULT_CAPTION_OPTIONS } from '../../zoo/types.js';
 import { gradeCaption, summarise, type QualitySummary, type SceneTruth } from './quality.js';
 import type { CaptionerTrainConfig } from './config.js';
 import { tarsIn } from '../../data/shards/folder.js';
+import { noGrad, roll, tidy } from '../../engine/index.js';
+import { tokenize } from '../../tokenizer/index.js';
+import { preprocessImages } from '../../zoo/captioner_zooclip.js';
+import type { CoCaCaptioner } from '../../models/captioner/index.js';
 
 /** Which samples train and which are held out. */
 export interface HoldoutPlan {
@@ -71,4 +75,37 @@ export async function evaluateHeldOut(captioner: Captioner, samples: readonly He
   const seconds = (performance.now() - t0) / 1000;
   const summary = summarise(caps.map((c, i) => gradeCaption(c, samples[i]!.truth)));
   return { strategy: opts.strategy === 'sample' ? `sample top-p ${opts.topP}` : opts.strategy, summary, captions: caps, captionsPerSec: caps.length / seconds };
+}
+
+/** How much a captioner's held-out captions depend on their images (see {@link imageReliance}). */
+export interface ImageReliance {
+  /** Mean caption cross-entropy (nats per token) of the truth captions given their own images. */
+  ownImages: number;
+  /** The same with every caption paired with another sample's image. */
+  otherImages: number;
+  /** otherImages - ownImages: near 0 when the decoder ignores the image (a language model only). */
+  gain: number;
+}
+
+/**
+ * Teacher-forced caption loss of the held-out truth captions with their own images and with the
+ * images rolled by one sample: a captioner that learnt to read its images loses clearly more with
+ * the wrong ones. A gain near 0 means its captions are the same whatever the image.
+ * @example const r = imageReliance(model, samples, 'cpu'); if (r.gain < 0.05) log('the captioner ignores its images');
+ */
+export function imageReliance(model: CoCaCaptioner, samples: readonly HeldSample[], device = 'cpu'): ImageReliance {
+  if (samples.length < 2) throw new Error(`imageReliance: needs at least 2 held-out samples, got ${samples.length}`);
+  const training = model.training;
+  model.eval();
+  try {
+    return noGrad(() => tidy(() => {
+      const images = preprocessImages(samples.map((s) => s.image), model.imageSize, device);
+      const tokens = tokenize(samples.map((s) => s.caption), model.cfg.decoder_cfg.context_length).to(device);
+      const ownImages = model.loss(images, tokens).values.caption;
+      const otherImages = model.loss(roll(images, 1, 0), tokens).values.caption;
+      return { ownImages, otherImages, gain: otherImages - ownImages };
+    }));
+  } finally {
+    if (training) model.train();
+  }
 }

@@ -19,7 +19,7 @@ import { checkpointPolicy, clearInterruptedSaves, readStageState, resumeCheckpoi
 import { MetricsLog, Progress } from '../../training/metrics.js';
 import { trainLoop, type LoopResult, type MicroLoss, type TrainLoopSpec } from '../../training/loop.js';
 import type { CaptionerTrainConfig } from './config.js';
-import { evaluateHeldOut, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan } from './heldout.js';
+import { evaluateHeldOut, imageReliance, planHoldout, readHeldOut, type HeldOutResult, type HoldoutPlan, type ImageReliance } from './heldout.js';
 import { tarsIn } from '../../data/shards/folder.js';
 import { readJsonFile } from '../../config/json_file.js';
 
@@ -38,6 +38,8 @@ export interface CaptionerTrainResult {
   /** The final captioner folder. */
   captioner: string;
   heldOut: HeldOutResult[];
+  /** Held-out caption loss with the right vs other images (absent without held-out samples). */
+  imageReliance?: ImageReliance;
 }
 
 function trainLoader(c: CaptionerTrainConfig, plan: HoldoutPlan, imageSize: number, context: number, resume?: LoaderState): Loader {
@@ -145,9 +147,12 @@ export async function runTrainCaptioner(c: CaptionerTrainConfig, o: { resume?: s
     const t = await trainSteps(c, { model, opt, plan, resumed, device, log, describe });
     const captioner = join(c.out, 'captioner');
     saveCaptioner(model, captioner);
-    const heldOut = await heldOutReport(model, c, plan, device, log);
+    const { heldOut, reliance } = await heldOutReport(model, c, plan, device, log);
     const steps = t.counters.step;
-    const result: CaptionerTrainResult = { steps, firstLoss: t.firstLoss, lastLoss: t.lastLoss, imagesPerSec: ((steps - t.startStep) * c.batch) / t.seconds, seconds: t.seconds, captioner, heldOut };
+    const result: CaptionerTrainResult = {
+      steps, firstLoss: t.firstLoss, lastLoss: t.lastLoss, imagesPerSec: ((steps - t.startStep) * c.batch) / t.seconds, seconds: t.seconds, captioner, heldOut,
+      ...(reliance && { imageReliance: reliance }),
+    };
     writeFileAtomic(join(c.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
     log(`done: ${steps} steps in ${t.seconds.toFixed(1)} s (${result.imagesPerSec.toFixed(0)} img/s), loss ${t.firstLoss.toFixed(4)} -> ${t.lastLoss.toFixed(4)}, captioner ${captioner}`);
     return result;
@@ -161,11 +166,17 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-/** Captions held-out images greedily and by top-p sampling, prints a few next to their truth, grades all. */
-async function heldOutReport(model: CoCaCaptioner, c: CaptionerTrainConfig, plan: HoldoutPlan, device: string, log: (s: string) => void): Promise<HeldOutResult[]> {
-  if (c.evalImages === 0) return [];
+/** Below this gain (nats per token) the held-out report warns that the captioner does not read its images. */
+export const MIN_IMAGE_GAIN = 0.05;
+
+/**
+ * Captions held-out images greedily and by top-p sampling, prints a few next to their truth, grades
+ * all, and measures how much the captions depend on the images (imageReliance).
+ */
+async function heldOutReport(model: CoCaCaptioner, c: CaptionerTrainConfig, plan: HoldoutPlan, device: string, log: (s: string) => void): Promise<{ heldOut: HeldOutResult[]; reliance?: ImageReliance }> {
+  if (c.evalImages === 0) return { heldOut: [] };
   const samples = await readHeldOut(plan, c.evalImages);
-  if (!samples.length) { log('no held-out samples to caption'); return []; }
+  if (!samples.length) { log('no held-out samples to caption'); return { heldOut: [] }; }
   const cap = new ZooclipCaptioner(model, `zooclip:${join(c.out, 'captioner')}`, device);
   const results = [await evaluateHeldOut(cap, samples, { strategy: 'greedy', seed: c.seed }), await evaluateHeldOut(cap, samples, { strategy: 'sample', topP: 0.9, seed: c.seed })];
   for (let i = 0; i < Math.min(c.show, samples.length); i++) {
@@ -177,5 +188,10 @@ async function heldOutReport(model: CoCaCaptioner, c: CaptionerTrainConfig, plan
     log(`held-out ${r.strategy}: ${s.captions} captions, ${r.captionsPerSec.toFixed(1)} captions/s; shapes exact ${pct(s.shapesExact)} ` +
       `(precision ${pct(s.shapePrecision)}, recall ${pct(s.shapeRecall)}), colours exact ${pct(s.coloursExact)}, count right ${pct(s.countRight)}`);
   }
-  return results;
+  const reliance = samples.length > 1 ? imageReliance(model, samples, device) : undefined;
+  if (reliance) {
+    log(`held-out caption loss ${reliance.ownImages.toFixed(3)} with the right images, ${reliance.otherImages.toFixed(3)} with other images (gain ${reliance.gain.toFixed(3)} nats/token)` +
+      (reliance.gain < MIN_IMAGE_GAIN ? ': WARNING the captioner barely reads its images (train longer, or a larger lr)' : ''));
+  }
+  return { heldOut: results, reliance };
 }
