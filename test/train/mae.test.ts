@@ -79,7 +79,7 @@ test('objective mae resumes to the same losses (masks drawn from seed, step and 
 test('objective: mae refuses task heads and distillation, and an unknown objective is named', { timeout: 10_000 }, () => {
   assert.throws(() => resolveConfig({ sets: ['objective=mae', 'heads.seg=1'] }), /objective mae trains no task heads; set heads.seg to 0/);
   assert.throws(() => resolveConfig({ sets: ['objective=mae', 'loss.distill=1'] }), /loss.distill/);
-  assert.throws(() => resolveConfig({ sets: ['objective=byol'] }), /objective must be one of clip, mae, got 'byol'/);
+  assert.throws(() => resolveConfig({ sets: ['objective=byol'] }), /objective must be one of clip, mae, supervised, got 'byol'/);
   assert.throws(() => resolveConfig({ sets: ['mae.maskRatio=1'] }), /mae.maskRatio must be in \(0, 1\)/);
   assert.throws(() => resolveConfig({ sets: ['mae.decoderWidth=64', 'mae.decoderHeads=3'] }), /divisible by mae.decoderHeads/);
   const c = resolveConfig({ sets: ['objective=mae'] });

@@ -97,7 +97,7 @@ test('supervised labels from a sidecar split must cover every training key; a la
     /data\.split gt-only holds no images .*key web-0000000 has json, txt.*data\.split=web supervised\.labels=web-gt/);
   assert.throws(() => resolveConfig({ sets: ['objective=supervised', 'heads.seg=1'] }), /objective supervised trains no task heads; set heads\.seg to 0/);
   assert.throws(() => resolveConfig({ sets: ['objective=supervised', 'supervised.shape=0', 'supervised.colour=0', 'supervised.count=0'] }), /nothing to predict/);
-  assert.throws(() => resolveConfig({ sets: ['objective=mse'] }), /objective must be one of clip, supervised/);
+  assert.throws(() => resolveConfig({ sets: ['objective=mse'] }), /objective must be one of clip, mae, supervised, got 'mse'/);
   const c = resolveConfig({ sets: ['objective=supervised', 'supervised.count=0', 'data.split=web-gtl'] });
   assert.equal(c.objective, 'supervised');
   assert.equal(c.supervised.count, 0);
