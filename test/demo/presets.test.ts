@@ -7,7 +7,7 @@ import { resolveDemoConfig } from '../../src/stages/demo/config.js';
 import { getModelConfig } from '../../src/models/config.js';
 
 test('every bundled preset resolves and its pretraining tower sees the world at its size', { timeout: 20_000 }, () => {
-  for (const name of ['micro', 'quick', 'full']) {
+  for (const name of ['micro', 'quick', 'paper', 'full']) {
     const c = resolveDemoConfig(name);
     const v = getModelConfig(c.pretrain.model).vision_cfg;
     assert.equal(v.image_size, c.world.size, `${name}: ${c.pretrain.model} image_size`);
@@ -21,6 +21,6 @@ test('quick pretrains the quick tower long enough to leave the ln(batch) plateau
   assert.equal(c.pretrain.model, 'zooclip-quick');
   const v = getModelConfig('zooclip-quick').vision_cfg;
   assert.equal(v.image_size / v.patch_size, 8, 'an 8x8 grid for the dense probes, as zooclip-tiny');
-  assert.ok(c.pretrain.steps >= 300, `steps ${c.pretrain.steps}: the loss sits at ln(batch) for about the first 100`);
+  assert.ok(c.pretrain.steps >= 250, `steps ${c.pretrain.steps}: the loss sits at ln(batch) for about the first 100`);
   assert.ok(c.pretrain.warmup <= c.pretrain.steps / 10, `warmup ${c.pretrain.warmup}`);
 });

@@ -3,9 +3,9 @@ import type { Command } from '../command.js';
 import { collectSets } from '../command.js';
 
 export const demo: Command = {
-  help: 'both papers in miniature: synthesise a world, train the zoo, caption + pseudo-label, pretrain 5 variants, probe, report.html with verdicts',
+  help: 'both papers in miniature: synthesise a world, train the zoo, caption + pseudo-label, pretrain the variants (CLIP on web / quality captions, + pseudo-label heads, MAE, supervised, MCi), probe and finetune, report.html with premise checks and verdicts',
   spec: {
-    preset: { type: 'string', default: 'quick', help: 'quick (under 15 minutes on 2 cores), full (long CPU run or a GPU), micro (seconds; CI smoke), or a JSON file' },
+    preset: { type: 'string', default: 'quick', help: 'quick (under 20 minutes on 2 cores), paper (every variant, 3 pretraining seeds; under 2 hours on 2 cores), full (long CPU run or a GPU), micro (seconds; CI smoke), or a JSON file' },
     set: { type: 'string', help: 'override a config key, repeatable: --set pretrain.seeds=[0,1] --set world.web=8000' },
     out: { type: 'string', help: 'output folder (default: the preset\'s, runs/demo for quick); a rerun resumes' },
     seed: { type: 'number', help: 'seed of the world and the zoo' },

@@ -87,7 +87,7 @@ export const DEFAULT_DEMO: DemoConfig = {
   label: { segThreshold: 0, detThreshold: 0.3 },
   pretrain: { model: 'zooclip-tiny', mobileModel: 'zooclip-mci-tiny', preset: 'tiny-synth', steps: 150, batch: 64, lr: 1e-3, warmup: 15, seeds: [0], variants: [...VARIANTS], captions: 'multi', headWeight: 1 },
   eval: { tasks: [...DENSE_TASK_NAMES], fractions: [0.01, 0.1, 1], probeSeeds: [0, 1], probeSteps: 150, probeBatch: 32, probeLr: 3e-3, segHead: 'linear', zeroShot: true, retrieval: true,
-    finetune: { tasks: ['seg', 'depth'], fractions: [0.01, 0.1, 1], seeds: [0, 1], steps: 100, batch: 16, lr: 1e-3, towerLrScale: 0.1, layerDecay: 0.75 } },
+    finetune: { tasks: ['seg', 'depth'], fractions: [0.01, 0.1, 1], seeds: [0, 1], steps: 100, batch: 16, lr: 3e-3, towerLrScale: 0.1, layerDecay: 0.75 } },
 };
 
 /** The folder of the bundled demo presets (also from dist/). */
@@ -119,12 +119,12 @@ function check(c: DemoConfig): DemoConfig {
 }
 
 /**
- * Defaults, then a preset (micro, quick, full or a JSON path), then `key.path=value` overrides.
+ * Defaults, then a preset (micro, quick, paper, full or a JSON path), then `key.path=value` overrides.
  * @example resolveDemoConfig('quick', ['out=/tmp/demo', 'pretrain.seeds=[0,1]'])
  */
 export function resolveDemoConfig(preset: string, sets: readonly string[] = []): DemoConfig {
   const path = preset.endsWith('.json') ? preset : join(presetDir(), `${preset}.json`);
-  if (!existsSync(path)) throw new Error(`demo: no preset '${preset}' (looked for ${path}; bundled: micro, quick, full)`);
+  if (!existsSync(path)) throw new Error(`demo: no preset '${preset}' (looked for ${path}; bundled: micro, quick, paper, full)`);
   let c = mergeStrict(DEFAULT_DEMO as unknown as JsonObject, readJsonFile(path, 'demo preset'), `preset ${path}`);
   if (sets.length) c = mergeStrict(c, dottedLayer(DEFAULT_DEMO as unknown as JsonObject, sets), '--set');
   return check(c as unknown as DemoConfig);
