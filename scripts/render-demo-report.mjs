@@ -23,5 +23,7 @@ try {
   process.exit(1);
 }
 for (const k of ['config', 'claims', 'evals']) if (!(k in d)) { console.error(`render-demo-report: ${input} has no '${k}' (is it a demo.json?)`); process.exit(1); }
-writeReport(output, demoReport(d.config, d.evals, d.claims, { quality: d.quality ?? null, stages: d.stages ?? {}, captionerHeldOut: null }));
+// Older demo.json files lack the premise checks and each claim's unmet premises.
+const claims = d.claims.map((c) => ({ unmet: [], ...c }));
+writeReport(output, demoReport(d.config, d.evals, claims, { quality: d.quality ?? null, stages: d.stages ?? {}, premises: d.premises?.checks ?? [], captionerHeldOut: null }));
 console.log(`report: ${output}`);

@@ -51,7 +51,10 @@ export interface ClaimRow { metric: string; treatment: number[]; baseline: numbe
 export interface Claim {
   id: string; paper: 1 | 2 | null; claim: string; treatment: string; baseline: string; protocol: Protocol | 'zero-shot';
   rows: ClaimRow[]; verdict: Verdict; z: number | null; treatmentMean: number | null; baselineMean: number | null;
-  premises: string[]; note: string;
+  premises: string[];
+  /** The premises of `premises` that failed (then the verdict is 'premise not met'). */
+  unmet: string[];
+  note: string;
 }
 
 /** The relative margin within which "matches" holds for dense metrics (5% of the baseline's mean). */
@@ -78,12 +81,11 @@ function rows(evals: readonly ModelEval[], t: Variant, b: Variant, metrics: read
 class ClaimList {
   readonly claims: Claim[] = [];
   constructor(private readonly premises: ReadonlyMap<string, Premise>) {}
-  add(c: Omit<Claim, 'verdict' | 'z' | 'treatmentMean' | 'baselineMean'>): void {
+  add(c: Omit<Claim, 'verdict' | 'z' | 'treatmentMean' | 'baselineMean' | 'unmet'>): void {
     const weakest = [...c.rows].sort((a, b) => a.comparison.z - b.comparison.z)[0];
     const unmet = c.premises.filter((p) => this.premises.get(p)?.met !== true);
     const verdict: Verdict = unmet.length ? 'premise not met' : c.rows.length ? overall(c.rows.map((r) => r.verdict)) : 'inconclusive';
-    this.claims.push({ ...c, verdict, z: weakest?.comparison.z ?? null, treatmentMean: weakest?.treatmentMean ?? null, baselineMean: weakest?.baselineMean ?? null,
-      note: unmet.length ? `Premise not met: ${unmet.map((p) => this.premises.get(p)?.detail ?? p).join('; ')}. ${c.note}` : c.note });
+    this.claims.push({ ...c, verdict, z: weakest?.comparison.z ?? null, treatmentMean: weakest?.treatmentMean ?? null, baselineMean: weakest?.baselineMean ?? null, unmet });
   }
 }
 

@@ -27,7 +27,7 @@ function claimBlocks(claims: readonly Claim[]): Block[] {
     };
     const rowsText = c.rows.map((r) => `${r.metric}: ${r.verdict} (z ${formatNumber(r.comparison.z, 1)})`).join('; ') || 'no data';
     const paper = c.paper === 1 ? 'Paper 1 (quality captions), finetuned' : c.paper === 2 ? `Paper 2 (CLIPTeX), ${c.protocol === 'zero-shot' ? 'zero-shot' : 'frozen probes'}` : 'Reference';
-    const text = `${paper} [${c.id}]. ${c.verdict === 'premise not met' ? c.note.split('. ')[0] + '. Measured anyway: ' : ''}${rowsText}`;
+    const text = `${paper} [${c.id}]. ${c.unmet.length ? `Premise not met: ${c.unmet.join(', ')} (see the premise checks above). Measured anyway: ` : ''}${rowsText}`;
     return [{ kind: 'verdict', claim: c.claim, verdict: c.verdict, text }, table];
   });
 }
