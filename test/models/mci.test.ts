@@ -2,26 +2,12 @@
 // faster), foreign checkpoint keys, CLIP wiring, and no leaked tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keep, liveTensors, manualSeed, noGrad, randn, tidy, uniform_ } from '../../src/engine/index.js';
-import { BatchNorm2d } from '../../src/nn/layers.js';
+import { keep, liveTensors, manualSeed, noGrad, randn, tidy } from '../../src/engine/index.js';
 import { buildImageTower, createModel } from '../../src/models/clip.js';
 import { parseClipConfig } from '../../src/models/config.js';
 import { mciKeyFromForeign, mciStateDictFromForeign, mciTower, registerMciTowers, type MciTower } from '../../src/models/mci/index.js';
 import { assertClose } from '../helpers/assert_close.js';
-
-/** Gives every BN non-trivial statistics and every layer scale a sizeable value, so folding is really tested. */
-function randomizeFoldedState(m: MciTower): void {
-  noGrad(() => {
-    for (const [, mod] of m.namedModules()) {
-      if (!(mod instanceof BatchNorm2d)) continue;
-      uniform_(mod.running_mean, -0.5, 0.5);
-      uniform_(mod.running_var, 0.5, 1.5);
-      uniform_(mod.weight, 0.5, 1.5);
-      uniform_(mod.bias, -0.2, 0.2);
-    }
-    for (const [k, p] of m.namedParameters()) if (k.endsWith('gamma')) uniform_(p, 0.1, 1);
-  });
-}
+import { randomizeFoldedState } from '../helpers/fold_state.js';
 
 function fastestMs(fn: () => void, runs: number): number {
   let best = Infinity;

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { liveTensors, manualSeed, noGrad, randn, tidy, uniform_, type Tensor } from '../../src/engine/index.js';
-import { BatchNorm2d } from '../../src/nn/layers.js';
+import { liveTensors, manualSeed, noGrad, randn, tidy, type Tensor } from '../../src/engine/index.js';
 import { MciTower } from '../../src/models/mci/index.js';
 import type { Module } from '../../src/nn/module.js';
 import { createModel } from '../../src/models/clip.js';
@@ -21,24 +20,11 @@ import { runSynth } from '../../src/stages/synth/run.js';
 import { resolveConfig } from '../../src/stages/train/config.js';
 import { runTrain } from '../../src/stages/train/run.js';
 import { readMetrics } from '../../src/training/metrics.js';
+import { randomizeFoldedState } from '../helpers/fold_state.js';
 
 const NAME = 'zooclip-mci-tiny';
 const maxAbsDiff = (a: Tensor, b: Tensor): number => tidy(() => a.sub(b).abs().reshape([-1]).amax(0).item());
 const shapes = (m: Module): string[] => [...m.namedParameters()].map(([k, p]) => `${k} [${p.shape}]`);
-
-/** Non-trivial batch-norm statistics and layer scales, so folding has something to fold. */
-function randomizeFoldedState(m: Module): void {
-  noGrad(() => {
-    for (const [, mod] of m.namedModules()) {
-      if (!(mod instanceof BatchNorm2d)) continue;
-      uniform_(mod.running_mean, -0.5, 0.5);
-      uniform_(mod.running_var, 0.5, 1.5);
-      uniform_(mod.weight, 0.5, 1.5);
-      uniform_(mod.bias, -0.2, 0.2);
-    }
-    for (const [k, p] of m.namedParameters()) if (k.endsWith('gamma')) uniform_(p, 0.1, 1);
-  });
-}
 
 test('the config builds: MCi stages at reductions 4/8/16, zooclip-tiny\'s text tower, ViT-sized image tower', { timeout: 30_000 }, () => {
   const before = liveTensors();
