@@ -11,7 +11,7 @@
 // Exit code 1 when any test fails, is cancelled or times out, when a file crashes outside its
 // tests, or when a tier runs no test at all; 0 otherwise.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,11 @@ function runTier(root, tier, { files, timeoutS }) {
   const t0 = Date.now();
   console.log(`\n== tier ${tier}: ${files.length} files, each within ${timeoutS} s ==`);
   // A run started from inside a test file (the runner's own test) must still be a top-level run.
-  const env = { ...process.env };
+  // Tests make their folders under os.tmpdir(): point it into this tier's folder, so that whatever a
+  // test leaves behind (a run killed by its timeout cannot clean up) goes with the folder below.
+  const scratch = join(tmp, 'tmp');
+  mkdirSync(scratch);
+  const env = { ...process.env, TMPDIR: scratch };
   delete env.NODE_TEST_CONTEXT;
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
   const seconds = (Date.now() - t0) / 1000;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -73,4 +73,19 @@ test('a tier that runs no test fails; so do a stale e2e entry and an unknown tie
   const unknown = runner(fixture({ unit: "test('ok', () => {});" }), '--tier', 'slow');
   assert.equal(unknown.code, 1);
   assert.match(unknown.out, /--tier slow: expected one of fast, e2e/);
+});
+
+test('what a test leaves under os.tmpdir() is inside its tier\'s folder and removed with it', { timeout: 60_000 }, () => {
+  const marker = join(tmpdir(), `zooclip-runner-left-${process.pid}.txt`);
+  const body = `import { mkdtempSync, writeFileSync } from 'node:fs';\nimport { tmpdir } from 'node:os';\nimport { join } from 'node:path';\n` +
+    `test('leaves a folder', () => { const d = mkdtempSync(join(tmpdir(), 'left-')); writeFileSync(${JSON.stringify(marker)}, d); });`;
+  try {
+    const r = runner(fixture({ leaky: body }), '--tier', 'fast');
+    assert.equal(r.code, 0, r.out);
+    const left = readFileSync(marker, 'utf8');
+    assert.match(left, /zooclip-test-fast-[^/]+\/tmp\/left-/, 'the test saw the tier\'s own temp folder');
+    assert.equal(existsSync(left), false, 'and the runner removed it');
+  } finally {
+    rmSync(marker, { force: true });
+  }
 });
