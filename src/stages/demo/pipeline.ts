@@ -51,11 +51,12 @@ async function pretrainAndEvaluate(cfg: DemoConfig, threads: number, device: str
   for (const seed of cfg.pretrain.seeds) {
     for (const v of cfg.pretrain.variants as Variant[]) {
       if (!UNTRAINED.includes(v)) {
-        const r = await stage(cfg.out, `pretrain-${v}-seed${seed}`, log, async () => {
+        await stage(cfg.out, `pretrain-${v}-seed${seed}`, log, async () => {
           const t = await pretrainVariant(cfg, v, seed, threads, log);
-          return { steps: t.steps, firstLoss: t.firstLoss, lastLoss: t.lastLoss, contrastive: lastContrastiveLoss(runDir(cfg, v, seed)), imagesPerSec: t.imagesPerSec, checkpoint: t.checkpoint };
+          return { steps: t.steps, firstLoss: t.firstLoss, lastLoss: t.lastLoss, imagesPerSec: t.imagesPerSec, checkpoint: t.checkpoint };
         });
-        contrastive[`${v}-seed${seed}`] = r.contrastive;
+        // Read from the run's metrics.jsonl, so a stage finished by an older zooclip is judged too.
+        contrastive[`${v}-seed${seed}`] = lastContrastiveLoss(runDir(cfg, v, seed));
       }
       evals.push(await stage(cfg.out, `eval-${v}-seed${seed}`, log, () => evaluateModel(cfg, v, seed, device, log)));
     }
