@@ -1,0 +1,18 @@
+// The emitters zooclip ships, registered on first export rather than at import.
+import { registerNnEmitters } from './nn_emitters.js';
+import { registerVitEmitter } from './vit_emitter.js';
+import { registerTextEmitter } from './text_emitter.js';
+
+let registered = false;
+
+/**
+ * Registers the built-in emitters (nn layers, ViT image tower, text tower) once.
+ * @example registerBuiltinEmitters(); emitModule({ g }, model.visual, 'visual', 'pixel_values');
+ */
+export function registerBuiltinEmitters(): void {
+  if (registered) return;
+  registerNnEmitters();
+  registerVitEmitter();
+  registerTextEmitter();
+  registered = true;
+}

@@ -1,0 +1,41 @@
+// The ViT image tower's emitter: patch embedding (conv1), class token, positional embedding,
+// ln_pre, the blocks, ln_post around the pool (class token or mean of the patch tokens, per
+// pool_type and final_ln_after_pool) and the projection, as VisionTransformer.forward.
+import { VisionTransformer } from '../models/vit.js';
+import { type EmitContext, emitChild, param, registerEmitter } from './emit.js';
+
+/** The class token [W] repeated over the batch of `like` ([B, ...]) -> [B, 1, W]. */
+function classTokens(e: EmitContext, m: VisionTransformer, path: string, like: string): string {
+  const g = e.g, w = m.cfg.width;
+  const cls = g.node('Reshape', [param(e, m, path, 'class_embedding'), g.constInt64([1, 1, w])]);
+  const batch = g.node('Shape', [like], { start: { int: 0 }, end: { int: 1 } }, 'batch');
+  return g.node('Expand', [cls, g.node('Concat', [batch, g.constInt64([1, w])], { axis: { int: 0 } })], {}, 'class_tokens');
+}
+
+function pool(e: EmitContext, m: VisionTransformer, tokens: string): string {
+  const g = e.g;
+  if (m.cfg.pool_type === 'tok') return g.node('Gather', [tokens, g.constInt64([0], [])], { axis: { int: 1 } }, 'pooled');
+  const n = m.grid * m.grid + 1;
+  const patches = g.node('Slice', [tokens, g.constInt64([1]), g.constInt64([n]), g.constInt64([1])]);
+  return g.node('ReduceMean', [patches], { axes: { ints: [1] }, keepdims: { int: 0 } }, 'pooled');
+}
+
+function emitVit(e: EmitContext, m: VisionTransformer, path: string, pixels: string): string {
+  const g = e.g;
+  const grid = emitChild(e, m, path, 'conv1', pixels);
+  const patches = g.node('Transpose', [g.node('Reshape', [grid, g.constInt64([0, m.cfg.width, -1])])], { perm: { ints: [0, 2, 1] } }, 'patches');
+  const tokens = g.node('Concat', [classTokens(e, m, path, pixels), patches], { axis: { int: 1 } });
+  let x = g.node('Add', [tokens, param(e, m, path, 'positional_embedding')], {}, 'embedded');
+  if (m.ln_pre) x = emitChild(e, m, path, 'ln_pre', x);
+  x = emitChild(e, m, path, 'transformer', x);
+  const pooled = m.cfg.final_ln_after_pool ? emitChild(e, m, path, 'ln_post', pool(e, m, x)) : pool(e, m, emitChild(e, m, path, 'ln_post', x));
+  return g.node('MatMul', [pooled, param(e, m, path, 'proj')], {}, 'image_features');
+}
+
+/**
+ * Registers the ViT image tower's emitter (idempotent).
+ * @example registerVitEmitter(); const y = emitModule(e, model.visual, 'visual', 'pixel_values');
+ */
+export function registerVitEmitter(): void {
+  registerEmitter(VisionTransformer, emitVit);
+}
