@@ -38,7 +38,7 @@ function emitEmbedding(e: EmitContext, m: Embedding, path: string, ids: string):
   return e.g.node('Gather', [param(e, m, path, 'weight'), ids], { axis: { int: 0 } });
 }
 
-/** Exact GELU, 0.5 x (1 + erf(x / sqrt 2)) (the form onnxruntime fuses into one Gelu kernel). */
+/** Exact GELU, 0.5 x (1 + erf(x / sqrt 2)) (opset 17 has no Gelu op). */
 function gelu(e: EmitContext, x: string): string {
   const erf = e.g.node('Erf', [e.g.node('Div', [x, e.g.constFloat([Math.SQRT2], [])])]);
   const half = e.g.node('Mul', [x, e.g.constFloat([0.5], [])]);

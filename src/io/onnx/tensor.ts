@@ -28,7 +28,13 @@ function checkLittleEndian(): void {
  */
 export function tensorDataOf(t: Tensor): TensorData {
   checkLittleEndian();
-  const a = t.device === 'cpu' ? t.data() : t.to('cpu').data();
+  let a;
+  if (t.device === 'cpu') a = t.data();
+  else {
+    const onCpu = t.to('cpu');
+    a = onCpu.data();
+    onCpu.dispose();
+  }
   return { dtype: t.dtype, dims: [...t.shape], bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) };
 }
 
