@@ -34,7 +34,10 @@ function emitterFor(m: Module): Emitter<Module> | undefined {
   return undefined;
 }
 
-/** `path.name`, or `name` at the root. */
+/**
+ * `path.name`, or `name` at the root.
+ * @example keyOf('visual', 'proj') // 'visual.proj'; keyOf('', 'logit_scale') // 'logit_scale'
+ */
 export function keyOf(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
 }

@@ -7,7 +7,10 @@ import protobuf from 'protobufjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** Where onnx.proto is: beside this file in src/, or in src/ when running compiled from dist/src/. */
+/**
+ * Where onnx.proto is: beside this file in src/, or in src/ when running compiled from dist/src/.
+ * @example protobuf.loadSync(onnxProtoPath())
+ */
 export function onnxProtoPath(): string {
   const beside = join(HERE, 'onnx.proto');
   if (existsSync(beside)) return beside;
