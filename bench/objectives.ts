@@ -98,6 +98,11 @@ function runTorch(threads: number, steps: number, warmup: number, groups: number
   return JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
 }
 
+/**
+ * Times both objectives' steps at each thread count, zooclip then its PyTorch peer, and prints
+ * per-objective ms/step, the ratio zooclip/PyTorch and one JSON line.
+ * @example benchObjectives(['--steps', '10', '--threads', '2,1']);  // {"bench":"objectives","mae_ratio_t2":...}
+ */
 export function benchObjectives(args: string[]): void {
   const steps = Number(opt(args, 'steps', '10')), warmup = Number(opt(args, 'warmup', '2'));
   const threadCounts = opt(args, 'threads', '2,1').split(',').map(Number);
