@@ -1,13 +1,13 @@
 // The layering of src/, checked by dependency-cruiser in `npm test` (and so in CI): a folder may
 // import only from folders in earlier layers or its own. Lowest first:
 //   engine -> config -> io -> nn -> optim -> tokenizer -> data -> decoding -> losses -> models ->
-//   tasks -> training -> dense -> eval -> zoo -> distributed -> stages -> api -> cli -> index.ts
+//   tasks -> training -> dense -> export -> eval -> zoo -> distributed -> stages -> api -> cli -> index.ts
 // One folder per layer, so no two folders can import each other (no folder cycles). Within
 // stages/, demo may use the other stages and every stage stages/common. Inside a folder, a cycle of
 // runtime imports is an error too (a cycle made only of `import type` edges is erased at compile).
 const LAYERS = [
   ['engine'], ['config'], ['io'], ['nn'], ['optim'], ['tokenizer'], ['data'], ['decoding'], ['losses'], ['models'], ['tasks'],
-  ['training'], ['dense'], ['eval'], ['zoo'], ['distributed'], ['stages'], ['api'], ['cli'],
+  ['training'], ['dense'], ['export'], ['eval'], ['zoo'], ['distributed'], ['stages'], ['api'], ['cli'],
 ];
 const folder = (names) => `^src/(${names.join('|')})/`;
 
