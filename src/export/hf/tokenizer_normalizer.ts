@@ -29,26 +29,34 @@ function* numericCodePoints(): Generator<number> {
   for (const [lo, hi] of NUMERIC_REF_RANGES) for (let n = lo; n <= hi; n++) yield n;
 }
 
-/** `&#N;` / `&#xH;` (with `;`: what ftfy decodes before its character fixes). */
-function numericStrict(n: number): NormalizerStep {
-  return replaceRegex(`&#(?:0*${n}|[xX]0*${hexPattern(n)});`, htmlUnescape(`&#${n};`));
-}
-
+/** `&#N;` / `&#xH;` with their `;` (what ftfy decodes before its character fixes). */
+const numericStrict = (n: number): string => `&#0*${n};|&#[xX]0*${hexPattern(n)};`;
 /** `&#N` / `&#xH` without `;` (decoded only by html.unescape, after the fixes), digits greedy. */
-function numericLoose(n: number): NormalizerStep {
-  return replaceRegex(`&#0*${n}(?![0-9])|&#[xX]0*${hexPattern(n)}(?![0-9a-fA-F])`, htmlUnescape(`&#${n}`));
+const numericLoose = (n: number): string => `&#0*${n}(?![0-9])|&#[xX]0*${hexPattern(n)}(?![0-9a-fA-F])`;
+
+/** One Replace per replacement text, its regex the alternatives that give it (fewer steps to run). */
+function groupByValue(pairs: Iterable<readonly [string, string]>): NormalizerStep[] {
+  const groups = new Map<string, string[]>();
+  for (const [alternative, value] of pairs) {
+    const list = groups.get(value);
+    if (list) list.push(alternative);
+    else groups.set(value, [alternative]);
+  }
+  return [...groups].map(([value, alternatives]) => replaceRegex(alternatives.join('|'), value));
 }
 
 /**
- * The `&name;` and `&#N;` steps ftfy's fix_text repeats to a fixed point: `&amp;` first (as a run,
- * so `&amp;amp;lt;` ends as `<` as it does there), then every other name, then numbers.
+ * The `&name;` and `&#N;` steps ftfy's fix_text repeats to a fixed point. `&` first (`&#38;` and runs
+ * of `&amp;`, twice, so `&amp;amp;lt;` ends as `<` as it does there), then every other name and
+ * number, one step per replacement text. Names hold only letters and digits, so need no escaping.
  * @example entityStepsStrict()[1]; // { type: 'Replace', pattern: { Regex: '&(?:amp;|AMP;)+' }, content: '&' }
  */
 export function entityStepsStrict(): NormalizerStep[] {
-  const steps: NormalizerStep[] = [numericStrict(0x26), replaceRegex('&(?:amp;|AMP;)+', '&')];
-  for (const [ref, value] of strictEntities()) if (ref !== '&amp;' && ref !== '&AMP;') steps.push(replaceString(ref, value));
-  for (const n of numericCodePoints()) if (n !== 0x26) steps.push(numericStrict(n));
-  return steps;
+  const ampersand = [replaceRegex(numericStrict(0x26), '&'), replaceRegex('&(?:amp;|AMP;)+', '&')];
+  const pairs: [string, string][] = [];
+  for (const [ref, value] of strictEntities()) if (ref !== '&amp;' && ref !== '&AMP;') pairs.push([ref, value]);
+  for (const n of numericCodePoints()) if (n !== 0x26) pairs.push([numericStrict(n), htmlUnescape(`&#${n};`)]);
+  return [...ampersand, ...ampersand, ...groupByValue(pairs)];
 }
 
 /**
@@ -57,7 +65,7 @@ export function entityStepsStrict(): NormalizerStep[] {
  * @example entityStepsLoose().at(-1); // a Replace of a two-letter legacy name such as '&lt'
  */
 export function entityStepsLoose(): NormalizerStep[] {
-  const steps = [...numericCodePoints()].map(numericLoose);
+  const steps = groupByValue([...numericCodePoints()].map((n) => [numericLoose(n), htmlUnescape(`&#${n}`)] as const));
   const legacy = [...htmlEntities()].filter(([name]) => !name.endsWith(';')).sort((a, b) => b[0].length - a[0].length);
   for (const [name, value] of legacy) steps.push(replaceString(`&${name}`, value));
   return steps;
