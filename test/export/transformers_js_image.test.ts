@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { AutoProcessor, RawImage, env } from '@huggingface/transformers';
+import { AutoConfig, AutoProcessor, RawImage, env } from '@huggingface/transformers';
 import { tidy } from '../../src/engine/index.js';
 import { writeTransformersJsMetadata } from '../../src/export/hf/index.js';
 import { getModelConfig } from '../../src/models/config.js';
@@ -69,6 +69,15 @@ async function compare(model: string, w: number, h: number, format: 'png' | 'jpe
 function report(t: TestContext, what: string, d: Diff): void {
   t.diagnostic(`${what}: max ${d.max.toFixed(4)}, mean ${d.mean.toFixed(5)}, max inside the 3-px border ${d.innerMax.toFixed(4)} (normalised units)`);
 }
+
+test('AutoConfig reads a CLIP config, AutoProcessor a CLIPImageProcessor with the model\'s numbers', { timeout: 60_000 }, async () => {
+  const config = await AutoConfig.from_pretrained(join(root, 'MobileCLIP-S0'));
+  assert.equal(config.model_type, 'clip');
+  const processor = await AutoProcessor.from_pretrained(join(root, 'MobileCLIP-S0'));
+  const image = processor.image_processor as unknown as { constructor: { name: string }; resample: number; image_mean: number[]; crop_size: unknown };
+  assert.equal(image.constructor.name, 'CLIPImageProcessor');
+  assert.deepEqual([image.resample, image.image_mean, image.crop_size], [2, [0, 0, 0], { height: 256, width: 256 }]);
+});
 
 test('no resize needed (short side = model size): pixel_values equal zooclip\'s exactly (crop, scale, mean/std agree)', { timeout: 120_000 }, async (t) => {
   for (const [model, w, h, format] of [['ViT-B-16', 300, 224, 'png'], ['ViT-B-16', 300, 224, 'jpeg'], ['MobileCLIP-S0', 256, 320, 'png']] as const) {

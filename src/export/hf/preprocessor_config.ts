@@ -17,7 +17,6 @@ export function clipPreprocessorConfig(p: PreprocessCfg): Record<string, unknown
   if (resample === undefined) throw new Error(`preprocess_cfg.interpolation '${String(p.interpolation)}': only bicubic and bilinear are exported`);
   return {
     image_processor_type: 'CLIPImageProcessor',
-    feature_extractor_type: 'CLIPFeatureExtractor',
     processor_class: 'CLIPProcessor',
     do_convert_rgb: true,
     do_resize: true,
