@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tokenizer: async () => (await import('./tokenizer.js')).benchTokenizer,
   loader: async () => (await import('./loader.js')).benchLoader,
   train: async () => (await import('./train.js')).benchTrain,
+  objectives: async () => (await import('./objectives.js')).benchObjectives,
   zoo: async () => (await import('./zoo.js')).benchZoo,
 };
 

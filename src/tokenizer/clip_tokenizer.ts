@@ -9,8 +9,8 @@ import { END_OF_TEXT, START_OF_TEXT, loadDefaultVocab } from './vocab_sources.js
 /** CLIP's text context length: 77 tokens including start and end. */
 export const DEFAULT_CONTEXT_LENGTH = 77;
 
-// OpenAI's pattern; `regex`'s \s is Unicode White_Space, which JS spells \p{White_Space}.
-const PRE_TOKEN =
+/** OpenAI's pre-token pattern; `regex`'s \s is Unicode White_Space, which JS spells \p{White_Space}. */
+export const PRE_TOKEN =
   /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\p{White_Space}\p{L}\p{N}]+/giu;
 
 /** Options for ClipTokenizer. */

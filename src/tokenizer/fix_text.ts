@@ -3,26 +3,40 @@
 // decode_inconsistent_utf8) is left out: it only changes text decoded with the wrong codec.
 import { CP1252_C1, htmlEntities, htmlUnescape } from './html_unescape.js';
 
-const C1_CONTROLS = /[\x80-\x9f]/g;
-const ANSI_ESCAPE = /\x1b\[[0-9;]*[a-zA-Z]/g;
-const LATIN_LIGATURES: Readonly<Record<string, string>> = {
+// The character fixes, in the order ftfy applies them; exported so that an export of the tokenizer
+// (export/hf/) can spell the same rules as tokenizer.json normalizers.
+/** C1 control characters, read as Windows-1252 (CP1252_C1). */
+export const C1_CONTROLS = /[\x80-\x9f]/g;
+/** Terminal colour/cursor escapes, dropped. */
+export const ANSI_ESCAPE = /\x1b\[[0-9;]*[a-zA-Z]/g;
+/** Latin ligatures and digraph characters -> their letters. */
+export const LATIN_LIGATURES: Readonly<Record<string, string>> = {
   '\u0132': 'IJ', '\u0133': 'ij', '\u0149': '\u02bcn', '\u01c4': 'D\u017d', '\u01c5': 'D\u017e', '\u01c6': 'd\u017e',
   '\u01c7': 'LJ', '\u01c8': 'Lj', '\u01c9': 'lj', '\u01ca': 'NJ', '\u01cb': 'Nj', '\u01cc': 'nj', '\u01f1': 'DZ',
   '\u01f2': 'Dz', '\u01f3': 'dz', '\ufb00': 'ff', '\ufb01': 'fi', '\ufb02': 'fl', '\ufb03': 'ffi', '\ufb04': 'ffl',
   '\ufb05': '\u017ft', '\ufb06': 'st',
 };
 const LIGATURE_CHARS = new RegExp(`[${Object.keys(LATIN_LIGATURES).join('')}]`, 'g');
-const WIDE_OR_HALF = /[\u3000\uff01-\uffef]/g;
-const SINGLE_QUOTES = /[\u02bc\u2018-\u201b]/g;
-const DOUBLE_QUOTES = /[\u201c-\u201f]/g;
-const CONTROL_CHARS = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g;
+/** Full- and half-width forms -> NFKC (U+3000 -> space). */
+export const WIDE_OR_HALF = /[\u3000\uff01-\uffef]/g;
+/** Curly single quotes -> "'". */
+export const SINGLE_QUOTES = /[\u02bc\u2018-\u201b]/g;
+/** Curly double quotes -> '"'. */
+export const DOUBLE_QUOTES = /[\u201c-\u201f]/g;
+/** Control and format characters ftfy removes. */
+export const CONTROL_CHARS = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g;
 const NEEDS_FIX = /[^\x09\x0a\x0c\x0d\x20-\x7e]/;
 const STRICT_ENTITY = /&#?[0-9A-Za-z]{1,24};/g;
 
 let strictTable: Map<string, string> | undefined;
 
-/** ftfy's entity table: `&name;` forms only, plus ALL-CAPS variants of lowercase names. */
-function strictEntities(): Map<string, string> {
+/**
+ * ftfy's entity table: `&name;` forms only, plus ALL-CAPS variants of lowercase names.
+ *
+ * @example
+ * strictEntities().get('&EACUTE;'); // 'É'
+ */
+export function strictEntities(): ReadonlyMap<string, string> {
   if (strictTable) return strictTable;
   const table = new Map<string, string>();
   for (const [name, value] of htmlEntities()) {

@@ -2,15 +2,17 @@
 import type { Tensor } from '../engine/index.js';
 import { ClipTokenizer, DEFAULT_CONTEXT_LENGTH } from './clip_tokenizer.js';
 
-export { ClipTokenizer, DEFAULT_CONTEXT_LENGTH, type ClipTokenizerOptions } from './clip_tokenizer.js';
+export { ClipTokenizer, DEFAULT_CONTEXT_LENGTH, PRE_TOKEN, type ClipTokenizerOptions } from './clip_tokenizer.js';
 export { BpeEncoder, END_OF_WORD, mergeWord, type BpeVocab } from './bpe.js';
 export {
   CLIP_NUM_MERGES, END_OF_TEXT, START_OF_TEXT, loadBpeSimpleVocab, loadDefaultVocab, loadHfTokenizerJson, loadVocab,
   parseMergesText, vocabFromMerges,
 } from './vocab_sources.js';
 export { cleanText, type CleanOptions } from './text_clean.js';
-export { fixText } from './fix_text.js';
-export { htmlUnescape } from './html_unescape.js';
+export {
+  ANSI_ESCAPE, CONTROL_CHARS, DOUBLE_QUOTES, LATIN_LIGATURES, SINGLE_QUOTES, WIDE_OR_HALF, fixText, strictEntities,
+} from './fix_text.js';
+export { CP1252_C1, htmlEntities, htmlUnescape } from './html_unescape.js';
 export { BYTE_TO_CHAR, CHAR_TO_BYTE } from './bytes.js';
 
 let standard: ClipTokenizer | undefined;
