@@ -113,6 +113,10 @@ async function verifyDense(model: { visual: CLIP['visual'] }, heads: DenseHeadSo
         const session = await ort.InferenceSession.create(join(dir, spec.graph));
         const got = await session.run({ [input]: ortOf(feats) });
         const want = noGrad(() => torchOutputs(h.task, h.head, feats, s));
+        const dims = (shape: readonly (number | string)[]) => shape.map((d) => (d === 'batch' ? batch : d));
+        assert.deepEqual([...fromOrt[input]!.dims], dims(spec.inputs[0]!.shape), 'the spec states the input shape');
+        for (const o of spec.outputs) assert.deepEqual([...got[o.name]!.dims], dims(o.shape), `the spec states ${o.name}'s shape`);
+        assert.deepEqual(Object.keys(got).sort(), spec.outputs.map((o) => o.name).sort());
         for (const [name, t] of Object.entries(want)) note(`${h.task}.${name}`, maxAbsDiff(got[name]!, t));
         const chained = await session.run({ [input]: fromOrt[input]! });
         for (const [name, t] of Object.entries(want)) note(`${h.task}.${name} (chained)`, maxAbsDiff(chained[name]!, t));
