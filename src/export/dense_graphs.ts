@@ -38,7 +38,7 @@ export interface DenseHeadSource {
 }
 
 /** Normalisation of [0, 1] RGB before the tower (CLIP's preprocess_cfg). */
-export interface PixelNorm { mean: [number, number, number]; std: [number, number, number] }
+export interface PixelNorm { readonly mean: readonly number[]; readonly std: readonly number[] }
 
 type Tower = ImageTower & Module;
 
@@ -147,9 +147,13 @@ export function headSpecOf(tower: Tower, h: DenseHeadSource, norm: PixelNorm): H
   const k = h.task === 'seg' || h.task === 'det' ? outputs[0]!.shape[1] as number : 0;
   const classes = h.classes ? [...h.classes] : Array.from({ length: k }, (_, i) => String(i));
   if (classes.length !== k) throw new Error(`ONNX export: ${h.task} head has ${k} classes but ${classes.length} names were given`);
+  const triple = (v: readonly number[], k: string): [number, number, number] => {
+    if (v.length !== 3 || !v.every(Number.isFinite)) throw new Error(`ONNX export: preprocess ${k} must be 3 numbers (R, G, B), got [${v.join(', ')}]`);
+    return [v[0]!, v[1]!, v[2]!];
+  };
   return {
     format: HEAD_SPEC_FORMAT, version: HEAD_SPEC_VERSION, task: h.task, graph: `${h.task}_head.onnx`, features_graph: 'image_features.onnx',
-    head: (h.head as Module).constructor.name, image_size: [s, s], preprocess: { mean: [...norm.mean], std: [...norm.std] },
+    head: (h.head as Module).constructor.name, image_size: [s, s], preprocess: { mean: triple(norm.mean, 'mean'), std: triple(norm.std, 'std') },
     inputs: [{ name: featuresName(level), level, channels: c, stride: info[level]!.reduction, shape: ['batch', c, mh, mw] }],
     outputs, classes, decode: decodeOf(h),
   };

@@ -12,3 +12,4 @@ export {
 } from './dense_graphs.js';
 export { HEAD_SPEC_FORMAT, HEAD_SPEC_VERSION, parseHeadSpec, type HeadDecode, type HeadSpecInput, type HeadSpecJson, type HeadSpecOutput } from './head_spec.js';
 export { decodeDepth, decodeDetections, decodeHeadOutputs, decodeNormals, decodeSeg, type FlatTensor, type HeadResult } from './head_decode.js';
+export { decodeHeadTensors } from './head_tensors.js';

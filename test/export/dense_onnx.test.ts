@@ -19,7 +19,7 @@ import { DENSE_TASKS, DENSE_TASK_NAMES, type DenseTaskName, type TaskHead } from
 import { DenseModel, towerFeatures, towerFromConfig } from '../../src/dense/model.js';
 import { defaultHeadSpec } from '../../src/dense/heads.js';
 import {
-  clipHeadSources, decodeHeadOutputs, expertHeadSource, exportDenseOnnx, headGraph, headSpecOf, parseHeadSpec, type DenseHeadSource, type FlatTensor, type HeadSpecJson,
+  clipHeadSources, decodeHeadOutputs, decodeHeadTensors, expertHeadSource, exportDenseOnnx, headGraph, headSpecOf, parseHeadSpec, type DenseHeadSource, type FlatTensor, type HeadSpecJson,
 } from '../../src/export/index.js';
 import { randomizeFoldedState } from '../helpers/fold_state.js';
 
@@ -92,6 +92,20 @@ function checkDecode(spec: HeadSpecJson, got: Record<string, ort.Tensor>, want: 
   return boxes;
 }
 
+/** The tensor-op decoding (the task table's) of onnxruntime's outputs agrees with the plain-JS one at the graph's size. */
+function checkTensorDecode(spec: HeadSpecJson, got: Record<string, ort.Tensor>, batch: number): void {
+  const outs = Object.fromEntries(Object.entries(got).map(([k, v]) => [k, flat(v)]));
+  const [h, w] = spec.image_size;
+  const viaTensors = decodeHeadTensors(spec, outs, Array.from({ length: batch }, () => ({ width: w, height: h })));
+  viaTensors.forEach((r, i) => {
+    const plain = decodeHeadOutputs(spec, outs, i);
+    if ('seg' in plain) assert.ok(r.seg!.labels.filter((v, p) => v !== plain.seg.labels[p]).length <= 2, 'seg labels');
+    if ('depth' in plain) assert.ok(r.depth!.depth.every((v, p) => Math.abs(v - plain.depth.depth[p]!) <= TOL));
+    if ('normals' in plain) assert.ok(r.normals!.normals.every((v, p) => Math.abs(v - plain.normals.normals[p]!) <= TOL));
+    if ('det' in plain) assert.deepEqual(r.det!.labels, plain.det.labels);
+  });
+}
+
 /** Exports tower + heads, runs every graph at batch 1 and 3, returns the worst difference per graph. */
 async function verifyDense(model: { visual: CLIP['visual'] }, heads: DenseHeadSource[]): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'zooclip-onnx-dense-'));
@@ -121,6 +135,7 @@ async function verifyDense(model: { visual: CLIP['visual'] }, heads: DenseHeadSo
         const chained = await session.run({ [input]: fromOrt[input]! });
         for (const [name, t] of Object.entries(want)) note(`${h.task}.${name} (chained)`, maxAbsDiff(chained[name]!, t));
         const boxes = checkDecode(spec, got, want, batch);
+        checkTensorDecode(spec, got, batch);
         if (h.task === 'det') assert.ok(boxes > 0, 'the det decoding is checked on some boxes');
         await session.release();
         for (const t of Object.values(want)) t.dispose();
@@ -154,7 +169,7 @@ test('a PSP seg expert (DenseModel on a folded MCi tower) exports through expert
   const model = new DenseModel(towerFromConfig(getModelConfig('zooclip-mci-tiny')), { ...defaultHeadSpec('seg', 5), segHead: 'psp' });
   randomizeFoldedState(model);
   model.eval();
-  (model.visual as unknown as { reparameterize(): void }).reparameterize();
+  model.visual.reparameterize();
   const src = expertHeadSource(model, { classes: ['a', 'b', 'c', 'd', 'e'], depthScale: 1, threshold: 0.3 });
   t.diagnostic(`psp expert max abs diff: ${report(await verifyDense(model, [src]))}`);
   model.dispose();
