@@ -14,13 +14,14 @@ import { Linear } from '../../src/nn/layers.js';
 import { type CLIP, createModel } from '../../src/models/clip.js';
 import { getModelConfig } from '../../src/models/config.js';
 import { registerMciTowers } from '../../src/models/mci/index.js';
-import { DenseHeads, decodeCenterNet, resolveLevel, type CenterNetOutput, type DenseHeadSet } from '../../src/models/heads/index.js';
+import { DenseHeads, DepthHead, decodeCenterNet, resolveLevel, type CenterNetOutput, type DenseHeadSet } from '../../src/models/heads/index.js';
 import { DENSE_TASKS, DENSE_TASK_NAMES, type DenseTaskName, type TaskHead } from '../../src/tasks/index.js';
 import { DenseModel, towerFeatures, towerFromConfig } from '../../src/dense/model.js';
 import { defaultHeadSpec } from '../../src/dense/heads.js';
 import {
-  clipHeadSources, decodeHeadOutputs, decodeHeadTensors, expertHeadSource, exportDenseOnnx, headGraph, headSpecOf, parseHeadSpec, type DenseHeadSource, type FlatTensor, type HeadSpecJson,
+  clipHeadSources, decodeHeadOutputs, decodeHeadTensors, featuresName, expertHeadSource, exportDenseOnnx, headGraph, headSpecOf, parseHeadSpec, type DenseHeadSource, type FlatTensor, type HeadSpecJson,
 } from '../../src/export/index.js';
+import { encodeOnnxModel } from '../../src/io/onnx/index.js';
 import { randomizeFoldedState } from '../helpers/fold_state.js';
 
 const TOL = 1e-4;
@@ -173,6 +174,28 @@ test('a PSP seg expert (DenseModel on a folded MCi tower) exports through expert
   const src = expertHeadSource(model, { classes: ['a', 'b', 'c', 'd', 'e'], depthScale: 1, threshold: 0.3 });
   t.diagnostic(`psp expert max abs diff: ${report(await verifyDense(model, [src]))}`);
   model.dispose();
+});
+
+test('every DepthHead form (softplus, exp with scale, bounded, no minimum) exports and matches', { timeout: 120_000 }, async () => {
+  manualSeed(4);
+  const model = createModel('zooclip-tiny').eval();
+  const info = model.visual.featureInfo(), s = model.visual.imageSize;
+  const forms = [{}, { activation: 'exp' as const, scale: 2.5 }, { maxDepth: 20, minDepth: 0.5 }, { minDepth: 0 }];
+  const images = randn([2, 3, s, s]);
+  const feats = noGrad(() => towerFeatures(model.visual, -1, images));
+  for (const opts of forms) {
+    const head = new DepthHead([info.at(-1)!], { channels: 16, ...opts });
+    randomizeFoldedState(head);
+    head.eval();
+    const g = headGraph(model.visual, { task: 'depth', head, path: 'head', level: -1 });
+    const session = await ort.InferenceSession.create(encodeOnnxModel(g));
+    const got = await session.run({ [featuresName(info.length - 1)]: ortOf(feats) });
+    const want = noGrad(() => head.forward([feats], [s, s]));
+    const d = maxAbsDiff(got.depth!, want);
+    assert.ok(d <= TOL, `${JSON.stringify(opts)}: max abs diff ${d}`);
+    want.dispose(); head.dispose(); await session.release();
+  }
+  feats.dispose(); images.dispose(); model.dispose();
 });
 
 test('an unsupported head is refused with its class and path; a bad spec names its key', { timeout: 60_000 }, () => {
