@@ -97,7 +97,7 @@ async function run() {
     const result = await classify(models, pixels.data, labels, templates);
     showScores(result.scores);
     await showDense(pixels);
-    window.zooclip = { ...result, labels, templates, ep: models.ep };
+    window.zooclip = { ...result, labels, templates, ep: models.ep, pixels: Array.from(pixels.data) };
     status(`done in ${(performance.now() - t0).toFixed(0)} ms (${models.ep})`, 'done');
   } catch (e) {
     status(`error: ${e.message}`, 'error');
