@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, noGrad, tensor, tidy } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
-import { normalizeRgb, readModelFolder, softmax, tokenBatch } from '../../src/stages/serve/index.js';
+import { normalizeRgb, pixelValues, readModelFolder, softmax, tokenBatch } from '../../src/stages/serve/index.js';
 import { ClipTokenizer } from '../../src/tokenizer/index.js';
 import { decodeCropResize, imageInfo } from '../../src/data/loader/decode.js';
 import { centerCropBox } from '../../src/data/loader/augment.js';
-import { fixturePng, LABELS, makeServeFolder, referenceScores, TEMPLATES } from './fixture.js';
+import { addStandInHeads, fixturePng, LABELS, makeServeFolder, referenceScores, STAND_IN_CLASSES, TEMPLATES } from './fixture.js';
 import { startServeChild, type ServeChild } from './spawn.js';
 
 let dir = '', serve: ServeChild;
@@ -146,4 +146,42 @@ test('serve: SIGTERM closes the server and exits 0; one log line per request', {
   assert.match(serve.output(), /zooclip serve: closed/);
   assert.match(serve.output(), /POST \/v1\/classify 413 /);
   assert.match(serve.output(), /GET \/model\/leak\/passwd 403 /);
+});
+
+test('serve: /v1/segment, /v1/depth, /v1/normals answer typed maps from the folder\'s heads', { timeout: 60_000 }, async () => {
+  const headsDir = makeServeFolder(mkdtempSync(join(tmpdir(), 'zooclip-serve-heads-')));
+  addStandInHeads(headsDir);
+  const s = await startServeChild(headsDir);
+  try {
+    const png = fixturePng(64, 64), image = png.toString('base64');
+    const ask = async (path: string): Promise<Record<string, unknown>> => {
+      const r = await fetch(new URL(path, s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image }) });
+      assert.equal(r.status, 200, path);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    // The stand-in depth is the channel mean of the 8x8-pooled pixel_values: recompute it here.
+    const px = pixelValues(png, readModelFolder(headsDir).preprocess);
+    const want = new Float32Array(64).map((_, i) => {
+      const [y, x] = [Math.floor(i / 8), i % 8];
+      let sum = 0;
+      for (let c = 0; c < 3; c++) for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 8; dx++) sum += px[c * 4096 + (y * 8 + dy) * 64 + x * 8 + dx]!;
+      return sum / 192;
+    });
+    const depth = await ask('v1/depth');
+    assert.deepEqual([depth.task, depth.width, depth.height, depth.channels, depth.dtype], ['depth', 8, 8, 1, 'float32']);
+    const got = new Float32Array(Uint8Array.from(Buffer.from(String(depth.data), 'base64')).buffer);
+    assert.ok(got.every((v, i) => Math.abs(v - want[i]!) < 1e-5), 'depth map values');
+    assert.equal(Buffer.from(String(depth.png), 'base64').subarray(1, 4).toString(), 'PNG');
+    const seg = await ask('v1/segment');
+    assert.deepEqual([seg.width, seg.height, seg.channels, seg.dtype], [8, 8, 1, 'uint8']);
+    assert.deepEqual((seg.spec as { classes: string[] }).classes, STAND_IN_CLASSES);
+    assert.ok([...Buffer.from(String(seg.data), 'base64')].every((k) => k < 4));
+    const normals = await ask('v1/normals');
+    const n = new Float32Array(Uint8Array.from(Buffer.from(String(normals.data), 'base64')).buffer);
+    assert.equal(n.length, 3 * 64);
+    for (let i = 0; i < 64; i++) assert.ok(Math.abs(Math.hypot(n[i]!, n[64 + i]!, n[128 + i]!) - 1) < 1e-5, 'unit normals');
+  } finally {
+    assert.equal(await s.stop('SIGTERM'), 0);
+    rmSync(headsDir, { recursive: true, force: true });
+  }
 });
