@@ -2,7 +2,10 @@
 // under a byte limit, JSON answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** An answer other than 200: status, message (sent as {"error": message}) and extra headers. */
+/**
+ * An answer other than 200: status, message (sent as {"error": message}) and extra headers.
+ * @example throw new HttpError(503, 'busy', { 'retry-after': '1' });
+ */
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);

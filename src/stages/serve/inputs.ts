@@ -30,7 +30,10 @@ export function normalizeRgb(rgb: Uint8Array, p: ServePreprocess): Float32Array 
   return out;
 }
 
-/** The tokenizer of a folder: its tokenizer.json when it has one, else the standard CLIP vocabulary. */
+/**
+ * The tokenizer of a folder: its tokenizer.json when it has one, else the standard CLIP vocabulary.
+ * @example new ClipTokenizer(folderVocab(folder.tokenizerJson)).encode('a cat') // [320, 2368]
+ */
 export function folderVocab(tokenizerJson: string | undefined): BpeVocab {
   return tokenizerJson ? loadHfTokenizerJson(tokenizerJson) : loadDefaultVocab();
 }

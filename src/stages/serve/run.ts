@@ -8,8 +8,9 @@ import { startServer, type ServeOptions } from './server.js';
  */
 export async function runServe(o: ServeOptions): Promise<void> {
   const server = await startServer(o);
-  const info = JSON.parse(await (await fetch(new URL('v1/info', server.url))).text()) as { model: string; heads: string[]; missing: string[] };
+  const info = server.info;
   console.log(`zooclip serve: ${info.model} at ${server.url} (page: ${server.url}, API: POST ${server.url}v1/classify)`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(o.host ?? '127.0.0.1')) console.log(`zooclip serve: listening on ${o.host}, reachable from other machines (no authentication)`);
   if (info.missing.length) console.log(`zooclip serve: no dense head for ${info.missing.join('; ')}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

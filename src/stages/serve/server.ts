@@ -31,6 +31,8 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** What GET /v1/info answers: the model, its preprocessing, which heads it has and which it lacks. */
+  info: ServeInfo;
   /** Stops accepting, lets requests in flight finish (at most 10 s), releases the sessions. */
   close(): Promise<void>;
 }
@@ -40,13 +42,18 @@ const TASK_ROUTES: Record<string, ServeTask> = { '/v1/segment': 'seg', '/v1/dept
 
 interface Ctx { models: ServeModels; roots: StaticRoot[]; info: string; vocab: () => string; maxBody: number; maxInflight: number; inflight: number }
 
-function infoOf(m: ServeModels): Record<string, unknown> {
+/** GET /v1/info. */
+export interface ServeInfo {
+  model: string; image_size: number; context_length: number; preprocess: ServeModels['folder']['preprocess'];
+  tokenizer: string; heads: string[]; missing: string[];
+}
+
+function infoOf(m: ServeModels): ServeInfo {
   const f = m.folder;
   return {
     model: f.name, image_size: f.imageSize, context_length: f.contextLength, preprocess: f.preprocess,
     tokenizer: f.tokenizerJson ? 'tokenizer.json' : 'standard CLIP vocabulary (the folder has no tokenizer.json)',
     heads: Object.keys(f.heads), missing: SERVE_TASKS.filter((t) => !f.heads[t]).map((t) => `${t}: onnx/${t}_head.onnx + onnx/image_features.onnx`),
-    files: { model: '/model/onnx/model.onnx', image_features: f.heads.seg || f.heads.depth || f.heads.normals ? '/model/onnx/image_features.onnx' : null },
   };
 }
 
@@ -103,8 +110,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const folder = readModelFolder(o.model);
   const models = await openServeModels(folder, o.threads ?? 0);
   let vocab: string | undefined;
+  const info = infoOf(models);
   const ctx: Ctx = {
-    models, roots: staticRoots(folder.dir), info: JSON.stringify(infoOf(models)), maxBody: o.maxBody ?? 8 << 20, maxInflight: o.maxInflight ?? 4, inflight: 0,
+    models, roots: staticRoots(folder.dir), info: JSON.stringify(info), maxBody: o.maxBody ?? 8 << 20, maxInflight: o.maxInflight ?? 4, inflight: 0,
     vocab: () => (vocab ??= JSON.stringify(vocabJson(folderVocab(folder.tokenizerJson)))),
   };
   const log = o.log ?? ((l: string) => console.log(l));
@@ -124,5 +132,5 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     clearTimeout(force);
     await models.release();
   };
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, port, close };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, port, info, close };
 }
