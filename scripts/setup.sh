@@ -26,6 +26,10 @@ missing=()
 [ -f /usr/include/webp/decode.h ] || missing+=(libwebp-dev)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
+# Debian's Chromium for the browser test of `zooclip serve` (playwright-core drives it; Playwright
+# downloads no browser).
+[ -x /usr/bin/chromium ] || apt_install chromium
+
 # npm dependencies (from the lock file when there is one). onnxruntime-node's postinstall would
 # fetch CUDA binaries from outside npm on linux x64; its CPU binary is in the npm package, so skip it.
 export ONNXRUNTIME_NODE_INSTALL=skip

@@ -36,7 +36,8 @@ function packTarball(dir: string): string {
   assert.ok(tgz, 'npm pack wrote a tarball');
   const files = ok(sh('tar', ['tzf', join(dir, tgz)], dir), 'tar tzf').split('\n');
   for (const want of ['package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/dist/src/cli/main.js', 'package/scripts/install.mjs',
-    'package/src/stages/train/presets/tiny-synth.json', 'package/src/stages/demo/presets/quick.json', 'package/src/models/model_configs/ViT-B-16.json', 'package/binding.gyp']) {
+    'package/src/stages/train/presets/tiny-synth.json', 'package/src/stages/demo/presets/quick.json', 'package/src/models/model_configs/ViT-B-16.json', 'package/binding.gyp',
+    'package/web/index.html', 'package/web/app.js', 'package/web/model.js', 'package/web/tokenizer.js', 'package/web/style.css']) {
     assert.ok(files.includes(want), `the tarball ships ${want}`);
   }
   for (const f of files) assert.ok(!/^package\/(dist\/test|dist\/bench|build|native\/build-config)/.test(f), `the tarball leaves out ${f}`);

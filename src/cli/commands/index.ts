@@ -13,6 +13,7 @@ import { caption } from './caption.js';
 import { label } from './label.js';
 import { zooQuality } from './zoo_quality.js';
 import { info } from './info.js';
+import { serve } from './serve.js';
 
 /**
  * The command table (`version` is shown by `info`).
@@ -21,6 +22,6 @@ import { info } from './info.js';
 export function commands(version: string): Record<string, Command> {
   return {
     demo, toy, import: importCmd, synth, train, 'train-expert': trainExpert, 'train-captioner': trainCaptioner,
-    eval: evalCmd, caption, label, 'zoo-quality': zooQuality, info: info(version),
+    eval: evalCmd, caption, label, 'zoo-quality': zooQuality, serve, info: info(version),
   };
 }
