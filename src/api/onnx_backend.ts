@@ -1,5 +1,6 @@
 // The onnxruntime backend of the task functions: an exported folder (DIR/onnx/vision_model.onnx,
-// text_model.onnx, model.onnx; see docs/onnx.md) run by onnxruntime-node on the CPU. Images and
+// text_model.onnx, model.onnx; image_features.onnx + <task>_head.onnx/.json for the dense tasks; see
+// docs/onnx.md) run by onnxruntime-node on the CPU. Images and
 // texts are prepared exactly as the libtorch backend prepares them (same pixels, same token ids),
 // so the two backends differ only by the runtimes' float error.
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { decodeModelProto } from '../io/onnx/index.js';
 import { parsePreprocessCfg } from '../models/preprocess.js';
 import { CONFIG_FILE } from '../models/open_clip_folder.js';
-import { DENSE_TASK_NAMES, type DenseTaskName } from '../tasks/index.js';
 import { closeModel, floatTensor, idTensor, openModel, runModel, type OrtModel } from '../zoo/onnx/session.js';
 import type { ImageTransform } from '../data/loader/preprocess.js';
 import type { Backend } from './backend.js';
+import { OnnxHeads } from './onnx_dense.js';
 
 /** The manifest of an exported folder (only the fields read here). */
 export const EXPORT_MANIFEST = 'zooclip_export.json';
@@ -86,13 +87,14 @@ export async function onnxBackend(path: string, o: OnnxBackendOptions = {}): Pro
   const meta = modelMeta(dir, onnxDir);
   const vision = await maybeOpen(join(onnxDir, 'vision_model.onnx'), o.threads);
   const text = await maybeOpen(join(onnxDir, 'text_model.onnx'), o.threads);
+  const heads = new OnnxHeads(onnxDir, o.threads);
   let scale: number | undefined;
   const need = (m: OrtModel | undefined, file: string): OrtModel => {
     if (!m) throw new Error(`onnx/${file} not in this folder (${onnxDir})`);
     return m;
   };
   return {
-    info: { backend: 'onnx', path: dir, clip: Boolean(vision && text), ...meta, tasks: [] },
+    info: { backend: 'onnx', path: dir, clip: Boolean(vision && text), ...meta, tasks: heads.tasks() },
     preprocess: folderPreprocess(dir, meta.imageSize),
     encodeImages: async (x) => (await runModel(need(vision, 'vision_model.onnx'), { pixel_values: floatTensor(x.data() as Float32Array, x.shape) }, ['image_embeds'])).image_embeds!.data,
     encodeTexts: async (ids) => {
@@ -107,18 +109,11 @@ export async function onnxBackend(path: string, o: OnnxBackendOptions = {}): Pro
         return Promise.reject(e as Error);
       }
     },
-    classes: () => [],
-    predict: (task: DenseTaskName) => Promise.reject(new Error(denseMissing(onnxDir, task))),
+    classes: (task) => heads.classes(task),
+    predict: (task, images, threshold) => heads.predict(task, images, threshold),
     dispose: () => {
       for (const m of [vision, text]) if (m) closeModel(m);
+      heads.dispose();
     },
   };
-}
-
-/** The error of a dense task on an exported folder: its graphs are not there (or not read yet). */
-function denseMissing(onnxDir: string, task: DenseTaskName): string {
-  const files = ['image_features.onnx', `${task}_head.onnx`, `${task}_head.json`];
-  const missing = files.filter((f) => !existsSync(join(onnxDir, f)));
-  if (missing.length) return `${task}: onnx/${missing.join(', onnx/')} not in this folder (${onnxDir}); export the model with its ${task} head, or use the libtorch backend`;
-  return `${task}: onnx/${task}_head.onnx is there, but the onnx backend does not run dense heads yet (known tasks: ${DENSE_TASK_NAMES.join(', ')}); use the libtorch backend`;
 }
