@@ -63,7 +63,7 @@ export function readHeadFile(onnxDir: string, task: DenseTaskName): HeadFile {
   return {
     task, file, graph: typeof r.graph === 'string' ? r.graph : `${task}_head.onnx`, imageSize: size as [number, number], mean: pre.mean as number[], std: pre.std as number[],
     inputs: names('inputs'), outputs: names('outputs'), classes: r.classes as string[],
-    threshold: num(task === 'det' ? d.score_threshold : d.threshold, task === 'det' ? 0.3 : 0), depthScale: num(d.scale, 1), stride: num(d.stride, 1),
+    threshold: num(task === 'det' ? d.score_threshold : d.threshold, task === 'det' ? 0.1 : 0), depthScale: num(d.scale, 1), stride: num(d.stride, 1),
   };
 }
 

@@ -142,7 +142,7 @@ export interface Detection { box: [number, number, number, number]; classId: num
 
 /** Options of segment and detect. */
 export interface DenseOptions {
-  /** seg: lowest max-softmax probability labelled (else 255); det: lowest box score kept. Default: the model's (CLIPTeX heads: seg 0, det 0.3). */
+  /** seg: lowest max-softmax probability labelled (else 255); det: lowest box score kept. Default: the model's (CLIPTeX heads: seg 0, det 0.1, as their ONNX export's spec). */
   threshold?: number;
 }
 

@@ -27,8 +27,8 @@ export interface TorchBackendOptions {
 
 /** Images through a dense model together. */
 const IMAGES_PER_BATCH = 16;
-/** Default confidence thresholds of CLIPTeX heads: every pixel labelled; boxes scoring at least 0.3. */
-const HEAD_THRESHOLD: Record<DenseTaskName, number> = { seg: 0, depth: 0, normals: 0, det: 0.3 };
+/** Default confidence thresholds of CLIPTeX heads: every pixel labelled; boxes scoring at least 0.1 (the dense ONNX export's defaults). */
+const HEAD_THRESHOLD: Record<DenseTaskName, number> = { seg: 0, depth: 0, normals: 0, det: 0.1 };
 
 /** Loads the checkpoint's `dense_heads.*` tensors into the heads attached as its config says; returns the tasks. */
 function attachCheckpointHeads(loaded: LoadedModel, device: string): { tasks: DenseTaskName[]; cfg?: TrainConfig } {
@@ -37,7 +37,7 @@ function attachCheckpointHeads(loaded: LoadedModel, device: string): { tasks: De
   if (!cfg.heads) throw new Error(`${join(loaded.path, 'state.json')}: the checkpoint has ${DENSE_PREFIX}* weights but its config has no 'heads' section`);
   const tasks = attachTaskHeads(loaded.model, cfg);
   const file = join(loaded.path, loaded.weights === 'ema' ? 'ema.safetensors' : 'model.safetensors');
-  const { tensors } = loadSafetensors(file, device);
+  const { tensors } = loadSafetensors(file);
   try {
     const sd = new Map([...tensors].filter(([k]) => k.startsWith(DENSE_PREFIX)).map(([k, t]) => [k.slice(DENSE_PREFIX.length), t] as [string, Tensor]));
     noGrad(() => loaded.model.denseHeads!.loadStateDict(sd, { strict: true }));
@@ -46,6 +46,8 @@ function attachCheckpointHeads(loaded: LoadedModel, device: string): { tasks: De
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
+  // the heads are made on the CPU; the tower is on `device` already
+  if (device !== 'cpu') loaded.model.denseHeads!.to(device);
   loaded.model.eval();
   return { tasks, cfg };
 }
