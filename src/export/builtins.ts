@@ -2,11 +2,14 @@
 import { registerNnEmitters } from './nn_emitters.js';
 import { registerVitEmitter } from './vit_emitter.js';
 import { registerTextEmitter } from './text_emitter.js';
+import { registerMapEmitters } from './map_ops.js';
+import { registerMciEmitters } from './mci_emitters.js';
+import { registerHeadEmitters } from './head_emitters.js';
 
 let registered = false;
 
 /**
- * Registers the built-in emitters (nn layers, ViT image tower, text tower) once.
+ * Registers the built-in emitters (nn layers, ViT and MCi image towers, text tower, dense-head blocks) once.
  * @example registerBuiltinEmitters(); emitModule({ g }, model.visual, 'visual', 'pixel_values');
  */
 export function registerBuiltinEmitters(): void {
@@ -14,5 +17,8 @@ export function registerBuiltinEmitters(): void {
   registerNnEmitters();
   registerVitEmitter();
   registerTextEmitter();
+  registerMapEmitters();
+  registerMciEmitters();
+  registerHeadEmitters();
   registered = true;
 }

@@ -38,8 +38,11 @@ function emitEmbedding(e: EmitContext, m: Embedding, path: string, ids: string):
   return e.g.node('Gather', [param(e, m, path, 'weight'), ids], { axis: { int: 0 } });
 }
 
-/** Exact GELU, 0.5 x (1 + erf(x / sqrt 2)) (opset 17 has no Gelu op). */
-function gelu(e: EmitContext, x: string): string {
+/**
+ * Exact GELU, 0.5 x (1 + erf(x / sqrt 2)) (opset 17 has no Gelu op).
+ * @example const a = gelu(e, h);
+ */
+export function gelu(e: EmitContext, x: string): string {
   const erf = e.g.node('Erf', [e.g.node('Div', [x, e.g.constFloat([Math.SQRT2], [])])]);
   const half = e.g.node('Mul', [x, e.g.constFloat([0.5], [])]);
   return e.g.node('Mul', [half, e.g.node('Add', [erf, e.g.constFloat([1], [])])], {}, 'gelu');
