@@ -8,11 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, tidy, type Tensor } from '../engine/index.js';
 import { taskDecode, type DenseTaskName } from '../tasks/index.js';
+import { parseHeadSpec } from '../export/index.js';
 import { expertInput } from '../zoo/expert_zooclip.js';
 import { closeModel, floatTensor, openModel, runModel, type FloatOutput, type OrtModel } from '../zoo/onnx/session.js';
 import type { ExpertOutput, RgbImage } from '../zoo/types.js';
 
-/** What the onnx backend reads of a `<task>_head.json`. */
+/** What the onnx backend uses of a `<task>_head.json` (src/export/head_spec.ts). */
 export interface HeadFile {
   task: DenseTaskName;
   file: string;
@@ -37,33 +38,24 @@ const fail = (file: string, what: string): never => {
 };
 
 /**
- * Reads `<onnxDir>/<task>_head.json` (the fields the onnx backend uses, checked; errors name the file and key).
+ * Reads `<onnxDir>/<task>_head.json`, checked by the export's own parseHeadSpec (errors name the file and key).
  * @example const spec = readHeadFile('export/tiny/onnx', 'seg'); spec.classes
  */
 export function readHeadFile(onnxDir: string, task: DenseTaskName): HeadFile {
   const file = join(onnxDir, `${task}_head.json`);
-  let r: Record<string, unknown>;
+  let raw: unknown;
   try {
-    r = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     return fail(file, `cannot read the head spec (${(e as Error).message})`);
   }
-  if (r.format !== 'zooclip-head' || r.version !== 1) fail(file, `format must be 'zooclip-head' version 1, got ${JSON.stringify(r.format)} ${JSON.stringify(r.version)}`);
-  if (r.task !== task) fail(file, `task is ${JSON.stringify(r.task)}, expected '${task}'`);
-  const names = (k: string): string[] => {
-    const v = r[k];
-    if (!Array.isArray(v) || !v.length || !v.every((x) => typeof (x as { name?: unknown }).name === 'string')) fail(file, `'${k}' must be a non-empty list of { name, ... }`);
-    return (v as { name: string }[]).map((x) => x.name);
-  };
-  const size = r.image_size, pre = (r.preprocess ?? {}) as Record<string, unknown>, d = (r.decode ?? {}) as Record<string, unknown>;
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((x) => Number.isInteger(x) && (x as number) > 0)) fail(file, `'image_size' must be [H, W], got ${JSON.stringify(size)}`);
-  for (const k of ['mean', 'std']) if (!Array.isArray(pre[k]) || (pre[k] as unknown[]).length !== 3) fail(file, `'preprocess.${k}' must be 3 numbers`);
-  if (!Array.isArray(r.classes) || !r.classes.every((c) => typeof c === 'string')) fail(file, `'classes' must be a list of names`);
-  const num = (v: unknown, dflt: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : dflt);
+  const s = parseHeadSpec(raw, file), d = s.decode;
+  if (s.task !== task) fail(file, `task is '${s.task}', expected '${task}'`);
   return {
-    task, file, graph: typeof r.graph === 'string' ? r.graph : `${task}_head.onnx`, imageSize: size as [number, number], mean: pre.mean as number[], std: pre.std as number[],
-    inputs: names('inputs'), outputs: names('outputs'), classes: r.classes as string[],
-    threshold: num(task === 'det' ? d.score_threshold : d.threshold, task === 'det' ? 0.1 : 0), depthScale: num(d.scale, 1), stride: num(d.stride, 1),
+    task, file, graph: s.graph, imageSize: s.image_size, mean: s.preprocess.mean, std: s.preprocess.std,
+    inputs: s.inputs.map((x) => x.name), outputs: s.outputs.map((x) => x.name), classes: s.classes,
+    threshold: d.type === 'seg' ? d.threshold : d.type === 'centernet' ? d.score_threshold : 0,
+    depthScale: d.type === 'depth' ? d.scale : 1, stride: d.type === 'centernet' ? d.stride : 1,
   };
 }
 

@@ -40,11 +40,11 @@ function headGraph(outputs: { name: string; w: number[]; b: number[]; act?: stri
   return g;
 }
 
-function spec(task: string, outputs: string[], decode: Record<string, unknown>, classes: string[] = []): string {
+function spec(task: string, outputs: [string, number][], decode: Record<string, unknown>, classes: string[] = []): string {
   return JSON.stringify({
     format: 'zooclip-head', version: 1, task, graph: `${task}_head.onnx`, features_graph: 'image_features.onnx', head: 'test', image_size: [S, S],
     preprocess: { mean: MEAN, std: STD }, inputs: [{ name: 'features_3', level: 3, channels: 3, stride: CELL, shape: ['batch', 3, MAP, MAP] }],
-    outputs: outputs.map((name) => ({ name, shape: ['batch', 0, MAP, MAP], stride: CELL })), classes, decode,
+    outputs: outputs.map(([name, c]) => ({ name, shape: ['batch', c, MAP, MAP], stride: CELL })), classes, decode,
   });
 }
 
@@ -59,16 +59,16 @@ function denseFolder(dir: string): void {
   writeOnnxModel(join(onnx, 'image_features.onnx'), g);
   const eye = [1, 0, 0, 0, 1, 0, 0, 0, 1], zero = (k: number) => new Array<number>(3 * k).fill(0);
   writeOnnxModel(join(onnx, 'seg_head.onnx'), headGraph([{ name: 'logits', w: eye.map((v) => v * 10), b: [0, 0, 0] }]));
-  writeFileSync(join(onnx, 'seg_head.json'), spec('seg', ['logits'], { type: 'seg', activation: 'softmax', axis: 1, threshold: 0, ignore_label: 255 }, CLASSES));
+  writeFileSync(join(onnx, 'seg_head.json'), spec('seg', [['logits', 3]], { type: 'seg', activation: 'softmax', axis: 1, threshold: 0, ignore_label: 255 }, CLASSES));
   writeOnnxModel(join(onnx, 'depth_head.onnx'), headGraph([{ name: 'depth', w: zero(1), b: [0.5], act: 'Softplus' }]));
-  writeFileSync(join(onnx, 'depth_head.json'), spec('depth', ['depth'], { type: 'depth', units: 'm', scale: 2 }));
+  writeFileSync(join(onnx, 'depth_head.json'), spec('depth', [['depth', 1]], { type: 'depth', units: 'm', scale: 2 }));
   writeOnnxModel(join(onnx, 'normals_head.onnx'), headGraph([{ name: 'normals', w: zero(3), b: [0, 0, 2] }]));
-  writeFileSync(join(onnx, 'normals_head.json'), spec('normals', ['normals'], { type: 'normals', normalized_in_graph: true, axis: 1, epsilon: 1e-12 }));
+  writeFileSync(join(onnx, 'normals_head.json'), spec('normals', [['normals', 3]], { type: 'normals', normalized_in_graph: true, axis: 1, epsilon: 1e-12 }));
   // heatmap: the red channel (a peak in the red half), boxes 2 cells wide, no offset
   writeOnnxModel(join(onnx, 'det_head.onnx'), headGraph([
     { name: 'heatmap', w: [10, 0, 0, 0, 0, 0], b: [0, -5] }, { name: 'size', w: zero(2), b: [2, 2] }, { name: 'offset', w: zero(2), b: [0, 0] },
   ]));
-  writeFileSync(join(onnx, 'det_head.json'), spec('det', ['heatmap', 'size', 'offset'], { type: 'centernet', stride: CELL, heatmap_activation: 'sigmoid', peak_kernel: 3, topk: 100, score_threshold: 0.5 }, ['thing', 'other']));
+  writeFileSync(join(onnx, 'det_head.json'), spec('det', [['heatmap', 2], ['size', 2], ['offset', 2]], { type: 'centernet', stride: CELL, heatmap_activation: 'sigmoid', peak_kernel: 3, topk: 100, score_threshold: 0.5 }, ['thing', 'other']));
 }
 
 test('onnx backend: dense heads of an exported folder decode at the input image\'s size (non-square), typed, with the spec\'s classes and units', { timeout: T }, async () => {
