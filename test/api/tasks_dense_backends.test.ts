@@ -7,11 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTaskModel, segment, depth, normals, detect, classify, createModel, encodeJpeg, manualSeed, resolveTrainConfig, saveSafetensors, saveOpenClip, type TaskModel } from '../../src/index.js';
-import { loadModelForEval } from '../../src/eval/load_model.js';
 import { clipHeadSources, exportClipOnnx, exportDenseOnnx } from '../../src/export/index.js';
 import { attachTaskHeads } from '../../src/stages/train/task_heads.js';
 import { stageState } from '../../src/training/checkpoint.js';
-import { loadSafetensors } from '../../src/io/safetensors.js';
 
 const T = 180_000;
 const CLASSES = ['floor', 'cube', 'sphere'];
