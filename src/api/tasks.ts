@@ -45,6 +45,11 @@ export async function loadTaskModel(path: string, o: LoadTaskModelOptions = {}):
   throw new Error(`loadTaskModel: backend '${String(backend)}' is not libtorch or onnx`);
 }
 
+/** Images preprocessed and encoded together (bounds the memory of a long list). */
+const IMAGES_PER_PASS = 32;
+/** Texts encoded together (as evaluation's classifier does). */
+const TEXTS_PER_PASS = 256;
+
 /** `flat` [n * d] as n L2-normalised rows. */
 function normalisedRows(flat: Float32Array, n: number, d: number, what: string): Float32Array[] {
   if (flat.length !== n * d) throw new Error(`${what}: the model gave ${flat.length} values for ${n} x ${d}`);
@@ -73,13 +78,23 @@ function clipOf(model: TaskModel, what: string): Backend {
  */
 export async function embedImages(model: TaskModel, images: readonly ImageInput[]): Promise<Float32Array[]> {
   const b = clipOf(model, 'embedImages');
-  if (!images.length) return [];
-  const x = preprocessImages(encodedImages(images), b.preprocess);
-  try {
-    return normalisedRows(await b.encodeImages(x), images.length, b.info.embedDim, 'embedImages');
-  } finally {
-    x.dispose();
+  const bytes = encodedImages(images), rows: Float32Array[] = [];
+  for (let s = 0; s < bytes.length; s += IMAGES_PER_PASS) {
+    const part = bytes.slice(s, s + IMAGES_PER_PASS);
+    let x;
+    try {
+      x = preprocessImages(part, b.preprocess);
+    } catch (e) {
+      // preprocessImages counts from the pass's first image
+      throw new Error((e as Error).message.replace(/image (\d+):/, (_, i: string) => `image ${s + Number(i)}:`));
+    }
+    try {
+      rows.push(...normalisedRows(await b.encodeImages(x), part.length, b.info.embedDim, 'embedImages'));
+    } finally {
+      x.dispose();
+    }
   }
+  return rows;
 }
 
 /**
@@ -89,13 +104,17 @@ export async function embedImages(model: TaskModel, images: readonly ImageInput[
  */
 export async function embedTexts(model: TaskModel, texts: readonly string[]): Promise<Float32Array[]> {
   const b = clipOf(model, 'embedTexts');
-  if (!texts.length) return [];
-  const ids = tokenize([...texts], b.info.contextLength);
-  try {
-    return normalisedRows(await b.encodeTexts(ids), texts.length, b.info.embedDim, 'embedTexts');
-  } finally {
-    ids.dispose();
+  const rows: Float32Array[] = [];
+  for (let s = 0; s < texts.length; s += TEXTS_PER_PASS) {
+    const part = texts.slice(s, s + TEXTS_PER_PASS);
+    const ids = tokenize([...part], b.info.contextLength);
+    try {
+      rows.push(...normalisedRows(await b.encodeTexts(ids), part.length, b.info.embedDim, 'embedTexts'));
+    } finally {
+      ids.dispose();
+    }
   }
+  return rows;
 }
 
 /** A label and its probability. */

@@ -105,6 +105,12 @@ test('classify on a seeded model equals evaluation\'s zero-shot path (ranking an
     for (const r of rows) assert.ok(Math.abs(Math.hypot(...r) - 1) < 1e-5, 'rows are L2-normalised');
     await assert.rejects(classify(model, images, []), /classify: no labels/);
     await assert.rejects(embedImages(model, [new Uint8Array([1, 2, 3])]), /preprocessImages: image 0:/);
+    const many = Array.from({ length: 40 }, (_, i) => jpeg(20 + i, 30, i));
+    const rows40 = await embedImages(model, many);
+    const alone = (await embedImages(model, [many[35]!]))[0]!;
+    assert.ok(rows40.length === 40 && rows40[35]!.every((v, j) => Math.abs(v - alone[j]!) < 1e-5), 'passes of 32 images: rows in input order');
+    await assert.rejects(embedImages(model, [...many, new Uint8Array([1, 2, 3])]), /preprocessImages: image 40:/);
+    await assert.rejects(embedImages(model, [join(tmpdir(), 'no-such.jpg')]), /readImage: .*no-such\.jpg/);
   } finally {
     model.dispose();
     ref.model.dispose();
