@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { decodeModelProto } from '../io/onnx/index.js';
 import { parsePreprocessCfg } from '../models/preprocess.js';
 import { CONFIG_FILE } from '../models/open_clip_folder.js';
-import { closeModel, floatTensor, idTensor, openModel, runModel, type OrtModel } from '../zoo/onnx/session.js';
+import type { OrtModel } from '../zoo/onnx/session.js';
 import type { ImageTransform } from '../data/loader/preprocess.js';
 import type { Backend } from './backend.js';
 import { OnnxHeads } from './onnx_dense.js';
@@ -71,10 +71,6 @@ function logitScaleOf(file: string): number {
   return Math.exp(v);
 }
 
-/** Opens `file` if it is there. */
-async function maybeOpen(file: string, threads: number | undefined): Promise<OrtModel | undefined> {
-  return existsSync(file) ? openModel(file, { threads }) : undefined;
-}
 
 /**
  * The onnxruntime backend over an exported folder (DIR with onnx/ inside, or the onnx/ folder itself).
@@ -85,9 +81,13 @@ export async function onnxBackend(path: string, o: OnnxBackendOptions = {}): Pro
   if (!existsSync(dir)) throw new Error(`onnx backend: no such folder ${dir}`);
   const onnxDir = existsSync(join(dir, 'onnx')) ? join(dir, 'onnx') : dir;
   const meta = modelMeta(dir, onnxDir);
-  const vision = await maybeOpen(join(onnxDir, 'vision_model.onnx'), o.threads);
-  const text = await maybeOpen(join(onnxDir, 'text_model.onnx'), o.threads);
-  const heads = new OnnxHeads(onnxDir, o.threads);
+  // onnxruntime-node is loaded by the first onnx model, not by `import 'zooclip'`
+  const ort = await import('../zoo/onnx/session.js');
+  const { closeModel, floatTensor, idTensor, runModel } = ort;
+  const maybeOpen = async (file: string): Promise<OrtModel | undefined> => (existsSync(file) ? ort.openModel(file, { threads: o.threads }) : undefined);
+  const vision = await maybeOpen(join(onnxDir, 'vision_model.onnx'));
+  const text = await maybeOpen(join(onnxDir, 'text_model.onnx'));
+  const heads = new OnnxHeads(onnxDir, ort, o.threads);
   let scale: number | undefined;
   const need = (m: OrtModel | undefined, file: string): OrtModel => {
     if (!m) throw new Error(`onnx/${file} not in this folder (${onnxDir})`);

@@ -10,7 +10,10 @@ import { tensor, tidy, type Tensor } from '../engine/index.js';
 import { taskDecode, type DenseTaskName } from '../tasks/index.js';
 import { parseHeadSpec } from '../export/index.js';
 import { expertInput } from '../zoo/expert_zooclip.js';
-import { closeModel, floatTensor, openModel, runModel, type FloatOutput, type OrtModel } from '../zoo/onnx/session.js';
+import type { FloatOutput, OrtModel } from '../zoo/onnx/session.js';
+
+/** The onnxruntime session helpers (loaded on first use by the onnx backend). */
+export type OrtSessions = typeof import('../zoo/onnx/session.js');
 import type { ExpertOutput, RgbImage } from '../zoo/types.js';
 
 /** What the onnx backend uses of a `<task>_head.json` (src/export/head_spec.ts). */
@@ -73,7 +76,7 @@ function asTaskOutput(h: HeadFile, out: Record<string, FloatOutput>): Tensor | {
 export class OnnxHeads {
   private features: OrtModel | undefined;
   private readonly heads = new Map<DenseTaskName, { spec: HeadFile; model: OrtModel }>();
-  constructor(private readonly onnxDir: string, private readonly threads?: number) {}
+  constructor(private readonly onnxDir: string, private readonly ort: OrtSessions, private readonly threads?: number) {}
 
   /** The tasks whose head graph and spec are in the folder (with image_features.onnx). */
   tasks(): DenseTaskName[] {
@@ -88,8 +91,8 @@ export class OnnxHeads {
     const missing = ['image_features.onnx', `${task}_head.onnx`, `${task}_head.json`].filter((f) => !existsSync(join(this.onnxDir, f)));
     if (missing.length) throw new Error(`${task}: onnx/${missing.join(', onnx/')} not in this folder (${this.onnxDir}); export the model with its ${task} head, or use the libtorch backend`);
     const spec = readHeadFile(this.onnxDir, task);
-    this.features ??= await openModel(join(this.onnxDir, 'image_features.onnx'), { threads: this.threads });
-    const h = { spec, model: await openModel(join(this.onnxDir, spec.graph), { threads: this.threads }) };
+    this.features ??= await this.ort.openModel(join(this.onnxDir, 'image_features.onnx'), { threads: this.threads });
+    const h = { spec, model: await this.ort.openModel(join(this.onnxDir, spec.graph), { threads: this.threads }) };
     this.heads.set(task, h);
     return h;
   }
@@ -102,11 +105,11 @@ export class OnnxHeads {
     const x = expertInput(images, wid, spec.mean, spec.std);
     let feats: Record<string, FloatOutput>;
     try {
-      feats = await runModel(this.features!, { pixel_values: floatTensor(x.data() as Float32Array, x.shape) }, spec.inputs);
+      feats = await this.ort.runModel(this.features!, { pixel_values: this.ort.floatTensor(x.data() as Float32Array, x.shape) }, spec.inputs);
     } finally {
       x.dispose();
     }
-    const out = await runModel(model, Object.fromEntries(spec.inputs.map((n) => [n, floatTensor(feats[n]!.data, feats[n]!.dims)])), spec.outputs);
+    const out = await this.ort.runModel(model, Object.fromEntries(spec.inputs.map((n) => [n, this.ort.floatTensor(feats[n]!.data, feats[n]!.dims)])), spec.outputs);
     return tidy(() => taskDecode(task, asTaskOutput(spec, out), images, { inputSize: wid, threshold: threshold ?? spec.threshold, depthScale: spec.depthScale, classes: spec.classes }));
   }
 
@@ -116,7 +119,7 @@ export class OnnxHeads {
   }
 
   dispose(): void {
-    for (const m of [this.features, ...[...this.heads.values()].map((h) => h.model)]) if (m) closeModel(m);
+    for (const m of [this.features, ...[...this.heads.values()].map((h) => h.model)]) if (m) this.ort.closeModel(m);
     this.heads.clear();
     this.features = undefined;
   }
