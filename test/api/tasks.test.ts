@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import {
   loadTaskModel, readImage, embedImages, embedTexts, classify, segment, depth, normals, detect, createModel, saveOpenClip, encodeJpeg, encodePng,
   manualSeed, noGrad, tidy, tokenize, preprocessImages, resolveTrainConfig, saveSafetensors,
@@ -62,7 +63,7 @@ test('types: the task functions and their results', { timeout: T }, () => {
   assert.equal(typeof typeOnly, 'function');
 });
 
-test('readImage: files and buffers (JPEG, PNG), errors name the file', { timeout: T }, () => {
+test('readImage: files and buffers (JPEG, PNG, WebP), errors name the file', { timeout: T }, async () => {
   const dir = tmp();
   try {
     const px = new Uint8Array(5 * 3 * 3).map((_, i) => i * 5);
@@ -72,6 +73,9 @@ test('readImage: files and buffers (JPEG, PNG), errors name the file', { timeout
     assert.deepEqual(a.data, px, 'PNG is lossless');
     const b = readImage(jpeg(45, 30, 1));
     assert.deepEqual([b.width, b.height, b.data.length, b.source], [45, 30, 45 * 30 * 3, 'buffer']);
+    const webp = await sharp(Buffer.from(px), { raw: { width: 5, height: 3, channels: 3 } }).webp({ lossless: true }).toBuffer();
+    writeFileSync(join(dir, 'a.webp'), webp);
+    assert.deepEqual(readImage(join(dir, 'a.webp')).data, px, 'lossless WebP from a file');
     const gray = readImage(encodePng(new Uint8Array(4).fill(9), 2, 2, 1));
     assert.deepEqual([...gray.data], new Array<number>(12).fill(9), 'gray replicated to RGB');
     assert.throws(() => readImage(join(dir, 'missing.jpg')), new RegExp(`readImage: ${join(dir, 'missing.jpg')}: .*no such file`, 'i'));
