@@ -45,3 +45,9 @@ export { DENSE_TASKS, DENSE_TASK_NAMES, type DenseTaskName, type DenseTaskSpec }
 export { runTrain, type TrainResult, type TrainHooks } from './stages/train/run.js';
 export { resolveConfig as resolveTrainConfig, DEFAULT_CONFIG as DEFAULT_TRAIN_CONFIG, type TrainConfig } from './stages/train/config.js';
 export { runEval, type EvalOptions, type EvalResult } from './eval/run.js';
+
+// Typed task functions over either backend (libtorch, or onnxruntime on an exported folder).
+export { loadTaskModel, embedImages, embedTexts, classify, segment, depth, normals, detect, type LoadTaskModelOptions, type LabelScore, type ClassifyOptions, type Segmentation, type Detection, type DenseOptions } from './api/tasks.js';
+export { TaskModel, type TaskModelInfo, type BackendName } from './api/backend.js';
+export { readImage, type ImageFile, type ImageInput, type RgbImage } from './api/image.js';
+export type { DepthMap, NormalMap } from './tasks/outputs.js';

@@ -78,20 +78,40 @@ export function fillTemplate(template: string, name: string): string {
 }
 
 /**
+ * The prompts of a zero-shot classifier, class-major: every template filled with class 0, then class 1, ...
+ * @example templatePrompts(['cube', 'sphere'], ['a {}.', 'a photo of a {}.']) // ['a cube.', 'a photo of a cube.', 'a sphere.', ...]
+ */
+export function templatePrompts(classes: readonly string[], templates: readonly string[]): string[] {
+  if (!templates.length) throw new Error('zero-shot: no prompt templates');
+  return classes.flatMap((c) => templates.map((t) => fillTemplate(t, c)));
+}
+
+/**
+ * Class embeddings [C, D] from the normalised embeddings [C * T, D] of templatePrompts' prompts:
+ * each class's T template embeddings averaged, then renormalised (open_clip's zero-shot classifier).
+ * @example const w = averageTemplates(model.encodeText(tokenize(templatePrompts(classes, templates), 77)), classes.length);
+ */
+export function averageTemplates(promptEmbeddings: Tensor, classes: number): Tensor {
+  return tidy(() => {
+    const f = promptEmbeddings, t = f.size(0) / classes;
+    if (!Number.isInteger(t) || t < 1) throw new Error(`zero-shot: ${f.size(0)} prompt embeddings do not split into ${classes} classes`);
+    const m = f.reshape([classes, t, f.size(1)]).mean(1);
+    return m.div(m.norm(2, -1, true));
+  });
+}
+
+/**
  * Normalised class embeddings [C, D]: each class's template embeddings averaged, renormalised.
  * @example const w = classEmbeddings(model, ['cube', 'sphere'], ['a photo of a {}.'], (t) => tokenize(t, 77), 'cpu');
  */
 export function classEmbeddings(model: DualEncoder, classes: readonly string[], templates: readonly string[], tokenize: (t: string[]) => Tensor, device: string,
   chunk = 256): Tensor {
-  if (!templates.length) throw new Error('zero-shot: no prompt templates');
-  const prompts = classes.flatMap((c) => templates.map((t) => fillTemplate(t, c)));
+  const prompts = templatePrompts(classes, templates);
   return noGrad(() => tidy(() => {
     // Every prompt of every class in a few large batches: far fewer, larger text-tower passes.
     const parts: Tensor[] = [];
     for (let s = 0; s < prompts.length; s += chunk) parts.push(tidy(() => model.encodeText(tokenize(prompts.slice(s, s + chunk)).to(device))));
-    const f = cat(parts, 0);
-    const m = f.reshape([classes.length, templates.length, f.size(1)]).mean(1);
-    return m.div(m.norm(2, -1, true));
+    return averageTemplates(cat(parts, 0), classes.length);
   }));
 }
 
