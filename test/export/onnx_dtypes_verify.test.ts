@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportClipOnnx, verifyClipOnnx } from '../../src/export/index.js';
+import { manualSeed } from '../../src/engine/index.js';
+import { createModel } from '../../src/models/clip.js';
 import { samples, trainZeroShotWorld } from '../helpers/zero_shot_world.js';
 
 /**
@@ -34,6 +36,14 @@ test('zooclip-tiny fp32 / fp16 / q8: cosine to libtorch and zero-shot top-1 agre
     assert.ok(report.referenceMargin.median > 0.05, `the fp32 decisions have a spread (median top-1 margin ${report.referenceMargin.median})`);
     for (const v of report.dtypes) assert.ok(v.pass, `${v.dtype}: ${JSON.stringify(v)}`);
     assert.ok(report.pass);
+    // A wrong model under the q8 name (the untrained zooclip-tiny) must fail the check.
+    manualSeed(7);
+    const other = createModel('zooclip-tiny').eval();
+    exportClipOnnx(other, dir, ['vision_model'], { dtypes: ['q8'] });
+    other.dispose();
+    const bad = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['q8'] });
+    t.diagnostic(`a wrong vision_model_quantized.onnx: cosine ${bad.dtypes[0]!.image.minCosine.toFixed(3)}, agreement ${bad.dtypes[0]!.top1Agreement}`);
+    assert.ok(!bad.pass && bad.dtypes[0]!.top1Agreement < 0.5);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     images.dispose();

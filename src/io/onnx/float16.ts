@@ -5,8 +5,13 @@
 // LayerNormalization's variance, Softmax's sum of exponentials, ReduceMean over tokens, ReduceL2).
 import { DT, type GraphProto, type NodeProto, type TensorProto, castNode, consumersOf, inferElemTypes, intAttr, nameSource } from './graph_proto.js';
 
-/** Operators computed in float32 inside a float16 graph (their float inputs cast up, outputs cast down). */
-export const FLOAT32_OPS: readonly string[] = ['LayerNormalization', 'Softmax', 'ReduceMean', 'ReduceL2', 'ReduceSum', 'ReduceSumSquare'];
+/**
+ * Operators computed in float32 inside a float16 graph (their float inputs cast up, outputs cast down):
+ * the reductions, whose sums of squares or of exponentials pass 65504 (a residual stream value of 256
+ * squared does), and Exp (exp(x) overflows float16 above x = 11.1, and onnxruntime's CPU and wasm
+ * kernels have no float16 Exp: without the Cast it would insert one itself).
+ */
+export const FLOAT32_OPS: readonly string[] = ['LayerNormalization', 'Softmax', 'ReduceMean', 'ReduceL2', 'ReduceSum', 'ReduceSumSquare', 'Exp'];
 
 /** The largest finite float16 and the smallest positive (subnormal) one. */
 const F16_MAX = 65504, F16_MIN_POSITIVE = 2 ** -24;

@@ -2,9 +2,9 @@
 // quantize_dynamic lays it out: each MatMul by a constant weight becomes DynamicQuantizeLinear of the
 // activation (uint8, one scale and zero point per call), MatMulInteger by the 8-bit weight, a Cast to
 // float and a Mul by activation scale x weight scale. Weights are quantized symmetrically per output
-// channel (column of the MatMul's right operand). Other operators, Gather tables (embeddings) and
-// Conv weights stay float32.
-import { DT, type GraphProto, type NodeProto, type TensorProto, nameSource, nodeProto, withoutDeadCode } from './graph_proto.js';
+// channel (column of the MatMul's right operand). Gather tables (token embeddings) are stored in
+// int8 per row and dequantized after the Gather. Conv weights and positional tables stay float32.
+import { DT, type GraphProto, type NodeProto, type TensorProto, intAttr, nameSource, nodeProto, withoutDeadCode } from './graph_proto.js';
 
 /** How the 8-bit weights are stored: uint8 with zero point 128 (default) or int8 with zero point 0. */
 export type WeightType = 'uint8' | 'int8';
@@ -18,6 +18,12 @@ export interface QuantizeOptions {
   weightType?: WeightType;
   /** Weights with fewer elements stay float32 (default 0: every constant MatMul weight). */
   minElements?: number;
+  /**
+   * Also store Gather tables (token embeddings) in int8 with a symmetric scale per row, dequantized
+   * after the Gather (default true: the token table is most of a text tower's bytes, and
+   * quantize_dynamic quantizes Gather too).
+   */
+  embeddings?: boolean;
 }
 
 interface Weight { name: string; rows: number; cols: number; at: (r: number, c: number) => number }
@@ -96,10 +102,32 @@ function integerMatMul(p: Pass, n: NodeProto, w: Weight): void {
   p.out.push(nodeProto('Mul', [f, s], [n.output[0]!]));
 }
 
+/** Gather(table, ids) -> Cast(Gather(int8 table, ids)) * Gather(row scales, ids). */
+function int8Gather(p: Pass, n: NodeProto, t: TensorProto): void {
+  const [rows, cols] = t.dims.map(Number) as [number, number], v = new Float32Array(t.rawData!.slice().buffer);
+  const { q, scale } = quantizeColumns({ name: t.name, rows: cols, cols: rows, at: (r, c) => v[c * cols + r]! }, 0);
+  const transposed = new Int8Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[r * cols + c] = q[c * rows + r]!;
+  const [tq, ts] = [p.fresh(`${t.name}_quantized`), p.fresh(`${t.name}_scale`)];
+  p.inits.push({ name: tq, dims: [rows, cols], dataType: DT.int8, rawData: bytesOf(transposed) });
+  p.inits.push({ name: ts, dims: [rows, 1], dataType: DT.float, rawData: bytesOf(scale) });
+  const o = n.output[0]!, [gq, gf, gs] = [p.fresh(`${o}_int8`), p.fresh(`${o}_float`), p.fresh(`${o}_scale`)];
+  p.out.push(nodeProto('Gather', [tq, n.input[1]!], [gq], [{ name: 'axis', type: 2, i: 0 }]));
+  p.out.push(nodeProto('Cast', [gq], [gf], [{ name: 'to', type: 2, i: DT.float }]));
+  p.out.push(nodeProto('Gather', [ts, n.input[1]!], [gs], [{ name: 'axis', type: 2, i: 0 }]));
+  p.out.push(nodeProto('Mul', [gf, gs], [o]));
+}
+
+function gatherTable(n: NodeProto, inits: Map<string, TensorProto>): TensorProto | null {
+  const t = n.opType === 'Gather' && intAttr(n, 'axis', 0) === 0 ? inits.get(n.input[0]!) : undefined;
+  return t && t.dataType === DT.float && t.dims.length === 2 && t.rawData ? t : null;
+}
+
 /**
  * The dynamically quantized version of a float32 graph: every MatMul whose right operand is a
  * constant [K, N] weight (or its Transpose) runs as DynamicQuantizeLinear + MatMulInteger with the
- * weight in 8 bits, per-column symmetric scales; the float weights it replaces are dropped.
+ * weight in 8 bits, per-column symmetric scales; Gather tables (token embeddings) become int8 with a
+ * scale per row (unless `embeddings: false`); the float weights they replace are dropped.
  * @example writeOnnxModel('onnx/vision_model_quantized.onnx', quantizeMatMulWeights(graphProtoOf(visionGraph(model))));
  */
 export function quantizeMatMulWeights(graph: GraphProto, o: QuantizeOptions = {}): GraphProto {
@@ -109,7 +137,9 @@ export function quantizeMatMulWeights(graph: GraphProto, o: QuantizeOptions = {}
   const outputs = new Set(graph.output.map((v) => v.name));
   for (const n of graph.node) {
     const w = n.opType === 'MatMul' ? constantWeight(n.input[1]!, inits, producer) : null;
+    const table = o.embeddings === false ? null : gatherTable(n, inits);
     if (w && w.rows * w.cols >= (o.minElements ?? 0) && !outputs.has(n.input[0]!)) integerMatMul(p, n, w);
+    else if (table) int8Gather(p, n, table);
     else p.out.push(n);
   }
   return withoutDeadCode({ ...graph, node: p.out, initializer: [...graph.initializer, ...p.inits] });
