@@ -1,5 +1,6 @@
 // The dtype variants of an exported graph, named as transformers.js looks them up
 // (DEFAULT_DTYPE_SUFFIX_MAPPING: fp32 '', fp16 '_fp16', q8 '_quantized'): which pass makes each.
+import { basename } from 'node:path';
 import { type GraphProto, quantizeMatMulWeights, toFloat16 } from '../io/onnx/index.js';
 
 /** The variants zooclip writes: float32, float16 (float32 at the edges) and 8-bit MatMul weights. */
@@ -34,4 +35,13 @@ export function graphInDtype(g: GraphProto, dtype: OnnxDtype): GraphProto {
   if (dtype === 'fp16') return toFloat16(g);
   if (dtype === 'q8') return quantizeMatMulWeights(g);
   return g;
+}
+
+/**
+ * config.json's `transformers.js_config.use_external_data_format` for written files: transformers.js
+ * fetches `<file>_data` (one chunk) only for the files named there.
+ * @example config['transformers.js_config'] = { use_external_data_format: externalDataFormat(files) }; // { 'vision_model.onnx': 1 }
+ */
+export function externalDataFormat(files: readonly { file: string; dataFile?: string }[]): Record<string, number> {
+  return Object.fromEntries(files.filter((f) => f.dataFile).map((f) => [basename(f.file), 1]));
 }

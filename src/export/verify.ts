@@ -132,3 +132,20 @@ export async function verifyClipOnnx(model: CLIP, dir: string, set: ZeroShotSet,
     dtypes, pass: dtypes.every((v) => v.pass),
   };
 }
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * The report as lines for a terminal: the test set, then one line per variant with its measures,
+ * bounds and verdict.
+ * @example for (const line of formatVerification(report)) console.log(line);
+ */
+export function formatVerification(r: ClipVerification): string[] {
+  const head = `zero-shot test set: ${r.images} images, ${r.classes} classes, fp32 top-1 margin min ${r.referenceMargin.min.toFixed(3)} median ${r.referenceMargin.median.toFixed(3)}`;
+  return [head, ...r.dtypes.map((v) => {
+    const cos = Math.min(v.image.minCosine, v.text.minCosine), abs = Math.max(v.image.maxAbs, v.text.maxAbs);
+    const absPart = v.bounds.maxAbs === undefined ? '' : ` (<= ${v.bounds.maxAbs})`;
+    return `${v.dtype.padEnd(4)} cosine min ${cos.toFixed(6)} (>= ${v.bounds.minCosine}), max abs ${abs.toExponential(1)}${absPart}, `
+      + `top-1 agreement ${pct(v.top1Agreement)} (>= ${pct(v.bounds.minAgreement)}): ${v.pass ? 'ok' : 'FAILED'}`;
+  })];
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportClipOnnx, verifyClipOnnx } from '../../src/export/index.js';
+import { exportClipOnnx, formatVerification, verifyClipOnnx } from '../../src/export/index.js';
 import { manualSeed } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
 import { samples, trainZeroShotWorld } from '../helpers/zero_shot_world.js';
@@ -31,6 +31,7 @@ test('zooclip-tiny fp32 / fp16 / q8: cosine to libtorch and zero-shot top-1 agre
     const files = exportClipOnnx(world.model, dir, ['vision_model', 'text_model'], { dtypes: ['fp32', 'fp16', 'q8'] });
     t.diagnostic(`sizes: ${files.map((f) => `${f.file.split('/').pop()} ${(f.bytes / 1e6).toFixed(2)} MB`).join(', ')}`);
     const report = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['fp32', 'fp16', 'q8'], bounds: TINY_BOUNDS });
+    for (const line of formatVerification(report)) t.diagnostic(line);
     t.diagnostic(JSON.stringify(report));
     assert.equal(report.images, 240);
     assert.ok(report.referenceMargin.median > 0.05, `the fp32 decisions have a spread (median top-1 margin ${report.referenceMargin.median})`);

@@ -14,7 +14,7 @@ import {
   DT, type GraphProto, countIntegerMatMuls, decodeModelProto, float16Bits, float32BytesToFloat16, graphProtoOf, quantizeColumns,
   quantizeMatMulWeights, toFloat16, writeOnnxFiles,
 } from '../../../src/io/onnx/index.js';
-import { exportClipOnnx, textGraph, visionGraph } from '../../../src/export/index.js';
+import { exportClipOnnx, externalDataFormat, textGraph, visionGraph } from '../../../src/export/index.js';
 
 test('float16Bits rounds to nearest even; float32BytesToFloat16 clamps to the half range', { timeout: 10_000 }, () => {
   const cases: [number, number][] = [[1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [0.1, 0x2e66], [2 ** -24, 0x0001], [2 ** -14, 0x0400],
@@ -89,6 +89,7 @@ test('external data: large initializers in <file>_data, loaded by onnxruntime-no
     const feed = { pixel_values: new ort.Tensor('float32', x.data() as Float32Array, [2, 3, 64, 64]) };
     const run = async (f: string) => (await (await ort.InferenceSession.create(f)).run(feed)).image_embeds!.data as Float32Array;
     assert.deepEqual(await run(split.file), await run(inside.file), 'the same numbers from the side file');
+    assert.deepEqual(externalDataFormat([split, inside]), { 'vision_model.onnx': 1 }, 'config.json names the split file');
     const auto = writeOnnxFiles(join(dir, 'auto.onnx'), proto, { externalData: { limitBytes: 1e6 } });
     assert.ok(auto.dataFile, "'auto' splits when the initializers pass limitBytes");
     writeOnnxFiles(split.file, proto);
