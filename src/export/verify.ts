@@ -145,7 +145,7 @@ export function formatVerification(r: ClipVerification): string[] {
   return [head, ...r.dtypes.map((v) => {
     const cos = Math.min(v.image.minCosine, v.text.minCosine), abs = Math.max(v.image.maxAbs, v.text.maxAbs);
     const absPart = v.bounds.maxAbs === undefined ? '' : ` (<= ${v.bounds.maxAbs})`;
-    return `${v.dtype.padEnd(4)} cosine min ${cos.toFixed(6)} (>= ${v.bounds.minCosine}), max abs ${abs.toExponential(1)}${absPart}, `
+    return `${v.dtype.padEnd(4)} cosine min ${cos.toFixed(8)} (>= ${v.bounds.minCosine}), max abs ${abs.toExponential(1)}${absPart}, `
       + `top-1 agreement ${pct(v.top1Agreement)} (>= ${pct(v.bounds.minAgreement)}): ${v.pass ? 'ok' : 'FAILED'}`;
   })];
 }
