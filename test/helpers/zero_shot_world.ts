@@ -44,7 +44,12 @@ export function trainZeroShotWorld(o: { classes?: number; steps?: number; seed?:
     model, patterns: randn([classes, 3, s, s]), prompts: captions(classes, model.cfg.text_cfg.vocab_size, seed), noise: o.noise ?? 0.5,
     dispose() { model.dispose(); this.patterns.dispose(); this.prompts.dispose(); },
   };
-  const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0 });
+  // The token table (49408 x 128, most of the parameters) stays as initialised: its dense gradient
+  // and AdamW update would double each step's cost, and the captions only use 50 of its rows.
+  const named = [...model.namedParameters()];
+  for (const [name, p] of named) if (name === 'token_embedding.weight') p.requiresGrad_(false);
+  const params = named.filter(([name]) => name !== 'token_embedding.weight').map(([, p]) => p);
+  const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0 });
   model.train();
   for (let step = 0; step < (o.steps ?? 40); step++) {
     const images = samples(world, 1);

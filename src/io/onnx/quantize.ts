@@ -134,11 +134,10 @@ export function quantizeMatMulWeights(graph: GraphProto, o: QuantizeOptions = {}
   const inits = new Map(graph.initializer.map((t) => [t.name, t]));
   const producer = new Map(graph.node.flatMap((n) => n.output.map((v) => [v, n] as const)));
   const p: Pass = { fresh: nameSource(graph), inits: [], quantized: new Map(), activations: new Map(), out: [], wt: o.weightType ?? 'uint8' };
-  const outputs = new Set(graph.output.map((v) => v.name));
   for (const n of graph.node) {
     const w = n.opType === 'MatMul' ? constantWeight(n.input[1]!, inits, producer) : null;
     const table = o.embeddings === false ? null : gatherTable(n, inits);
-    if (w && w.rows * w.cols >= (o.minElements ?? 0) && !outputs.has(n.input[0]!)) integerMatMul(p, n, w);
+    if (w && w.rows * w.cols >= (o.minElements ?? 0)) integerMatMul(p, n, w);
     else if (table) int8Gather(p, n, table);
     else p.out.push(n);
   }
