@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module.js';
 import type { CLIP } from '../models/clip.js';
-import { OnnxGraph, writeOnnxModel, type OnnxModelOptions } from '../io/onnx/index.js';
+import { OnnxGraph, graphProtoOf, writeOnnxFiles, type OnnxModelOptions } from '../io/onnx/index.js';
+import { type OnnxDtype, dtypeFile, graphInDtype } from './dtypes.js';
 import { type EmitContext, emitChild, param } from './emit.js';
 import { emitTextTower } from './text_emitter.js';
 import { registerBuiltinEmitters } from './builtins.js';
@@ -78,20 +79,25 @@ export function clipGraph(model: CLIP): OnnxGraph {
   return g;
 }
 
-/** One written graph. */
-export interface ExportedGraph { graph: ClipGraphName; file: string; bytes: number }
+/** One written graph variant (`dataFile` when its large initializers went to `<file>_data`). */
+export interface ExportedGraph { graph: ClipGraphName; dtype: OnnxDtype; file: string; bytes: number; dataFile?: string; dataBytes?: number }
+
+/** Options of exportClipOnnx: the model options plus the variants to write (default fp32 only). */
+export interface ClipExportOptions extends OnnxModelOptions { dtypes?: readonly OnnxDtype[] }
 
 const BUILDERS: Record<ClipGraphName, (m: CLIP) => OnnxGraph> = { vision_model: visionGraph, text_model: textGraph, model: clipGraph };
 
 /**
- * Writes the chosen graphs of `model` as `<dir>/<graph>.onnx` (each atomically), fp32, opset 17 by default.
- * @example const files = exportClipOnnx(createModel('zooclip-tiny').eval(), 'out/onnx', ['vision_model', 'text_model']);
+ * Writes the chosen graphs of `model` as `<dir>/<graph><suffix>.onnx` (each atomically) in each dtype
+ * (fp32 '', fp16 '_fp16', q8 '_quantized'), opset 17 by default; large models put their weights in
+ * `<file>_data` (see OnnxModelOptions.externalData). Returns one entry per file, with its size.
+ * @example const files = exportClipOnnx(createModel('zooclip-tiny').eval(), 'out/onnx', ['vision_model', 'text_model'], { dtypes: ['fp32', 'fp16', 'q8'] });
  */
-export function exportClipOnnx(model: CLIP, dir: string, graphs: readonly ClipGraphName[] = CLIP_GRAPHS, o: OnnxModelOptions = {}): ExportedGraph[] {
+export function exportClipOnnx(model: CLIP, dir: string, graphs: readonly ClipGraphName[] = CLIP_GRAPHS, o: ClipExportOptions = {}): ExportedGraph[] {
   mkdirSync(dir, { recursive: true });
   const metadata = { embed_dim: String(model.cfg.embed_dim), image_size: String(model.visual.imageSize), context_length: String(model.cfg.text_cfg.context_length), ...o.metadata };
-  return graphs.map((graph) => {
-    const file = join(dir, `${graph}.onnx`);
-    return { graph, file, bytes: writeOnnxModel(file, BUILDERS[graph](model), { ...o, metadata }) };
+  return graphs.flatMap((graph) => {
+    const proto = graphProtoOf(BUILDERS[graph](model));
+    return (o.dtypes ?? ['fp32']).map((dtype) => ({ graph, dtype, ...writeOnnxFiles(join(dir, dtypeFile(graph, dtype)), graphInDtype(proto, dtype), { ...o, metadata: { ...metadata, dtype } }) }));
   });
 }

@@ -1,7 +1,11 @@
 // An ONNX model file: a graph wrapped in a ModelProto (IR version, opset import, producer,
 // metadata) and written atomically.
-import { writeFileAtomic } from '../atomic.js';
-import type { OnnxGraph } from './graph.js';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { writeAll, writeAtomic, writeFileAtomic } from '../atomic.js';
+import { OnnxGraph } from './graph.js';
+import type { GraphProto } from './graph_proto.js';
+import { type ExternalDataOptions, splitExternalData } from './external.js';
 import { encodeModelProto } from './proto.js';
 
 /** The default operator set: 17 has LayerNormalization, and every onnxruntime since 1.13 runs it. */
@@ -27,13 +31,15 @@ export interface OnnxModelOptions {
   docString?: string;
   /** Key/value strings stored in the model's metadata_props. */
   metadata?: Record<string, string>;
+  /** Large initializers in a side file `<file>_data` (writeOnnxModel only; default: when the model would pass 1.8 GB). */
+  externalData?: ExternalDataOptions;
 }
 
 /**
  * The bytes of an ONNX model holding `graph`.
  * @example const bytes = encodeOnnxModel(graph, { metadata: { model: 'zooclip-tiny' } });
  */
-export function encodeOnnxModel(graph: OnnxGraph, o: OnnxModelOptions = {}): Uint8Array {
+export function encodeOnnxModel(graph: OnnxGraph | GraphProto, o: OnnxModelOptions = {}): Uint8Array {
   const opset = o.opset ?? DEFAULT_OPSET;
   return encodeModelProto({
     irVersion: irVersionFor(opset),
@@ -41,17 +47,36 @@ export function encodeOnnxModel(graph: OnnxGraph, o: OnnxModelOptions = {}): Uin
     producerName: 'zooclip',
     producerVersion: o.producerVersion ?? '',
     docString: o.docString ?? '',
-    graph: graph.toProto(),
+    graph: graph instanceof OnnxGraph ? graph.toProto() : graph,
     metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
 }
 
+/** The files of one written model: the .onnx and, when its large initializers moved out, the side file. */
+export interface WrittenOnnx { file: string; bytes: number; dataFile?: string; dataBytes?: number }
+
 /**
- * Writes `graph` as an ONNX file, atomically (a reader never sees half a model); returns its size in bytes.
+ * Writes `graph` as an ONNX file, atomically (a reader never sees half a model), with its large
+ * initializers in `<file>_data` when `o.externalData` asks for it (by default when the model would
+ * pass 1.8 GB); the side file is written first, and a stale one is removed when the model holds its data.
+ * @example const { bytes, dataBytes } = writeOnnxFiles('out/onnx/vision_model.onnx', graph, { externalData: { mode: 'always' } });
+ */
+export function writeOnnxFiles(file: string, graph: OnnxGraph | GraphProto, o: OnnxModelOptions = {}): WrittenOnnx {
+  const proto = graph instanceof OnnxGraph ? (graph.toProto() as unknown as GraphProto) : graph;
+  const split = splitExternalData(proto, file, o.externalData);
+  const dataFile = join(dirname(file), `${basename(file)}_data`);
+  if (split) writeAtomic(dataFile, (fd) => split.chunks.reduce((n, c) => n + writeAll(fd, c), 0));
+  else if (existsSync(dataFile)) rmSync(dataFile);
+  const bytes = encodeOnnxModel(split?.graph ?? proto, o);
+  writeFileAtomic(file, bytes);
+  return split ? { file, bytes: bytes.byteLength, dataFile, dataBytes: split.dataBytes } : { file, bytes: bytes.byteLength };
+}
+
+/**
+ * Writes `graph` as an ONNX file (see writeOnnxFiles); returns the bytes written, side file included.
  * @example const bytes = writeOnnxModel('out/onnx/vision_model.onnx', graph);
  */
-export function writeOnnxModel(file: string, graph: OnnxGraph, o: OnnxModelOptions = {}): number {
-  const bytes = encodeOnnxModel(graph, o);
-  writeFileAtomic(file, bytes);
-  return bytes.byteLength;
+export function writeOnnxModel(file: string, graph: OnnxGraph | GraphProto, o: OnnxModelOptions = {}): number {
+  const w = writeOnnxFiles(file, graph, o);
+  return w.bytes + (w.dataBytes ?? 0);
 }

@@ -1,0 +1,53 @@
+// The fp16 and int8 (`_quantized`) variants of zooclip-tiny's graphs against the libtorch forward,
+// on a zero-shot world the model was trained on for a few steps (test/helpers/zero_shot_world.ts:
+// 10 classes, 240 held-out images): embeddings' cosine to libtorch and top-1 agreement with its fp32
+// decisions, with the bounds of DEFAULT_BOUNDS (measured values and margins in docs/onnx.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportClipOnnx, formatVerification, verifyClipOnnx } from '../../src/export/index.js';
+import { manualSeed } from '../../src/engine/index.js';
+import { createModel } from '../../src/models/clip.js';
+import { samples, trainZeroShotWorld } from '../helpers/zero_shot_world.js';
+
+/**
+ * zooclip-tiny's bounds, tighter than DEFAULT_BOUNDS: measured (2-core CPU, onnxruntime-node 1.30)
+ * fp16 min cosine 0.99999993, max abs 1.7e-3; q8 min cosine 0.99994, max abs 0.05; agreement 100%
+ * for both; each bound about 100x (fp16) and 8x (q8) the measured 1 - cosine.
+ */
+const TINY_BOUNDS = {
+  fp32: { minCosine: 0.99999, minAgreement: 1, maxAbs: 1e-4 },
+  fp16: { minCosine: 0.99999, minAgreement: 0.99 },
+  q8: { minCosine: 0.9995, minAgreement: 0.99 },
+};
+
+test('zooclip-tiny fp32 / fp16 / q8: cosine to libtorch and zero-shot top-1 agreement >= 99% on 240 images', { timeout: 600_000 }, async (t) => {
+  const world = trainZeroShotWorld();
+  const images = samples(world, 24);
+  const dir = mkdtempSync(join(tmpdir(), 'zooclip-onnx-dtypes-'));
+  try {
+    const files = exportClipOnnx(world.model, dir, ['vision_model', 'text_model'], { dtypes: ['fp32', 'fp16', 'q8'] });
+    t.diagnostic(`sizes: ${files.map((f) => `${f.file.split('/').pop()} ${(f.bytes / 1e6).toFixed(2)} MB`).join(', ')}`);
+    const report = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['fp32', 'fp16', 'q8'], bounds: TINY_BOUNDS });
+    for (const line of formatVerification(report)) t.diagnostic(line);
+    t.diagnostic(JSON.stringify(report));
+    assert.equal(report.images, 240);
+    assert.ok(report.referenceMargin.median > 0.05, `the fp32 decisions have a spread (median top-1 margin ${report.referenceMargin.median})`);
+    for (const v of report.dtypes) assert.ok(v.pass, `${v.dtype}: ${JSON.stringify(v)}`);
+    assert.ok(report.pass);
+    // A wrong model under the q8 name (the untrained zooclip-tiny) must fail the check.
+    manualSeed(7);
+    const other = createModel('zooclip-tiny').eval();
+    exportClipOnnx(other, dir, ['vision_model'], { dtypes: ['q8'] });
+    other.dispose();
+    const bad = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['q8'] });
+    t.diagnostic(`a wrong vision_model_quantized.onnx: cosine ${bad.dtypes[0]!.image.minCosine.toFixed(3)}, agreement ${bad.dtypes[0]!.top1Agreement}`);
+    assert.ok(!bad.pass && bad.dtypes[0]!.top1Agreement < 0.5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    images.dispose();
+    world.dispose();
+  }
+});
