@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad, tensor, tidy, type Tensor } from '../../engine/index.js';
 import type { CLIP } from '../../models/clip.js';
-import type { CenterNetOutput } from '../../models/heads/index.js';
+import { resolveLevel, type CenterNetOutput } from '../../models/heads/index.js';
 import type { TaskHead } from '../../tasks/index.js';
 import { towerFeatures } from '../../dense/model.js';
 import { featuresName, type DenseHeadSource } from '../../export/index.js';
@@ -139,17 +139,18 @@ function headOutputs(task: string, head: TaskHead, features: Tensor, size: numbe
 /** image_features (each level against the tower's map) and each head fed onnxruntime's features (chained, as a caller runs them). */
 async function checkDenseGraphs(x: Inputs, heads: readonly DenseHeadSource[]): Promise<GraphCheck[]> {
   if (!heads.length) return [];
-  const { ort, dir, model, pixels, tol } = x, size = model.visual.imageSize;
+  const { ort, dir, model, pixels, tol } = x, size = model.visual.imageSize, info = model.visual.featureInfo();
+  const level = (h: DenseHeadSource): number => resolveLevel(info, h.level, `export: ${h.task} head`);
   const feats = await runGraph(ort, dir, 'image_features.onnx', { pixel_values: ortOf(ort, pixels) });
-  const levels = [...new Set(heads.map((h) => h.level))].sort((a, b) => a - b);
+  const levels = [...new Set(heads.map(level))].sort((a, b) => a - b);
   const maps = new Map(levels.map((l) => [l, noGrad(() => towerFeatures(model.visual, l, pixels))]));
   const out: GraphCheck[] = [];
   try {
     out.push(graphCheck('onnx/image_features.onnx', levels.map((l) => diff('image_features.onnx', featuresName(l), feats[featuresName(l)], maps.get(l)!, tol))));
     for (const h of heads) {
-      const file = `${h.task}_head.onnx`, name = featuresName(h.level);
+      const file = `${h.task}_head.onnx`, name = featuresName(level(h));
       const got = await runGraph(ort, dir, file, { [name]: feats[name]! });
-      const want = noGrad(() => headOutputs(h.task, h.head, maps.get(h.level)!, size));
+      const want = noGrad(() => headOutputs(h.task, h.head, maps.get(level(h))!, size));
       out.push(graphCheck(`onnx/${file}`, Object.entries(want).map(([k, t]) => diff(file, k, got[k], t, tol))));
       for (const t of Object.values(want)) t.dispose();
     }
