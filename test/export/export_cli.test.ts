@@ -122,12 +122,16 @@ test('another model is refused without --force and replaces the folder with it; 
   assert.deepEqual(snapshot(out), a, 'the old export is untouched');
   assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.')), [], 'no staging folder left');
 
+  const killed = join(root, '.exportAB.999999999.kill-1.tmp');   // what a killed export leaves: its staging folder (pid gone)
+  mkdirSync(join(killed, 'onnx'), { recursive: true });
+  writeFileSync(join(killed, 'onnx', 'model.onnx'), 'partial');
   const replaced = exportCli('--model', join(root, 'modelB'), '--out', out, '--force');
   assert.equal(replaced.status, 0, replaced.out);
   const m = manifestOf(out);
   assert.notEqual(m.model.sha256, shaA);
   assert.equal(m.model.name, 'modelB');
   assert.deepEqual(m.files.map((f) => f.path), FILES.filter((f) => !f.startsWith('open_clip')));
+  assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.')), [], 'the killed export\'s staging folder was removed');
 });
 
 test('a run with CLIPTeX heads exports image_features and each head with its spec, all verified; --heads picks', { timeout: 600_000 }, () => {

@@ -5,7 +5,7 @@
 // target as it was. Rerunning with the same model and options changes nothing ('up to date').
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { removeStaleTemps, tempPathFor, writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
+import { parseTempName, tempPathFor, writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
 import { saveOpenClip } from '../../models/open_clip_folder.js';
 import { clipHeadSources, exportDenseOnnx, type DenseHeadSource } from '../../export/index.js';
 import { transformersJsMetadata } from '../../export/hf/index.js';
@@ -76,7 +76,7 @@ function writeMetadata(m: ExportModel, dir: string): ExportManifest['transformer
     files = transformersJsMetadata(m.model);
   } catch (e) {
     if (!/vocab_size/.test((e as Error).message)) throw e;
-    return { written: false, reason: (e as Error).message };
+    return { written: false, reason: (e as Error).message.replace(/ \([^()]*\/[^()]*\)/g, '') };   // without the vocabulary file's path: the manifest names no local path
   }
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text);
   return { written: true };
@@ -125,6 +125,24 @@ function commit(staging: string, out: string): void {
   rmSync(staging, { recursive: true, force: true });
 }
 
+/** Whether `pid` is a live process of this host (EPERM: alive, someone else's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Removes the staging folders (and swapped-out `.old` folders) that killed exports into `out` left beside it. */
+function removeKilledExports(out: string): void {
+  for (const f of readdirSync(dirname(out))) {
+    const t = parseTempName(f.replace(/\.old$/, ''));
+    if (t && t.name === basename(out) && !alive(t.pid)) rmSync(join(dirname(out), f), { recursive: true, force: true });
+  }
+}
+
 /** Refuses another model's export without force; true when the folder is already this export. */
 function upToDate(out: string, old: ExportManifest | undefined, m: ExportModel, options: ManifestOptions, force: boolean): boolean {
   if (!old) return false;
@@ -150,7 +168,7 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
     if (upToDate(out, old, m, options, o.force ?? false)) return { status: 'up-to-date', out, manifest: old!, failed: [] };
     const heads = tasks.length ? clipHeadSources(m.model, { seg: m.classes, det: m.classes }).filter((h) => tasks.includes(h.task)) : [];
     mkdirSync(dirname(out), { recursive: true });
-    removeStaleTemps(dirname(out), { match: (n) => n === basename(out) });
+    removeKilledExports(out);
     const staging = tempPathFor(out);
     mkdirSync(staging);
     try {
