@@ -17,6 +17,7 @@ function report(r: ExportResult): string[] {
     lines.push(`verification (${v.fp32.runtime}, max abs diff, bound ${v.fp32.tolerance}; logits x exp(logit_scale)):`);
     for (const g of v.fp32.graphs) lines.push(`  ${g.file.padEnd(36)} ${g.maxAbs.toExponential(2).padStart(10)}  ${g.pass ? 'pass' : 'FAIL'}`);
   }
+  if (r.notes.length) lines.push('dtype variants (vision_model / text_model vs libtorch fp32 on a fixed zero-shot set):', ...r.notes.map((l) => `  ${l}`));
   return lines;
 }
 

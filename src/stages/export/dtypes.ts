@@ -1,7 +1,8 @@
 // The dtype variants `zooclip export --dtypes` writes. THE ONE PLACE to connect the fp16 / q8
 // variants of branch wip-14-dtypes: when its `exportClipOnnx(model, dir, graphs, { dtypes })` and
 // `verifyClipOnnx` are merged, add 'fp16' and 'q8' to BUILD_DTYPES, pass `{ dtypes }` in
-// writeClipGraphs and return verifyClipOnnx's report from verifyDtypeVariants. Nothing else changes.
+// writeClipGraphs and return verifyClipOnnx's report (with formatVerification's lines, on
+// verify.ts's verificationSet) from verifyDtypeVariants. Nothing else changes (docs/export.md has the diff).
 import { CLIP_GRAPHS, exportClipOnnx } from '../../export/index.js';
 import type { CLIP } from '../../models/clip.js';
 
@@ -40,7 +41,7 @@ export function writeClipGraphs(model: CLIP, onnxDir: string, dtypes: readonly E
  * when only fp32 was written (fp32 is verified graph by graph in verify.ts).
  * @example const extra = await verifyDtypeVariants(model, 'tmp/onnx', ['fp32']); // undefined
  */
-export async function verifyDtypeVariants(_model: CLIP, _onnxDir: string, dtypes: readonly ExportDtype[]): Promise<{ pass: boolean; report: unknown } | undefined> {
+export async function verifyDtypeVariants(_model: CLIP, _onnxDir: string, dtypes: readonly ExportDtype[]): Promise<{ pass: boolean; report: unknown; lines: string[] } | undefined> {
   if (dtypes.every((d) => d === 'fp32')) return undefined;
   throw new Error(`export: verification of ${dtypes.join(', ')} is not in this build`);
 }

@@ -44,6 +44,8 @@ export interface ExportResult {
   manifest: ExportManifest;
   /** Verification failed: the graphs over their bound (the target is left as it was). */
   failed: string[];
+  /** Lines of the dtype variants' verification to print (empty for fp32 only or when up to date). */
+  notes: string[];
 }
 
 /** What the target folder holds now: nothing, or an export (its manifest). Anything else is refused. */
@@ -96,12 +98,12 @@ function manifestOf(m: ExportModel, dir: string, options: ManifestOptions, verif
 }
 
 /** Writes everything into `dir` and verifies it; returns the manifest and the graphs that failed. */
-async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions, heads: DenseHeadSource[], tolerance: number): Promise<{ manifest: ExportManifest; failed: string[] }> {
+async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions, heads: DenseHeadSource[], tolerance: number): Promise<{ manifest: ExportManifest; failed: string[]; notes: string[] }> {
   if (options.formats.includes('safetensors')) saveOpenClip(m.model, dir);       // the weights as trained (keys of the unfolded tower)
   m.model.visual.reparameterize();                                               // folded for the graphs (a no-op for a ViT)
   const tjs = writeMetadata(m, dir);
   let verification: { fp32: ExportVerification; variants?: unknown } | null = null;
-  const failed: string[] = [];
+  const failed: string[] = [], notes: string[] = [];
   if (options.formats.includes('onnx')) {
     const onnx = join(dir, 'onnx'), dtypes = options.dtypes as ExportDtype[];
     writeClipGraphs(m.model, onnx, dtypes);
@@ -110,11 +112,12 @@ async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions,
     const variants = await verifyDtypeVariants(m.model, onnx, dtypes);
     verification = { fp32, ...(variants ? { variants: variants.report } : {}) };
     failed.push(...fp32.graphs.filter((g) => !g.pass).map((g) => g.file));
-    if (variants && !variants.pass) failed.push('dtype variants');
+    if (variants && !variants.pass) failed.push(`dtype variants (${options.dtypes.join(', ')})`);
+    notes.push(...(variants?.lines ?? []));
   }
   const manifest = manifestOf(m, dir, options, verification, tjs);
   writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  return { manifest, failed };
+  return { manifest, failed, notes };
 }
 
 /** Moves the staged folder's contents into `out` atomically (replacing what is there). */
@@ -165,17 +168,17 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
   try {
     const tasks = formats.includes('onnx') ? chooseHeads(m, o.heads) : [];
     const options: ManifestOptions = { formats, dtypes, heads: tasks };
-    if (upToDate(out, old, m, options, o.force ?? false)) return { status: 'up-to-date', out, manifest: old!, failed: [] };
+    if (upToDate(out, old, m, options, o.force ?? false)) return { status: 'up-to-date', out, manifest: old!, failed: [], notes: [] };
     const heads = tasks.length ? clipHeadSources(m.model, { seg: m.classes, det: m.classes }).filter((h) => tasks.includes(h.task)) : [];
     mkdirSync(dirname(out), { recursive: true });
     removeKilledExports(out);
     const staging = tempPathFor(out);
     mkdirSync(staging);
     try {
-      const { manifest, failed } = await fillFolder(m, staging, options, heads, o.tolerance ?? 1e-4);
-      if (failed.length) return { status: 'failed', out, manifest, failed };
+      const { manifest, failed, notes } = await fillFolder(m, staging, options, heads, o.tolerance ?? 1e-4);
+      if (failed.length) return { status: 'failed', out, manifest, failed, notes };
       commit(staging, out);
-      return { status: 'written', out, manifest, failed };
+      return { status: 'written', out, manifest, failed, notes };
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }

@@ -41,10 +41,10 @@ function fixedPixels(n: number, size: number): Tensor {
   return tensor(data, { shape: [n, 3, size, size] });
 }
 
-/** Two caption-like rows of width `ctx`: a full row and a short one padded with zeros (start, words, end = the top two ids). */
-function fixedIds(ctx: number, vocab: number): { ids: Tensor; data: BigInt64Array; mask: BigInt64Array } {
-  const lengths = [ctx, Math.min(6, ctx)], eot = vocab - 1, sot = vocab - 2;
-  const data = new BigInt64Array(2 * ctx), mask = new BigInt64Array(2 * ctx);
+/** `rows` caption-like rows of width `ctx`: a full row, then shorter ones padded with zeros (start, words, end = the top two ids). */
+function fixedIds(ctx: number, vocab: number, rows = 2): { ids: Tensor; data: BigInt64Array; mask: BigInt64Array } {
+  const lengths = Array.from({ length: rows }, (_, r) => (r === 0 ? ctx : Math.min(ctx, 3 + ((r * 3) % (ctx - 2))))), eot = vocab - 1, sot = vocab - 2;
+  const data = new BigInt64Array(rows * ctx), mask = new BigInt64Array(rows * ctx);
   lengths.forEach((len, r) => {
     for (let c = 0; c < ctx; c++) {
       const word = 1 + ((r * 7919 + c * 104729) % (vocab - 3));
@@ -52,7 +52,7 @@ function fixedIds(ctx: number, vocab: number): { ids: Tensor; data: BigInt64Arra
       mask[r * ctx + c] = c < len ? 1n : 0n;
     }
   });
-  return { ids: tensor(data, { shape: [2, ctx], dtype: 'int64' }), data, mask };
+  return { ids: tensor(data, { shape: [rows, ctx], dtype: 'int64' }), data, mask };
 }
 
 const ortOf = (ort: Ort, t: Tensor): OrtTensor => new ort.Tensor('float32', Float32Array.from(t.contiguous().data() as Float32Array), [...t.shape]);
@@ -158,6 +158,16 @@ async function checkDenseGraphs(x: Inputs, heads: readonly DenseHeadSource[]): P
     for (const t of maps.values()) t.dispose();
   }
   return out;
+}
+
+/**
+ * The fixed inputs of the dtype variants' zero-shot check (wip-14-dtypes' verifyClipOnnx): `images`
+ * pixel patterns [n, 3, S, S] and `texts` token rows [t, context] (dispose both).
+ * @example const { images, prompts } = verificationSet(model); await verifyClipOnnx(model, dir, { images, prompts }, { dtypes });
+ */
+export function verificationSet(model: CLIP, images = 32, texts = 8): { images: Tensor; prompts: Tensor } {
+  const t = model.cfg.text_cfg;
+  return { images: fixedPixels(images, model.visual.imageSize), prompts: fixedIds(t.context_length, t.vocab_size, texts).ids };
 }
 
 /**
