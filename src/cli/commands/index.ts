@@ -9,6 +9,7 @@ import { train } from './train.js';
 import { trainExpert } from './train_expert.js';
 import { trainCaptioner } from './train_captioner.js';
 import { evalCmd } from './eval.js';
+import { exportCmd } from './export.js';
 import { caption } from './caption.js';
 import { label } from './label.js';
 import { zooQuality } from './zoo_quality.js';
@@ -22,6 +23,6 @@ import { serve } from './serve.js';
 export function commands(version: string): Record<string, Command> {
   return {
     demo, toy, import: importCmd, synth, train, 'train-expert': trainExpert, 'train-captioner': trainCaptioner,
-    eval: evalCmd, caption, label, 'zoo-quality': zooQuality, serve, info: info(version),
+    eval: evalCmd, export: exportCmd, caption, label, 'zoo-quality': zooQuality, serve, info: info(version),
   };
 }
