@@ -3,27 +3,14 @@
 // that writes report.html (so README tables are generated from a stored run, never typed by hand):
 //   npm run build && node scripts/demo-markdown.mjs docs/results/paper/demo.json [section title ...]
 // With section titles (substrings, case-insensitive) only those sections are printed.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { demoReportOf } from './demo-json.mjs';
 
 const [input, ...only] = process.argv.slice(2);
 if (!input) {
   console.error('usage: node scripts/demo-markdown.mjs <demo.json> [section title ...]');
   process.exit(2);
 }
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src');
-const { demoReport } = await import(pathToFileURL(join(dist, 'stages', 'demo', 'report.js')).href);
-let d;
-try {
-  d = JSON.parse(readFileSync(input, 'utf8'));
-} catch (e) {
-  console.error(`demo-markdown: cannot read ${input}: ${e.message}`);
-  process.exit(1);
-}
-for (const k of ['config', 'claims', 'evals']) if (!(k in d)) { console.error(`demo-markdown: ${input} has no '${k}' (is it a demo.json?)`); process.exit(1); }
-const claims = d.claims.map((c) => ({ unmet: [], ...c }));
-const report = demoReport(d.config, d.evals, claims, { quality: d.quality ?? null, stages: d.stages ?? {}, premises: d.premises?.checks ?? [], captionerHeldOut: null });
+const report = await demoReportOf(input, 'demo-markdown');
 
 /** One table cell as text: metrics as value ± spread (percent cells x 100), missing as n/a. */
 function cellText(c) {
