@@ -33,10 +33,12 @@ missing=()
 # npm dependencies (from the lock file when there is one). onnxruntime-node's postinstall would
 # fetch CUDA binaries from outside npm on linux x64; its CPU binary is in the npm package, so skip it.
 export ONNXRUNTIME_NODE_INSTALL=skip
-if [ ! -d node_modules ] || [ package.json -nt node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules ]; }; then
+# The stamp is written only after a successful install, so an interrupted or failed one is redone.
+stamp=node_modules/.zooclip-installed
+if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
   # The addon is built below, after the system packages it links (libtorch, Gloo) are in place.
   if [ -f package-lock.json ]; then ZOOCLIP_SKIP_BUILD=1 npm ci --no-audit --no-fund; else ZOOCLIP_SKIP_BUILD=1 npm install --no-audit --no-fund; fi
-  touch node_modules
+  touch "$stamp"
 fi
 
 # libtorch: LIBTORCH, a Python torch, or Debian's libtorch-dev (installed here with apt if none is
