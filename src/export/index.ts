@@ -14,4 +14,4 @@ export { HEAD_SPEC_FORMAT, HEAD_SPEC_VERSION, parseHeadSpec, type HeadDecode, ty
 export { decodeDepth, decodeDetections, decodeHeadOutputs, decodeNormals, decodeSeg, type FlatTensor, type HeadResult } from './head_decode.js';
 export { decodeHeadTensors } from './head_tensors.js';
 export { DTYPE_SUFFIX, ONNX_DTYPES, type OnnxDtype, dtypeFile, externalDataFormat, graphInDtype, parseDtypes } from './dtypes.js';
-export { DEFAULT_BOUNDS, type ClipVerification, type DtypeBounds, type DtypeVerification, type TowerCheck, type VerifyOptions, type ZeroShotSet, formatVerification, verifyClipOnnx, zeroShot } from './verify.js';
+export { DECIDED_MARGIN, DEFAULT_BOUNDS, type ClipVerification, type DtypeBounds, type DtypeVerification, type TowerCheck, type VerifyOptions, type ZeroShotSet, formatVerification, verifyClipOnnx, zeroShot } from './verify.js';

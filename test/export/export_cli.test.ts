@@ -2,7 +2,7 @@
 // folders and as a training checkpoint with CLIPTeX heads: the folder's files and manifest, a rerun
 // that says 'up to date' and changes nothing, --force rewriting byte-identical files, another model
 // refused without --force and replaced with it, a failed verification leaving the folder as it was,
-// and the refusals (a foreign folder, a dtype this build does not write, a head the model lacks).
+// and the refusals (a foreign folder, bad dtypes or external-data mode, a head the model lacks).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -106,6 +106,21 @@ test('export writes the folder and its manifest; a rerun is up to date; --force 
   assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.')), [], 'no staging folder left');
 });
 
+test('--dtypes fp32,fp16,q8 writes the _fp16 / _quantized siblings, verifies them and prints their lines', { timeout: 600_000 }, () => {
+  const out = join(root, 'exportDtypes');
+  const r = exportCli('--model', join(root, 'modelA'), '--out', out, '--dtypes', 'q8,fp32,fp16');
+  assert.equal(r.status, 0, r.out);
+  for (const g of ['model', 'text_model', 'vision_model']) for (const suffix of ['', '_fp16', '_quantized']) assert.ok(statSync(join(out, 'onnx', `${g}${suffix}.onnx`)).size > 0, `${g}${suffix}`);
+  assert.match(r.out, /fp16 cosine min 0\.9999\d+ .*: ok/);
+  assert.match(r.out, /q8 {3}cosine min 0\.99\d+ .*: ok/);
+  const m = manifestOf(out);
+  assert.deepEqual(m.options.dtypes, ['fp32', 'fp16', 'q8']);
+  const v = m.verification as { variants: { pass: boolean; dtypes: { dtype: string; pass: boolean }[] } };
+  assert.deepEqual(v.variants.dtypes.map((d) => [d.dtype, d.pass]), [['fp32', true], ['fp16', true], ['q8', true]]);
+  const vision = (suffix: string) => statSync(join(out, 'onnx', `vision_model${suffix}.onnx`)).size;
+  assert.ok(vision('_fp16') < 0.55 * vision('') && vision('_quantized') < 0.35 * vision(''), 'fp16 about half, q8 about a quarter');
+});
+
 test('another model is refused without --force and replaces the folder with it; a failed verification changes nothing', { timeout: 600_000 }, () => {
   const out = join(root, 'exportAB');
   assert.equal(exportCli('--model', join(root, 'modelA'), '--out', out).status, 0);
@@ -162,7 +177,7 @@ test('a run with CLIPTeX heads exports image_features and each head with its spe
   assert.match(missing.out, /--heads det: the model has no such head \(it has: seg, depth\)/);
 });
 
-test('refusals: a folder that is not an export, a dtype this build lacks, a missing --out', { timeout: 120_000 }, () => {
+test('refusals: a folder that is not an export, dtypes without fp32 or unknown, a bad --external-data, a missing --out', { timeout: 120_000 }, () => {
   const foreign = join(root, 'foreign');
   mkdirSync(foreign);
   writeFileSync(join(foreign, 'notes.txt'), 'mine');
@@ -170,9 +185,15 @@ test('refusals: a folder that is not an export, a dtype this build lacks, a miss
   assert.equal(a.status, 1);
   assert.match(a.out, /is not empty and holds no zooclip_export\.json: not a zooclip export/);
   assert.deepEqual(readdirSync(foreign), ['notes.txt']);
-  const b = exportCli('--model', join(root, 'modelA'), '--out', join(root, 'x'), '--dtypes', 'fp32,fp16');
+  const b = exportCli('--model', join(root, 'modelA'), '--out', join(root, 'x'), '--dtypes', 'fp16,q8');
   assert.equal(b.status, 1);
-  assert.match(b.out, /--dtypes fp16: not supported in this build/);
+  assert.match(b.out, /--dtypes must include fp32/);
+  const b2 = exportCli('--model', join(root, 'modelA'), '--out', join(root, 'x'), '--dtypes', 'fp32,int4');
+  assert.equal(b2.status, 1);
+  assert.match(b2.out, /--dtypes: unknown dtype 'int4' \(known: fp32, fp16, q8\)/);
+  const b3 = exportCli('--model', join(root, 'modelA'), '--out', join(root, 'x'), '--external-data', 'sometimes');
+  assert.equal(b3.status, 1);
+  assert.match(b3.out, /--external-data sometimes: expected auto, always or never/);
   const c = exportCli('--model', join(root, 'modelA'));
   assert.equal(c.status, 1);
   assert.match(c.out, /--model .* and --out <dir> are required/);

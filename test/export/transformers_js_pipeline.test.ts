@@ -123,3 +123,18 @@ test('CLIPVisionModelWithProjection / CLIPTextModelWithProjection (vision_model.
   assert.ok(textDiff <= 1e-4, `text_embeds ${textDiff}`);
   await vision.dispose(); await text.dispose();
 });
+
+test('the _fp16 and _quantized variants, with their weights in .onnx_data side files, load by dtype and agree with zooclip', { timeout: 300_000 }, async (t) => {
+  const ext = join(root, 'export-variants');
+  const r = await runExport({ model: join(root, 'model'), out: ext, dtypes: ['fp32', 'fp16', 'q8'], externalData: 'always' });
+  assert.equal(r.status, 'written');
+  // transformers.js fetches <file>_data only for the files config.json names (transformers.js_config.use_external_data_format)
+  assert.ok(r.manifest.files.some((f) => f.path === 'onnx/model_quantized.onnx_data'));
+  const png = await image(64, 64, 2), ours = zooclipScores(png);
+  for (const [dtype, tol] of [['fp16', 2e-3], ['q8', 3e-2]] as const) {
+    const classify = await pipeline('zero-shot-image-classification', ext, { dtype, device: 'cpu' });
+    const raw = await RawImage.fromBlob(new Blob([new Uint8Array(png)]));
+    compareScores(t, `${dtype} (external data)`, await classify(raw, LABELS, { hypothesis_template: TEMPLATE }) as unknown as Scored[], ours, tol);
+    await classify.dispose();
+  }
+});

