@@ -14,7 +14,7 @@ import { manualSeed, noGrad, tensor, tidy } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
 import { normalizeRgb, readModelFolder, softmax, tokenBatch } from '../../src/stages/serve/index.js';
 import { ClipTokenizer } from '../../src/tokenizer/index.js';
-import { decodeCropResize, imageInfo } from '../../src/data/loader/decode.js';
+import { decodeCropResize, encodePng, imageInfo } from '../../src/data/loader/decode.js';
 import { centerCropBox } from '../../src/data/loader/augment.js';
 import { depth, detect, loadTaskModel, normals, segment, type TaskModel } from '../../src/index.js';
 import { fixturePng, HEAD_CLASSES, LABELS, makeHeadsFolder, makeServeFolder, referenceScores, TEMPLATES } from './fixture.js';
@@ -229,6 +229,10 @@ test('serve: /v1/segment, /v1/depth, /v1/normals, /v1/detect answer the real hea
     const bad = await fetch(new URL('v1/detect', s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image, threshold: 2 }) });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as Answer).error as string, /field 'threshold'/);
+    const huge = encodePng(new Uint8Array(4097 * 4097), 4097, 4097, 1).toString('base64');
+    const big = await fetch(new URL('v1/depth', s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: huge }) });
+    assert.equal(big.status, 413);
+    assert.match(((await big.json()) as Answer).error as string, /4097x4097 is over the 16777216 pixels/);
   } finally {
     api.dispose();
     assert.equal(await s.stop('SIGTERM'), 0);
