@@ -38,7 +38,7 @@ function showScores(scores) {
   }));
 }
 
-/** RGBA of a head output [1, C, h, w] as the page shows it. */
+/** RGBA of a head output [1, C, h, w] as the page shows it (depth: lo..hi of the raw map too). */
 function denseRgba(task, data, [, c, h, w]) {
   const n = h * w, out = new Uint8ClampedArray(4 * n);
   let lo = Infinity, hi = -Infinity;
@@ -58,7 +58,14 @@ function denseRgba(task, data, [, c, h, w]) {
     }
     out.set([...rgb, task === 'seg' ? 140 : 255], 4 * i);
   }
-  return { rgba: out, w, h };
+  return { rgba: out, w, h, lo, hi };
+}
+
+/** A panel's caption; depth gives its range in metres (the graph's output times the spec's scale). */
+function caption(task, lo, hi) {
+  if (task === 'seg') return 'segmentation overlay';
+  const scale = models.info.specs?.depth?.decode?.scale;
+  return task === 'depth' && scale ? `depth map, ${(lo * scale).toFixed(2)}–${(hi * scale).toFixed(2)} m` : `${task} map`;
 }
 
 async function showDense(pixels) {
@@ -69,7 +76,7 @@ async function showDense(pixels) {
       fig.innerHTML = `<figcaption>no ${task} head in this folder</figcaption>`;
     } else {
       const { data, dims } = await runHead(models, task, pixels.data);
-      const { rgba, w, h } = denseRgba(task, data, dims);
+      const { rgba, w, h, lo, hi } = denseRgba(task, data, dims);
       const canvas = Object.assign(document.createElement('canvas'), { width: SHOW, height: SHOW, id: `${task}-map` });
       if (task === 'seg') drawRgba(canvas, pixels.rgba, models.info.image_size);
       const tmp = new OffscreenCanvas(w, h);
@@ -77,7 +84,7 @@ async function showDense(pixels) {
       const g = canvas.getContext('2d');
       g.imageSmoothingEnabled = false;
       g.drawImage(tmp, 0, 0, SHOW, SHOW);
-      fig.append(canvas, Object.assign(document.createElement('figcaption'), { textContent: task === 'seg' ? 'segmentation overlay' : `${task} map` }));
+      fig.append(canvas, Object.assign(document.createElement('figcaption'), { textContent: caption(task, lo, hi) }));
     }
     panels.push(fig);
   }

@@ -11,7 +11,7 @@ import { CONFIG_FILE } from '../models/open_clip_folder.js';
 import type { OrtModel } from '../zoo/onnx/session.js';
 import type { ImageTransform } from '../data/loader/preprocess.js';
 import type { Backend } from './backend.js';
-import { OnnxHeads } from './onnx_dense.js';
+import { OnnxHeads } from '../zoo/onnx/heads.js';
 
 /** The manifest of an exported folder (only the fields read here). */
 export const EXPORT_MANIFEST = 'zooclip_export.json';

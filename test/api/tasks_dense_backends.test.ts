@@ -3,13 +3,11 @@
 // <task>_head graphs with their specs), on non-square images.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTaskModel, segment, depth, normals, detect, classify, createModel, encodeJpeg, manualSeed, resolveTrainConfig, saveSafetensors, saveOpenClip, type TaskModel } from '../../src/index.js';
-import { clipHeadSources, exportClipOnnx, exportDenseOnnx } from '../../src/export/index.js';
-import { attachTaskHeads } from '../../src/stages/train/task_heads.js';
-import { stageState } from '../../src/training/checkpoint.js';
+import { loadTaskModel, segment, depth, normals, detect, classify, encodeJpeg, type TaskModel } from '../../src/index.js';
+import { checkpointAndExport } from '../helpers/heads_export.js';
 
 const T = 180_000;
 const CLASSES = ['floor', 'cube', 'sphere'];
@@ -19,36 +17,13 @@ function jpeg(w: number, h: number, seed: number): Buffer {
   return encodeJpeg(px, w, h, 3, 90);
 }
 
-/** A zooclip-tiny training checkpoint with all four heads, and its export (open_clip files, CLIP graphs, dense graphs). */
-function checkpointAndExport(dir: string): void {
-  const cfg = resolveTrainConfig();
-  cfg.heads = { ...cfg.heads, seg: 1, depth: 1, normals: 1, det: 1, segClasses: 3, detClasses: 3 };
-  manualSeed(11);
-  const model = createModel('zooclip-tiny');
-  try {
-    attachTaskHeads(model, cfg);
-    mkdirSync(join(dir, 'ckpt'), { recursive: true });
-    saveSafetensors(join(dir, 'ckpt', 'model.safetensors'), model.stateDict());
-    const loader = { version: 1, rank: 0, worldSize: 1, epoch: 0, consumed: 0, seed: 0 };
-    writeFileSync(join(dir, 'ckpt', 'state.json'), JSON.stringify(stageState('final', { step: 1, skipped: 0 }, loader as never, cfg)));
-    model.eval().visual.reparameterize();
-    const out = join(dir, 'export');
-    saveOpenClip(model, out);
-    exportClipOnnx(model, join(out, 'onnx'));
-    const pp = model.cfg.preprocess_cfg;
-    exportDenseOnnx(model.visual, clipHeadSources(model, { seg: CLASSES, det: CLASSES }), join(out, 'onnx'), { mean: pp.mean as [number, number, number], std: pp.std as [number, number, number] });
-  } finally {
-    model.dispose();
-  }
-}
-
 test('dense tasks: libtorch (checkpoint heads) and onnx (exported heads) agree at the input image size', { timeout: T }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'zooclip-dense-backends-'));
   let torch: TaskModel | undefined, onnx: TaskModel | undefined;
   try {
-    checkpointAndExport(dir);
-    torch = await loadTaskModel(join(dir, 'ckpt'), { classes: CLASSES });
-    onnx = await loadTaskModel(join(dir, 'export'), { backend: 'onnx' });
+    const { checkpoint, exported } = checkpointAndExport(dir, CLASSES);
+    torch = await loadTaskModel(checkpoint, { classes: CLASSES });
+    onnx = await loadTaskModel(exported, { backend: 'onnx' });
     assert.deepEqual(onnx.info.tasks, torch.info.tasks);
     const images = [jpeg(45, 30, 1), jpeg(20, 70, 2)];
     const [st, so] = [await segment(torch, images), await segment(onnx, images)];

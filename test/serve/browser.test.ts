@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { addStandInHeads, fixturePng, LABELS, makeServeFolder, referenceScores, TEMPLATES } from './fixture.js';
+import { fixturePng, LABELS, makeHeadsFolder, makeServeFolder, referenceScores, TEMPLATES } from './fixture.js';
 import { startServeChild, type ServeChild } from './spawn.js';
 import { ClipTokenizer } from '../../src/tokenizer/index.js';
 import { pixelValues, readModelFolder, tokenBatch } from '../../src/stages/serve/index.js';
@@ -89,24 +89,24 @@ test('serve page: zero-shot scores in Chromium equal onnxruntime-node on the sam
   assert.deepEqual(errors, [], 'no page errors');
 });
 
-test('serve page: with dense heads the page draws the segmentation overlay, depth and normals maps', { timeout: 300_000 }, async () => {
+test('serve page: with real CLIPTeX heads the page draws the segmentation overlay, depth and normals maps', { timeout: 300_000 }, async () => {
   assert.ok(browser, 'the first test opened the browser');
-  const headsDir = makeServeFolder(mkdtempSync(join(tmpdir(), 'zooclip-serve-page-heads-')));
-  addStandInHeads(headsDir);
-  const s = await startServeChild(headsDir);
+  const root = mkdtempSync(join(tmpdir(), 'zooclip-serve-page-heads-'));
+  const s = await startServeChild(makeHeadsFolder(root));
   try {
     await page.goto(`${s.url}?ep=wasm`);
     await page.waitForSelector('#status[data-state=ready]', { timeout: 120_000 });
     await classifyInPage(join(OUT, 'fixture_64.png'));
     for (const id of ['seg-map', 'depth-map', 'normals-map']) assert.equal(await page.locator(`canvas#${id}`).count(), 1, id);
-    // The depth canvas is not blank: the stand-in depth varies over the fixture.
+    // The depth canvas is not blank: the heads' depth varies over the fixture; its caption gives metres.
     const distinct = await page.evaluate(`(() => { const d = document.getElementById('depth-map').getContext('2d').getImageData(0, 0, 256, 256).data;
       return new Set(Array.from({ length: 256 }, (_, i) => d[4 * (i * 257)])).size; })()`) as number;
     assert.ok(distinct > 4, `depth map shows ${distinct} gray levels`);
+    assert.match(await page.textContent('#dense') ?? '', /depth map, [\d.]+–[\d.]+ m/);
     await page.screenshot({ path: join(OUT, 'page_heads.png'), fullPage: true });
   } finally {
     assert.equal(await s.stop('SIGTERM'), 0);
-    rmSync(headsDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 });
 

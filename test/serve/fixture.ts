@@ -1,5 +1,6 @@
-// A served folder for the serve tests: a seeded zooclip-tiny exported to onnx/model.onnx with
-// exportClipOnnx, a zooclip_export.json manifest, and deterministic fixture images.
+// Served folders for the serve tests: a seeded zooclip-tiny exported to onnx/model.onnx with
+// exportClipOnnx and a zooclip_export.json manifest (no heads), one with real CLIPTeX heads (the
+// export helper the public API's tests use), and deterministic fixture images.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -7,9 +8,9 @@ import { manualSeed } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
 import { exportClipOnnx } from '../../src/export/index.js';
 import { encodePng } from '../../src/data/loader/decode.js';
-import { float32Data, OnnxGraph, writeOnnxModel } from '../../src/io/onnx/index.js';
 import { ClipTokenizer } from '../../src/tokenizer/index.js';
 import { classifyPixels, openServeModels, pixelValues, readModelFolder, type LabelScore } from '../../src/stages/serve/index.js';
+import { checkpointAndExport } from '../helpers/heads_export.js';
 
 export const LABELS = ['a red square', 'a blue circle', 'green grass', "the cat's toy", 'Café 東京 🐱'];
 export const TEMPLATES = ['a photo of {}.'];
@@ -66,27 +67,14 @@ export function nodeIds(texts: readonly string[]): number[][] {
 
 export { ort };
 
-/** Seg classes of the stand-in head. */
-export const STAND_IN_CLASSES = ['red', 'green', 'blue', 'gray'];
-
-function standIn(dir: string, file: string, build: (g: OnnxGraph, x: string) => string, input: [string, number], out: number): void {
-  const g = new OnnxGraph(file);
-  const x = g.input(input[0], { dtype: 'float32', dims: ['batch', input[1], input[0] === 'pixel_values' ? 64 : 8, input[0] === 'pixel_values' ? 64 : 8] });
-  g.output(file === 'image_features' ? 'stride8' : 'output', build(g, x), { dtype: 'float32', dims: ['batch', out, 8, 8] });
-  writeOnnxModel(join(dir, 'onnx', `${file}.onnx`), g);
-}
+/** Seg and det classes of the heads folder. */
+export const HEAD_CLASSES = ['floor', 'cube', 'sphere'];
 
 /**
- * Stand-in dense graphs (until wip-14-dense exports real ones): image_features = 8x8 average pool
- * ('stride8' [N, 3, 8, 8]); seg head = a fixed 1x1 conv to 4 classes; depth head = channel mean;
- * normals head = the pooled RGB as a vector.
- * @example addStandInHeads(makeServeFolder(dir));
+ * A served folder with real CLIPTeX heads: a seeded zooclip-tiny checkpoint with seg, depth, normals
+ * and det heads, exported (CLIP graphs, image_features.onnx, <task>_head.onnx + .json) into DIR/export.
+ * @example const folder = makeHeadsFolder(mkdtempSync(join(tmpdir(), 'x-'))); // '.../export'
  */
-export function addStandInHeads(dir: string): void {
-  standIn(dir, 'image_features', (g, x) => g.node('AveragePool', [x], { kernel_shape: { ints: [8, 8] }, strides: { ints: [8, 8] } }), ['pixel_values', 3], 3);
-  const w = float32Data([1, 0, 0, 0, 1, 0, 0, 0, 1, 0.3, 0.3, 0.3], [4, 3, 1, 1]);
-  standIn(dir, 'seg_head', (g, x) => g.node('Conv', [x, g.initializer('seg.weight', w)]), ['stride8', 3], 4);
-  standIn(dir, 'depth_head', (g, x) => g.node('ReduceMean', [x], { axes: { ints: [1] }, keepdims: { int: 1 } }), ['stride8', 3], 1);
-  standIn(dir, 'normals_head', (g, x) => g.node('Identity', [x]), ['stride8', 3], 3);
-  writeFileSync(join(dir, 'onnx', 'seg_head.json'), JSON.stringify({ task: 'seg', classes: STAND_IN_CLASSES, stride: 8 }));
+export function makeHeadsFolder(dir: string): string {
+  return checkpointAndExport(dir, HEAD_CLASSES).exported;
 }

@@ -1,6 +1,8 @@
 // `zooclip serve`'s JSON API and file serving, against the CLI in a child process on a seeded
-// zooclip-tiny export: the refusals (413, traversal, 400, 415, 503), a classify answer equal to
-// onnxruntime-node and to the libtorch forward on the same pixels, and a clean exit on SIGTERM.
+// zooclip-tiny export: the refusals (413, traversal, 400, 415, 503, 404 for a head the folder lacks),
+// a classify answer equal to onnxruntime-node and to the libtorch forward on the same pixels, a clean
+// exit on SIGTERM; and on an export with real CLIPTeX heads, dense answers at the input image's size
+// equal to the public API's segment / depth / normals / detect (onnx backend).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -10,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, noGrad, tensor, tidy } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
-import { normalizeRgb, pixelValues, readModelFolder, softmax, tokenBatch } from '../../src/stages/serve/index.js';
+import { normalizeRgb, readModelFolder, softmax, tokenBatch } from '../../src/stages/serve/index.js';
 import { ClipTokenizer } from '../../src/tokenizer/index.js';
-import { decodeCropResize, imageInfo } from '../../src/data/loader/decode.js';
+import { decodeCropResize, encodePng, imageInfo } from '../../src/data/loader/decode.js';
 import { centerCropBox } from '../../src/data/loader/augment.js';
-import { addStandInHeads, fixturePng, LABELS, makeServeFolder, referenceScores, STAND_IN_CLASSES, TEMPLATES } from './fixture.js';
+import { depth, detect, loadTaskModel, normals, segment, type TaskModel } from '../../src/index.js';
+import { fixturePng, HEAD_CLASSES, LABELS, makeHeadsFolder, makeServeFolder, referenceScores, TEMPLATES } from './fixture.js';
 import { startServeChild, type ServeChild } from './spawn.js';
 
 let dir = '', serve: ServeChild;
@@ -91,7 +94,10 @@ test('serve: malformed JSON and bad fields are 400 naming the problem; wrong con
   assert.equal(type.status, 415);
   const seg = await post('v1/segment', JSON.stringify({ image: fixturePng(64, 64).toString('base64') }));
   assert.equal(seg.status, 404);
-  assert.match(String(seg.json.error), /no seg head/);
+  assert.match(String(seg.json.error), /no seg head: onnx\/image_features\.onnx, onnx\/seg_head\.onnx, onnx\/seg_head\.json not in it/);
+  const det = await post('v1/detect', JSON.stringify({ image: fixturePng(64, 64).toString('base64') }));
+  assert.equal(det.status, 404);
+  assert.match(String(det.json.error), /no det head: .*onnx\/det_head\.onnx/);
 });
 
 test('serve: one request over --max-inflight is a 503 with Retry-After', { timeout: 30_000 }, async () => {
@@ -148,40 +154,88 @@ test('serve: SIGTERM closes the server and exits 0; one log line per request', {
   assert.match(serve.output(), /GET \/model\/leak\/passwd 403 /);
 });
 
-test('serve: /v1/segment, /v1/depth, /v1/normals answer typed maps from the folder\'s heads', { timeout: 60_000 }, async () => {
-  const headsDir = makeServeFolder(mkdtempSync(join(tmpdir(), 'zooclip-serve-heads-')));
-  addStandInHeads(headsDir);
+type Answer = Record<string, unknown>;
+const floats = (b64: unknown): Float32Array => new Float32Array(Uint8Array.from(Buffer.from(String(b64), 'base64')).buffer);
+const isPng = (b64: unknown): boolean => Buffer.from(String(b64), 'base64').subarray(1, 4).toString() === 'PNG';
+
+/** Largest |a - b| over two arrays of the same length. */
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, what: string): number {
+  assert.equal(a.length, b.length, `${what}: length`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** The server's seg / depth / normals answers equal the public API's onnx backend on the same image. */
+async function checkMaps(ask: (path: string, extra?: object) => Promise<Answer>, api: TaskModel, png: Buffer, w: number, h: number): Promise<number> {
+  const seg = await ask('v1/segment'), [want] = await segment(api, [png]);
+  assert.deepEqual([seg.task, seg.width, seg.height, seg.channels, seg.dtype], ['seg', w, h, 1, 'uint8']);
+  assert.deepEqual([want!.width, want!.height], [w, h]);
+  assert.deepEqual(seg.classes, want!.classes);
+  assert.deepEqual(seg.classes, HEAD_CLASSES);
+  assert.deepEqual(Uint8Array.from(Buffer.from(String(seg.data), 'base64')), want!.labels, 'seg ids equal segment()');
+  assert.ok(isPng(seg.png));
+  const d = await ask('v1/depth'), [wd] = await depth(api, [png]);
+  assert.deepEqual([d.width, d.height, d.channels, d.dtype, d.units], [w, h, 1, 'float32', 'm']);
+  const dd = maxDiff(floats(d.data), wd!.depth, 'depth');
+  assert.ok(isPng(d.png));
+  const n = await ask('v1/normals'), [wn] = await normals(api, [png]);
+  assert.deepEqual([n.width, n.height, n.channels, n.dtype], [w, h, 3, 'float32']);
+  const chw = floats(n.data), hw = w * h;
+  const asHwc = Float32Array.from({ length: 3 * hw }, (_, i) => chw[(i % 3) * hw + Math.floor(i / 3)]!);
+  const dn = maxDiff(asHwc, wn!.normals, 'normals');
+  for (let i = 0; i < hw; i += 97) assert.ok(Math.abs(Math.hypot(chw[i]!, chw[hw + i]!, chw[2 * hw + i]!) - 1) < 1e-5, 'unit normals');
+  assert.ok(isPng(n.png));
+  return Math.max(dd, dn);
+}
+
+/** The server's boxes equal detect() (same order, labels, scores and input-pixel boxes). */
+async function checkBoxes(ask: (path: string, extra?: object) => Promise<Answer>, api: TaskModel, png: Buffer, threshold?: number): Promise<{ worst: number; count: number }> {
+  const r = await ask('v1/detect', threshold === undefined ? {} : { threshold });
+  const [want] = await detect(api, [png], { threshold });
+  const got = r.boxes as { x0: number; y0: number; x1: number; y1: number; score: number; label: string; class_id: number }[];
+  assert.equal(got.length, want!.length, 'number of boxes');
+  let worst = 0;
+  got.forEach((b, i) => {
+    const x = want![i]!;
+    assert.deepEqual([b.label, b.class_id], [x.label, x.classId]);
+    worst = Math.max(worst, Math.abs(b.score - x.score), maxDiff([b.x0, b.y0, b.x1, b.y1], x.box, 'box'));
+  });
+  return { worst, count: got.length };
+}
+
+test('serve: /v1/segment, /v1/depth, /v1/normals, /v1/detect answer the real heads at the input image\'s size, equal to the public API', { timeout: 240_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'zooclip-serve-heads-'));
+  const headsDir = makeHeadsFolder(root);
   const s = await startServeChild(headsDir);
+  const api = await loadTaskModel(headsDir, { backend: 'onnx', threads: 1 });
   try {
-    const png = fixturePng(64, 64), image = png.toString('base64');
-    const ask = async (path: string): Promise<Record<string, unknown>> => {
-      const r = await fetch(new URL(path, s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image }) });
-      assert.equal(r.status, 200, path);
-      return (await r.json()) as Record<string, unknown>;
+    const info = (await (await fetch(new URL('v1/info', s.url))).json()) as { heads: string[]; missing: string[]; specs: Record<string, { decode: { type: string; scale?: number } }> };
+    assert.deepEqual([info.heads, info.missing], [['seg', 'depth', 'normals', 'det'], []]);
+    assert.equal(info.specs.depth!.decode.type, 'depth');
+    const png = fixturePng(90, 60), image = png.toString('base64');
+    const ask = async (path: string, extra: object = {}): Promise<Answer> => {
+      const r = await fetch(new URL(path, s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image, ...extra }) });
+      const body = (await r.json()) as Answer;
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(body).slice(0, 300)}`);
+      return body;
     };
-    // The stand-in depth is the channel mean of the 8x8-pooled pixel_values: recompute it here.
-    const px = pixelValues(png, readModelFolder(headsDir).preprocess);
-    const want = new Float32Array(64).map((_, i) => {
-      const [y, x] = [Math.floor(i / 8), i % 8];
-      let sum = 0;
-      for (let c = 0; c < 3; c++) for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 8; dx++) sum += px[c * 4096 + (y * 8 + dy) * 64 + x * 8 + dx]!;
-      return sum / 192;
-    });
-    const depth = await ask('v1/depth');
-    assert.deepEqual([depth.task, depth.width, depth.height, depth.channels, depth.dtype], ['depth', 8, 8, 1, 'float32']);
-    const got = new Float32Array(Uint8Array.from(Buffer.from(String(depth.data), 'base64')).buffer);
-    assert.ok(got.every((v, i) => Math.abs(v - want[i]!) < 1e-5), 'depth map values');
-    assert.equal(Buffer.from(String(depth.png), 'base64').subarray(1, 4).toString(), 'PNG');
-    const seg = await ask('v1/segment');
-    assert.deepEqual([seg.width, seg.height, seg.channels, seg.dtype], [8, 8, 1, 'uint8']);
-    assert.deepEqual((seg.spec as { classes: string[] }).classes, STAND_IN_CLASSES);
-    assert.ok([...Buffer.from(String(seg.data), 'base64')].every((k) => k < 4));
-    const normals = await ask('v1/normals');
-    const n = new Float32Array(Uint8Array.from(Buffer.from(String(normals.data), 'base64')).buffer);
-    assert.equal(n.length, 3 * 64);
-    for (let i = 0; i < 64; i++) assert.ok(Math.abs(Math.hypot(n[i]!, n[64 + i]!, n[128 + i]!) - 1) < 1e-5, 'unit normals');
+    const maps = await checkMaps(ask, api, png, 90, 60);
+    const [byDefault, all] = [await checkBoxes(ask, api, png), await checkBoxes(ask, api, png, 0)];
+    assert.ok(all.count > 0, 'threshold 0 keeps boxes');
+    const boxes = Math.max(byDefault.worst, all.worst);
+    console.log(`serve dense answers vs the public API (onnx backend): depth/normals max |d| ${maps.toExponential(2)}; boxes/scores ${boxes.toExponential(2)} (${byDefault.count} boxes at the spec's threshold, ${all.count} at 0)`);
+    assert.ok(maps <= 1e-5 && boxes <= 1e-5, `maps ${maps}, boxes ${boxes}`);
+    const bad = await fetch(new URL('v1/detect', s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image, threshold: 2 }) });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as Answer).error as string, /field 'threshold'/);
+    const huge = encodePng(new Uint8Array(4097 * 4097), 4097, 4097, 1).toString('base64');
+    const big = await fetch(new URL('v1/depth', s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: huge }) });
+    assert.equal(big.status, 413);
+    assert.match(((await big.json()) as Answer).error as string, /4097x4097 is over the 16777216 pixels/);
   } finally {
+    api.dispose();
     assert.equal(await s.stop('SIGTERM'), 0);
-    rmSync(headsDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,7 @@
 // `zooclip serve`: the page (web/) and the JSON API over an exported model folder (docs/serve.md).
 export { runServe } from './run.js';
 export { startServer, type RunningServer, type ServeInfo, type ServeOptions } from './server.js';
-export { readModelFolder, missingHead, SERVE_TASKS, type ModelFolder, type ServeTask, type ServePreprocess } from './model_folder.js';
-export { openServeModels, classifyPixels, runHead, softmax, type ServeModels, type LabelScore } from './runner.js';
+export { readModelFolder, missingHead, missingHeads, SERVE_TASKS, type ModelFolder, type ServeTask, type ServePreprocess } from './model_folder.js';
+export { openServeModels, classifyPixels, softmax, type ServeModels, type LabelScore } from './runner.js';
 export { pixelValues, normalizeRgb, tokenBatch, vocabJson, folderVocab, type TokenBatch } from './inputs.js';
-export { DEFAULT_TEMPLATES, MAX_LABELS, MAX_TEMPLATES } from './api.js';
+export { DEFAULT_TEMPLATES, MAX_DENSE_PIXELS, MAX_LABELS, MAX_TEMPLATES } from './api.js';

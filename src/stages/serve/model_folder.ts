@@ -1,15 +1,19 @@
 // What `zooclip serve` learns from an exported model folder (docs/serve.md): the model's image size
 // and context length (from zooclip_export.json, else the metadata of onnx/model.onnx), the image
 // preprocessing (preprocessor_config.json, else OpenAI's normalisation and bicubic), the tokenizer
-// vocabulary (tokenizer.json, else the standard CLIP vocabulary) and which dense heads it has.
+// vocabulary (tokenizer.json, else the standard CLIP vocabulary) and which dense heads it has (each:
+// onnx/image_features.onnx, onnx/<task>_head.onnx and its spec onnx/<task>_head.json).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModelProto } from '../../io/onnx/index.js';
 import { OPENAI_MEAN, OPENAI_STD } from '../../data/loader/augment.js';
 
-/** The dense tasks the page and the API know, with the head file each needs. */
-export const SERVE_TASKS = ['seg', 'depth', 'normals'] as const;
+/** The dense tasks the API answers (the dense-task table's names); the page draws seg, depth and normals. */
+export const SERVE_TASKS = ['seg', 'depth', 'normals', 'det'] as const;
 export type ServeTask = (typeof SERVE_TASKS)[number];
+
+/** The files a task's head needs in the folder (what src/zoo/onnx/heads.ts reads). */
+const headFiles = (task: ServeTask): string[] => ['image_features.onnx', `${task}_head.onnx`, `${task}_head.json`];
 
 /** How images are made into pixel_values. */
 export interface ServePreprocess {
@@ -28,7 +32,7 @@ export interface ModelFolder {
   preprocess: ServePreprocess;
   /** The tokenizer.json path when the folder has one (else the standard CLIP vocabulary is used). */
   tokenizerJson?: string;
-  /** Dense heads found: task -> spec (the head's JSON, or {} when only the .onnx is there). */
+  /** Dense heads found (all three files there): task -> its spec (the head's JSON). */
   heads: Partial<Record<ServeTask, Record<string, unknown>>>;
 }
 
@@ -87,18 +91,26 @@ export function readModelFolder(dir: string): ModelFolder {
   const facts = modelFacts(dir);
   const heads: ModelFolder['heads'] = {};
   for (const task of SERVE_TASKS) {
-    if (!existsSync(join(dir, 'onnx', `${task}_head.onnx`)) || !existsSync(join(dir, 'onnx', 'image_features.onnx'))) continue;
-    const spec = join(dir, 'onnx', `${task}_head.json`);
-    heads[task] = existsSync(spec) ? readJson(spec) : {};
+    if (headFiles(task).every((f) => existsSync(join(dir, 'onnx', f)))) heads[task] = readJson(join(dir, 'onnx', `${task}_head.json`));
   }
   const tok = join(dir, 'tokenizer.json');
   return { dir, ...facts, preprocess: preprocessOf(dir, facts.imageSize), tokenizerJson: existsSync(tok) ? tok : undefined, heads };
 }
 
 /**
- * Why a dense task cannot run on this folder, or undefined when it can.
- * @example missingHead(folder, 'seg') // "the model folder has no seg head (onnx/seg_head.onnx and onnx/image_features.onnx)"
+ * Why a dense task cannot run on this folder (naming the files it lacks), or undefined when it can.
+ * @example missingHead(folder, 'seg') // "the model folder has no seg head: onnx/seg_head.onnx, onnx/seg_head.json not in it (export the model with its seg head)"
  */
 export function missingHead(folder: ModelFolder, task: ServeTask): string | undefined {
-  return folder.heads[task] ? undefined : `the model folder has no ${task} head (onnx/${task}_head.onnx and onnx/image_features.onnx)`;
+  if (folder.heads[task]) return undefined;
+  const missing = headFiles(task).filter((f) => !existsSync(join(folder.dir, 'onnx', f)));
+  return `the model folder has no ${task} head: onnx/${missing.join(', onnx/')} not in it (export the model with its ${task} head)`;
+}
+
+/**
+ * Each task the folder lacks, with the files its head needs (for GET /v1/info and the start-up line).
+ * @example missingHeads(folder) // ['det: onnx/image_features.onnx + onnx/det_head.onnx + onnx/det_head.json']
+ */
+export function missingHeads(folder: ModelFolder): string[] {
+  return SERVE_TASKS.filter((t) => !folder.heads[t]).map((t) => `${t}: onnx/${headFiles(t).join(' + onnx/')}`);
 }

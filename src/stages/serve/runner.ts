@@ -1,18 +1,21 @@
 // The JSON API's models, run in Node by onnxruntime-node: onnx/model.onnx for zero-shot scores, and
-// onnx/image_features.onnx followed by onnx/<task>_head.onnx for the dense maps.
+// the dense heads (onnx/image_features.onnx then onnx/<task>_head.onnx, decoded as their specs say)
+// through the same OnnxHeads as the public API's onnx backend, so both answer the same maps.
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ClipTokenizer } from '../../tokenizer/index.js';
+import { OnnxHeads } from '../../zoo/onnx/heads.js';
+import * as ortSessions from '../../zoo/onnx/session.js';
 import { folderVocab, tokenBatch } from './inputs.js';
-import { type ModelFolder, type ServeTask, SERVE_TASKS } from './model_folder.js';
+import { type ModelFolder, SERVE_TASKS } from './model_folder.js';
 
 /** Open sessions of one folder; `release()` frees them all. */
 export interface ServeModels {
   folder: ModelFolder;
   tokenizer: ClipTokenizer;
   clip: ort.InferenceSession;
-  features?: ort.InferenceSession;
-  heads: Partial<Record<ServeTask, ort.InferenceSession>>;
+  /** The folder's dense heads (sessions of the tasks in folder.heads opened at start). */
+  heads: OnnxHeads;
   release(): Promise<void>;
 }
 
@@ -31,16 +34,19 @@ async function open(file: string, threads: number): Promise<ort.InferenceSession
  * @example const m = await openServeModels(readModelFolder('out/tiny'), 1); await m.release();
  */
 export async function openServeModels(folder: ModelFolder, threads = 0): Promise<ServeModels> {
-  const onnx = (f: string): string => join(folder.dir, 'onnx', f);
-  const clip = await open(onnx('model.onnx'), threads);
-  const tasks = SERVE_TASKS.filter((t) => folder.heads[t]);
-  const features = tasks.length ? await open(onnx('image_features.onnx'), threads) : undefined;
-  const heads: ServeModels['heads'] = {};
-  for (const t of tasks) heads[t] = await open(onnx(`${t}_head.onnx`), threads);
-  const all = [clip, ...(features ? [features] : []), ...Object.values(heads)];
+  const clip = await open(join(folder.dir, 'onnx', 'model.onnx'), threads);
+  const heads = new OnnxHeads(join(folder.dir, 'onnx'), ortSessions, threads || undefined);
+  try {
+    // opened now, so a bad head fails the start and the first request does not wait for it
+    for (const t of SERVE_TASKS) if (folder.heads[t]) await heads.head(t);
+  } catch (e) {
+    heads.dispose();
+    await clip.release();
+    throw new Error(`serve: ${(e as Error).message}`);
+  }
   return {
-    folder, tokenizer: new ClipTokenizer(folderVocab(folder.tokenizerJson)), clip, features, heads,
-    release: async () => { for (const s of all) await s.release(); },
+    folder, tokenizer: new ClipTokenizer(folderVocab(folder.tokenizerJson)), clip, heads,
+    release: async () => { heads.dispose(); await clip.release(); },
   };
 }
 
@@ -80,24 +86,4 @@ export function softmax(x: readonly number[]): number[] {
   const e = x.map((v) => Math.exp(v - max));
   const z = e.reduce((a, v) => a + v, 0);
   return e.map((v) => v / z);
-}
-
-/**
- * A dense head's raw output for one image: image_features.onnx, then the head fed every feature map
- * whose name it declares as an input; returns the head's first output.
- * @example const { data, dims } = await runHead(m, 'depth', px); // dims [1, 1, h, w]
- */
-export async function runHead(m: ServeModels, task: ServeTask, pixels: Float32Array): Promise<{ data: Float32Array; dims: number[] }> {
-  const head = m.heads[task], features = m.features;
-  if (!head || !features) throw new Error(`the model folder has no ${task} head`);
-  const s = m.folder.imageSize;
-  const maps = await features.run({ [features.inputNames[0]!]: new ort.Tensor('float32', pixels, [1, 3, s, s]) });
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const name of head.inputNames) {
-    const t = maps[name];
-    if (!t) throw new Error(`onnx/${task}_head.onnx wants input '${name}', which onnx/image_features.onnx does not output (outputs: ${features.outputNames.join(', ')})`);
-    feeds[name] = t;
-  }
-  const out = (await head.run(feeds))[head.outputNames[0]!]!;
-  return { data: out.data as Float32Array, dims: [...out.dims] };
 }

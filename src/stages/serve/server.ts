@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { classifyRequest, denseRequest } from './api.js';
 import { HttpError, jsonObject, readBody, sendJson } from './http_util.js';
 import { folderVocab, vocabJson } from './inputs.js';
-import { readModelFolder, SERVE_TASKS, type ServeTask } from './model_folder.js';
+import { missingHeads, readModelFolder, type ServeTask } from './model_folder.js';
 import { openServeModels, type ServeModels } from './runner.js';
 import { resolveStatic, sendFile, staticRoots, type StaticRoot } from './static.js';
 
@@ -38,7 +38,7 @@ export interface RunningServer {
 }
 
 const BODY_TIMEOUT_MS = 30_000;
-const TASK_ROUTES: Record<string, ServeTask> = { '/v1/segment': 'seg', '/v1/depth': 'depth', '/v1/normals': 'normals' };
+const TASK_ROUTES: Record<string, ServeTask> = { '/v1/segment': 'seg', '/v1/depth': 'depth', '/v1/normals': 'normals', '/v1/detect': 'det' };
 
 interface Ctx { models: ServeModels; roots: StaticRoot[]; info: string; vocab: () => string; maxBody: number; maxInflight: number; inflight: number }
 
@@ -46,6 +46,8 @@ interface Ctx { models: ServeModels; roots: StaticRoot[]; info: string; vocab: (
 export interface ServeInfo {
   model: string; image_size: number; context_length: number; preprocess: ServeModels['folder']['preprocess'];
   tokenizer: string; heads: string[]; missing: string[];
+  /** Each head's spec (onnx/<task>_head.json: classes, decode with the depth scale in metres, ...). */
+  specs: ServeModels['folder']['heads'];
 }
 
 function infoOf(m: ServeModels): ServeInfo {
@@ -53,13 +55,13 @@ function infoOf(m: ServeModels): ServeInfo {
   return {
     model: f.name, image_size: f.imageSize, context_length: f.contextLength, preprocess: f.preprocess,
     tokenizer: f.tokenizerJson ? 'tokenizer.json' : 'standard CLIP vocabulary (the folder has no tokenizer.json)',
-    heads: Object.keys(f.heads), missing: SERVE_TASKS.filter((t) => !f.heads[t]).map((t) => `${t}: onnx/${t}_head.onnx + onnx/image_features.onnx`),
+    heads: Object.keys(f.heads), missing: missingHeads(f), specs: f.heads,
   };
 }
 
 async function api(ctx: Ctx, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const task = TASK_ROUTES[path];
-  if (path !== '/v1/classify' && !task) throw new HttpError(404, `no API route '${path}' (routes: POST /v1/classify, /v1/segment, /v1/depth, /v1/normals; GET /v1/info, /v1/vocab)`);
+  if (path !== '/v1/classify' && !task) throw new HttpError(404, `no API route '${path}' (routes: POST /v1/classify, /v1/segment, /v1/depth, /v1/normals, /v1/detect; GET /v1/info, /v1/vocab)`);
   if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`, { allow: 'POST' });
   if (ctx.inflight >= ctx.maxInflight) throw new HttpError(503, `busy: ${ctx.maxInflight} requests already running (--max-inflight); retry shortly`, { 'retry-after': '1' });
   ctx.inflight++;

@@ -3,18 +3,19 @@
 // heatmap, size, offset), described by onnx/<task>_head.json (format 'zooclip-head' v1, written by
 // the dense export, see docs/onnx.md). Images go in as the libtorch backend feeds its heads (each
 // resized whole to the square input, normalised as the spec says); the raw outputs decode with the
-// dense-task table's decoders (src/tasks/predict.ts), at each image's own size.
+// dense-task table's decoders (src/tasks/predict.ts), at each image's own size. Used by the public
+// API's onnx backend (src/api/onnx_backend.ts) and by `zooclip serve`'s JSON API.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tensor, tidy, type Tensor } from '../engine/index.js';
-import { taskDecode, type DenseTaskName } from '../tasks/index.js';
-import { parseHeadSpec } from '../export/index.js';
-import { expertInput } from '../zoo/expert_zooclip.js';
-import type { FloatOutput, OrtModel } from '../zoo/onnx/session.js';
+import { tensor, tidy, type Tensor } from '../../engine/index.js';
+import { taskDecode, type DenseTaskName } from '../../tasks/index.js';
+import { parseHeadSpec } from '../../export/index.js';
+import { expertInput } from '../expert_zooclip.js';
+import type { ExpertOutput, RgbImage } from '../types.js';
+import type { FloatOutput, OrtModel } from './session.js';
 
-/** The onnxruntime session helpers (loaded on first use by the onnx backend). */
-export type OrtSessions = typeof import('../zoo/onnx/session.js');
-import type { ExpertOutput, RgbImage } from '../zoo/types.js';
+/** The onnxruntime session helpers (session.ts), handed in so that importing this file does not load onnxruntime-node. */
+export type OrtSessions = typeof import('./session.js');
 
 /** What the onnx backend uses of a `<task>_head.json` (src/export/head_spec.ts). */
 export interface HeadFile {
@@ -72,7 +73,13 @@ function asTaskOutput(h: HeadFile, out: Record<string, FloatOutput>): Tensor | {
   return { heatmap: t('heatmap'), size: t('size'), offset: t('offset'), stride: h.stride };
 }
 
-/** The dense heads of one exported folder, their sessions opened on first use. */
+/**
+ * The dense heads of one exported folder, their sessions opened on first use.
+ * @example
+ * const heads = new OnnxHeads('export/tiny/onnx', await import('./session.js'), 1);
+ * const [out] = await heads.predict('depth', [readImage('room.jpg')]); // out.depth: metres at the image's size
+ * heads.dispose();
+ */
 export class OnnxHeads {
   private features: OrtModel | undefined;
   private readonly heads = new Map<DenseTaskName, { spec: HeadFile; model: OrtModel }>();
