@@ -2,12 +2,14 @@
 // image pattern (a sample is the pattern plus noise) and a fixed random caption. zooclip-tiny is
 // trained a few dozen contrastive steps on fresh samples, so its image embeddings move towards their
 // class caption's embedding: the test images (fresh samples, never trained on) are classified with
-// clear margins. A random-init model's cosine scores are nearly tied (its embeddings share one
+// clear margins. An MCi model (zooclip-mci-tiny) is trained the same way, then folded
+// (reparameterize) so that it can be exported as it is. A random-init model's cosine scores are nearly tied (its embeddings share one
 // direction), so any export error would flip decisions there and agreement would measure luck.
 import { AdamW } from '../../src/optim/adamw.js';
 import { type Tensor, manualSeed, noGrad, randn, tensor, tidy } from '../../src/engine/index.js';
 import { type CLIP, createModel } from '../../src/models/clip.js';
 import { clipLoss } from '../../src/losses/contrastive.js';
+import { registerMciTowers } from '../../src/models/mci/index.js';
 
 export interface ZeroShotWorld { model: CLIP; patterns: Tensor; prompts: Tensor; noise: number; dispose(): void }
 
@@ -32,13 +34,16 @@ export function samples(world: ZeroShotWorld, perClass: number): Tensor {
 }
 
 /**
- * zooclip-tiny (seeded) trained `steps` contrastive steps, one fresh sample of each class per step.
- * @example const w = trainZeroShotWorld(); const images = samples(w, 24); // 240 test images
+ * `o.model` (default zooclip-tiny; MCi names register their towers), seeded, trained `steps`
+ * contrastive steps, one fresh sample of each class per step; returned in eval mode with its image
+ * tower folded (reparameterize: a no-op for a ViT), ready to export.
+ * @example const w = trainZeroShotWorld({ model: 'zooclip-mci-tiny' }); const images = samples(w, 24); // 240 test images
  */
-export function trainZeroShotWorld(o: { classes?: number; steps?: number; seed?: number; noise?: number } = {}): ZeroShotWorld {
+export function trainZeroShotWorld(o: { model?: string; classes?: number; steps?: number; seed?: number; noise?: number } = {}): ZeroShotWorld {
   const classes = o.classes ?? 10, seed = o.seed ?? 0;
+  registerMciTowers();
   manualSeed(seed);
-  const model = createModel('zooclip-tiny');
+  const model = createModel(o.model ?? 'zooclip-tiny');
   const s = model.visual.imageSize;
   const world: ZeroShotWorld = {
     model, patterns: randn([classes, 3, s, s]), prompts: captions(classes, model.cfg.text_cfg.vocab_size, seed), noise: o.noise ?? 0.5,
@@ -59,5 +64,6 @@ export function trainZeroShotWorld(o: { classes?: number; steps?: number; seed?:
     images.dispose();
   }
   model.eval();
+  model.visual.reparameterize();
   return world;
 }
