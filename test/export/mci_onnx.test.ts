@@ -1,6 +1,8 @@
 // MCi towers as ONNX: after reparameterize(), vision_model.onnx of zooclip-mci-tiny and MobileCLIP-S0
-// (MCi0) run in onnxruntime-node equal the libtorch forward within 1e-4 at batch 1 and 3; an unfolded
-// tower is refused with the path of its first unfolded block.
+// (MCi0) run in onnxruntime-node equal the libtorch forward within 1e-4 at batch 1 and 3;
+// zooclip-mci-tiny's text_model.onnx and combined model.onnx do too (the export stage's verification,
+// logits within 1e-4 x exp(logit_scale)), and a different model fails that check; an unfolded tower
+// is refused with the path of its first unfolded block.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { manualSeed, noGrad, randn, tidy } from '../../src/engine/index.js';
 import { type CLIP, createModel } from '../../src/models/clip.js';
 import { registerMciTowers } from '../../src/models/mci/index.js';
 import { exportClipOnnx, visionGraph } from '../../src/export/index.js';
+import { verifyExportGraphs } from '../../src/stages/export/verify.js';
 import { randomizeFoldedState } from '../helpers/fold_state.js';
 
 const TOL = 1e-4;
@@ -53,6 +56,28 @@ for (const [name, seed] of [['zooclip-mci-tiny', 0], ['MobileCLIP-S0', 1]] as co
     }
   });
 }
+
+test('zooclip-mci-tiny: text_model.onnx and model.onnx of the folded model equal the libtorch forward; another model fails', { timeout: 600_000 }, async (t) => {
+  const model = foldedModel('zooclip-mci-tiny', 2), other = foldedModel('zooclip-mci-tiny', 3);
+  const dir = mkdtempSync(join(tmpdir(), 'zooclip-onnx-mci-'));
+  try {
+    const files = exportClipOnnx(model, dir, ['text_model', 'model']);
+    t.diagnostic(files.map((f) => `${f.graph} ${(f.bytes / 1e6).toFixed(1)} MB`).join(', '));
+    const v = await verifyExportGraphs(model, dir, [], TOL);
+    for (const g of v.graphs) t.diagnostic(`${g.file}: ${g.outputs.map((o) => `${o.output} ${o.maxAbs.toExponential(1)} (<= ${o.bound.toExponential(1)})`).join(', ')}`);
+    assert.deepEqual(v.graphs.map((g) => g.file), ['onnx/text_model.onnx', 'onnx/model.onnx']);
+    assert.deepEqual(v.graphs[1]!.outputs.map((o) => o.output), ['logits_per_image', 'logits_per_text', 'text_embeds', 'image_embeds']);
+    assert.ok(v.pass, JSON.stringify(v.graphs));
+    // The same files checked against a differently seeded model: every output fails, so the bounds are not loose.
+    const wrong = await verifyExportGraphs(other, dir, [], TOL);
+    t.diagnostic(`against another model: ${wrong.graphs.flatMap((g) => g.outputs.map((o) => `${o.output} ${o.maxAbs.toExponential(1)}`)).join(', ')}`);
+    assert.ok(wrong.graphs.every((g) => g.outputs.every((o) => o.maxAbs > o.bound)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    model.dispose();
+    other.dispose();
+  }
+});
 
 test('an MCi tower that was not reparameterized is refused with the path of its first unfolded block', { timeout: 60_000 }, () => {
   registerMciTowers();
