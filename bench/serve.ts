@@ -30,26 +30,30 @@ function pixelsFor(batch: number, size: number, seed: number): Float32Array {
   return tidy(() => randn([batch, 3, size, size]).data() as Float32Array);
 }
 
-/** libtorch and onnxruntime-node on one tower at every batch; libtorch's outputs are the reference. */
+/**
+ * libtorch and onnxruntime-node on one tower at every batch, one engine at a time (libtorch before any
+ * onnxruntime session exists, each session released before the next opens), so no engine's idle
+ * thread pool spins beside another's work; libtorch's outputs are the reference.
+ */
 async function timeNodeEngines(t: BenchTower, o: ServeBenchOptions, inputs: Map<string, Float32Array>, key: string): Promise<{ rows: Row[]; refs: Map<number, Float32Array> }> {
   const rows: Row[] = [], refs = new Map<number, Float32Array>();
-  const sessions = {
-    ort_fp32: await openOrtSession(t.files.fp32, o.threads),
-    ...(o.engines.includes('ort_int8') ? { ort_int8: await openOrtSession(t.files.q8, o.threads) } : {}),
-  };
-  try {
-    for (const batch of o.batches) {
-      const pixels = inputs.get(`${key}_b${batch}`)!, shape = [batch, 3, t.imageSize, t.imageSize];
-      const ref = timeLibtorch(t.model, pixels, shape, o.warmup, o.iters);
-      refs.set(batch, ref.out);
-      if (o.engines.includes('libtorch')) rows.push({ tower: key, batch, engine: 'libtorch', ms: ref.ms });
-      for (const [engine, s] of Object.entries(sessions) as [ServeEngine, Awaited<ReturnType<typeof openOrtSession>>][]) {
-        const r: Timing = await timeOrt(s, pixels, shape, o.warmup, o.iters);
-        rows.push({ tower: key, batch, engine, ms: r.ms, diff: relMaxDiff(r.out, ref.out) });
+  const shapeOf = (batch: number) => [batch, 3, t.imageSize, t.imageSize];
+  for (const batch of o.batches) {
+    const ref = timeLibtorch(t.model, inputs.get(`${key}_b${batch}`)!, shapeOf(batch), o.warmup, o.iters);
+    refs.set(batch, ref.out);
+    if (o.engines.includes('libtorch')) rows.push({ tower: key, batch, engine: 'libtorch', ms: ref.ms });
+  }
+  const graphs = [['ort_fp32', t.files.fp32], ['ort_int8', t.files.q8]] as const;
+  for (const [engine, file] of graphs.filter(([e]) => o.engines.includes(e))) {
+    const session = await openOrtSession(file, o.threads);
+    try {
+      for (const batch of o.batches) {
+        const r: Timing = await timeOrt(session, inputs.get(`${key}_b${batch}`)!, shapeOf(batch), o.warmup, o.iters);
+        rows.push({ tower: key, batch, engine, ms: r.ms, diff: relMaxDiff(r.out, refs.get(batch)!) });
       }
+    } finally {
+      await session.release();
     }
-  } finally {
-    for (const s of Object.values(sessions)) await s.release();
   }
   return { rows, refs };
 }
