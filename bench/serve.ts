@@ -70,7 +70,7 @@ async function timeWeb(towers: TowerInfo[], o: ServeBenchOptions, inputs: Map<st
         rows.push({ tower: t.key, batch, engine: 'web_wasm', ms: r.ms, diff: relMaxDiff(r.out, refs.get(`${t.key}_b${batch}`)!) });
       }
     }
-    return { rows, threads: web.threads, isolated: web.isolated };
+    return { rows, threads: web.threads(), isolated: web.isolated };
   } finally {
     await web.close();
   }
@@ -80,7 +80,7 @@ const ratioOf = (rows: Row[], r: Row): number => r.ms / rows.find((b) => b.tower
 
 /** The table: one line per tower, batch and engine. */
 function printTable(rows: Row[], towers: TowerInfo[], o: ServeBenchOptions, webThreads: number | undefined): void {
-  const web = webThreads === undefined ? '' : webThreads === o.threads ? `; web ${webThreads} wasm thread(s), cross-origin isolated` : `; web 1 wasm thread (page not cross-origin isolated)`;
+  const web = webThreads === undefined ? '' : `; web ${webThreads} wasm thread(s) (1 + its workers)${webThreads === o.threads ? '' : ` NOT ${o.threads}: see web_isolated`}`;
   console.log(`serve: image encoders, ${o.threads} thread(s)${web}, median of ${o.iters} calls after ${o.warmup} warm-up, random init (seed ${o.seed}), ratio = ms / onnxruntime-node fp32 ms`);
   for (const t of towers) console.log(`${t.config}: ${t.params} image-tower parameters in libtorch and in both graphs (${t.imageSize} px), graphs ${t.reused ? 'reused from' : 'exported to'} ${t.dir}`);
   const head = ['tower', 'batch', 'engine', 'ms/call', 'img/s', 'ratio', 'max|d|/max|libtorch|'];

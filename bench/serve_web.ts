@@ -14,6 +14,13 @@ import { median } from './train_step.js';
 import type { Timing } from './serve_engines.js';
 
 const CHROMIUM = process.env.ZOOCLIP_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * V8 compiles wasm with its optimizing tier up front: by default it starts on the baseline compiler
+ * (Liftoff) and tiers hot functions up in the background, so the first calls after a short warm-up
+ * time baseline code (on the quick MCi tower under load: about 12 calls to reach the steady state,
+ * which these flags reach at the first). The bench times the steady state, as the Node engines.
+ */
+const CHROMIUM_FLAGS = ['--js-flags=--no-liftoff'];
 
 /** The page: loads onnxruntime-web's wasm build once with the thread count of `?threads=`, then waits for `benchWasm` calls. */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>zooclip bench serve</title>
@@ -40,8 +47,9 @@ window.benchReady = { isolated: crossOriginIsolated };
 
 /** A browser page ready to time graphs, and how many wasm threads it really runs. */
 export interface WebBench {
-  /** The threads onnxruntime-web uses: the asked number when the page is cross-origin isolated, else 1. */
-  threads: number;
+  /** The threads onnxruntime-web ran on: 1 + the pthread workers it had started after a timed graph (most seen). */
+  threads(): number;
+  /** Whether the page was cross-origin isolated (else onnxruntime-web runs one thread whatever is asked). */
   isolated: boolean;
   /** Times `session.run` of the graph at `/model/<tower>/<file>` on the input registered as `input`. */
   time(tower: string, file: string, input: string, shape: readonly number[], warmup: number, iters: number): Promise<Timing>;
@@ -91,7 +99,7 @@ export async function openWebBench(models: Record<string, string>, inputs: Map<s
   if (!existsSync(CHROMIUM)) throw new Error(`bench serve: Chromium is not installed at ${CHROMIUM}: apt-get install chromium (scripts/setup.sh does), or set ZOOCLIP_CHROMIUM`);
   const server = await startServer(models, inputs);
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/?threads=${threads}`;
-  let browser: Browser | undefined, page: Page | undefined;
+  let browser: Browser | undefined, page: Page | undefined, threadsSeen = 0;
   const errors: string[] = [];
   const open = async (): Promise<{ isolated: boolean }> => {
     await page?.close();
@@ -101,15 +109,16 @@ export async function openWebBench(models: Record<string, string>, inputs: Map<s
     return (await page.waitForFunction('window.benchReady', null, { timeout: 60_000 })).jsonValue() as Promise<{ isolated: boolean }>;
   };
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', ...CHROMIUM_FLAGS] });
     const { isolated } = await open();
     return {
-      threads: isolated ? threads : 1, isolated,
+      threads: () => threadsSeen, isolated,
       async time(tower, file, input, shape, warmup, iters) {
         const r = await page!.evaluate(([m, i, s, w, n]) => (globalThis as unknown as { benchWasm: (...a: unknown[]) => Promise<{ times: number[]; out: number[] }> }).benchWasm(m, i, s, w, n),
           [`/model/${tower}/${file}`, `/input/${input}`, shape, warmup, iters] as const).catch((e: Error) => {
           throw new Error(`bench serve: onnxruntime-web on ${tower}/${file}: ${e.message}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
         });
+        threadsSeen = Math.max(threadsSeen, 1 + page!.workers().length);
         return { ms: median(r.times), out: Float32Array.from(r.out) };
       },
       async reload() { await open(); },
