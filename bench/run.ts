@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: async () => (await import('./train.js')).benchTrain,
   objectives: async () => (await import('./objectives.js')).benchObjectives,
   zoo: async () => (await import('./zoo.js')).benchZoo,
+  serve: async () => (await import('./serve.js')).benchServe,
 };
 
 configureRuntime();  // the CLI's thread count and allocator tuning, so timings match a real run
