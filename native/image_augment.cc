@@ -43,9 +43,22 @@ std::array<double, 6> inverse_affine(double cx, double cy, double angle_deg, dou
   return m;
 }
 
+// float -> nearest integer, halves to even (as grid_sample's round), without a libm call: adding
+// and subtracting 1.5 * 2^23 rounds in the current (nearest-even) mode; exact for |v| < 2^22.
+inline float round_half_even(float v) {
+  constexpr float kMagic = 12582912.f;
+  v = std::min(std::max(v, -4194304.f), 4194304.f);
+  const float t = v + kMagic;  // not folded: without -ffast-math, (v + M) - M is not v
+  return t - kMagic;
+}
+
 // Nearest-neighbour warp by an inverse affine matrix: for each output pixel, the grid point
 // (x, y, 1) . theta^T / (w/2, h/2) as torch's bmm computes it (x*a, then fma(y, b, .), then + c,
 // in float32), unnormalised as grid_sample does ((g + 1) * size/2 - 0.5), rounded half to even.
+// Built twice on x86-64 GCC: with hardware FMA, and a portable version (libm's exact fmaf).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("fma", "default")))
+#endif
 void warp(uint8_t* px, int w, int h, const std::array<double, 6>& m, std::vector<uint8_t>& src) {
   src.assign(px, px + static_cast<size_t>(w) * h * 3);
   const float hw = static_cast<float>(0.5 * w), hh = static_cast<float>(0.5 * h);
@@ -53,14 +66,18 @@ void warp(uint8_t* px, int w, int h, const std::array<double, 6>& m, std::vector
   for (int k = 0; k < 3; ++k) r[k] = static_cast<float>(m[k]) / hw;
   for (int k = 0; k < 3; ++k) r[3 + k] = static_cast<float>(m[3 + k]) / hh;
   const float sw = static_cast<float>(w) / 2, sh = static_cast<float>(h) / 2;
+  std::vector<float> xa(w), xb(w);  // x * a and x * d, the same for every row
+  for (int j = 0; j < w; ++j) {
+    const float x = static_cast<float>(-w * 0.5 + 0.5 + j);
+    xa[j] = x * r[0], xb[j] = x * r[3];
+  }
   for (int i = 0; i < h; ++i) {
     const float y = static_cast<float>(-h * 0.5 + 0.5 + i);
-    for (int j = 0; j < w; ++j) {
-      const float x = static_cast<float>(-w * 0.5 + 0.5 + j);
-      const float gx = std::fma(y, r[1], x * r[0]) + r[2];
-      const float gy = std::fma(y, r[4], x * r[3]) + r[5];
-      const float ix = std::nearbyint((gx + 1.f) * sw - 0.5f), iy = std::nearbyint((gy + 1.f) * sh - 0.5f);
-      uint8_t* o = px + (static_cast<size_t>(i) * w + j) * 3;
+    uint8_t* o = px + static_cast<size_t>(i) * w * 3;
+    for (int j = 0; j < w; ++j, o += 3) {
+      const float gx = std::fma(y, r[1], xa[j]) + r[2];
+      const float gy = std::fma(y, r[4], xb[j]) + r[5];
+      const float ix = round_half_even((gx + 1.f) * sw - 0.5f), iy = round_half_even((gy + 1.f) * sh - 0.5f);
       if (ix >= 0 && ix < w && iy >= 0 && iy < h) {
         const uint8_t* s = src.data() + (static_cast<size_t>(iy) * w + static_cast<size_t>(ix)) * 3;
         o[0] = s[0], o[1] = s[1], o[2] = s[2];
@@ -87,9 +104,17 @@ inline uint8_t gray(const uint8_t* p) {
   return static_cast<uint8_t>(0.2989f * static_cast<float>(p[0]) + 0.587f * static_cast<float>(p[1]) + 0.114f * static_cast<float>(p[2]));
 }
 
+// Ops whose output value depends only on the input value (and per-image constants) go through a
+// 256-entry table: the same arithmetic, once per level instead of once per value.
+void apply_lut(uint8_t* px, size_t count, const uint8_t* lut) {
+  for (size_t i = 0; i < count; ++i) px[i] = lut[px[i]];
+}
+
 void brightness(uint8_t* px, size_t n, double factor) {
   const Blend blend(factor);
-  for (size_t i = 0; i < n * 3; ++i) px[i] = blend(px[i], 0.f);
+  uint8_t lut[256];
+  for (int v = 0; v < 256; ++v) lut[v] = blend(static_cast<uint8_t>(v), 0.f);
+  apply_lut(px, n * 3, lut);
 }
 
 void saturation(uint8_t* px, size_t n, double factor) {
@@ -108,7 +133,9 @@ void contrast(uint8_t* px, size_t n, double factor) {
   for (size_t i = 0; i < n; ++i) sum += gray(px + i * 3);
   const float mean = static_cast<float>(sum) / static_cast<float>(n);
   const Blend blend(factor);
-  for (size_t i = 0; i < n * 3; ++i) px[i] = blend(px[i], mean);
+  uint8_t lut[256];
+  for (int v = 0; v < 256; ++v) lut[v] = blend(static_cast<uint8_t>(v), mean);
+  apply_lut(px, n * 3, lut);
 }
 
 // Blend with the image smoothed by [[1 1 1] [1 5 1] [1 1 1]] / 13 (rounded to integers; the
@@ -145,7 +172,9 @@ void posterize(uint8_t* px, size_t n, double magnitude) {
 
 void solarize(uint8_t* px, size_t n, double threshold) {
   const float t = static_cast<float>(threshold);
-  for (size_t i = 0; i < n * 3; ++i) if (static_cast<float>(px[i]) >= t) px[i] = 255 - px[i];
+  uint8_t lut[256];
+  for (int v = 0; v < 256; ++v) lut[v] = static_cast<float>(v) >= t ? static_cast<uint8_t>(255 - v) : static_cast<uint8_t>(v);
+  apply_lut(px, n * 3, lut);
 }
 
 void autocontrast(uint8_t* px, size_t n) {
@@ -156,7 +185,9 @@ void autocontrast(uint8_t* px, size_t n) {
     // Python's 255.0 / tensor is tensor.reciprocal() * 255 in torch: two roundings, not one.
     if (hi > lo) scale = (1.f / static_cast<float>(hi - lo)) * 255.f;
     else minimum = 0.f;  // torch: a non-finite scale leaves the channel as it is
-    for (size_t i = 0; i < n; ++i) px[i * 3 + c] = to_u8((static_cast<float>(px[i * 3 + c]) - minimum) * scale);
+    uint8_t lut[256];
+    for (int v = 0; v < 256; ++v) lut[v] = to_u8((static_cast<float>(v) - minimum) * scale);
+    for (size_t i = 0; i < n; ++i) px[i * 3 + c] = lut[px[i * 3 + c]];
   }
 }
 
