@@ -5,7 +5,7 @@
       "native/addon.cc", "native/napi_util.cc", "native/env_state.cc", "native/handles.cc", "native/dispatch.cc", "native/tensor_fns.cc",
       "native/runtime.cc", "native/optim.cc", "native/checkpoint.cc",
       "native/image_codec.cc", "native/image_jpeg.cc", "native/image_png.cc", "native/image_webp.cc",
-      "native/image_resample.cc", "native/image_color.cc", "native/image_napi.cc", "native/image_batch.cc",
+      "native/image_resample.cc", "native/image_color.cc", "native/image_augment.cc", "native/image_napi.cc", "native/image_batch.cc",
       "native/dist_c10d.cc"
     ],
     "include_dirs": ["<!@(node scripts/find-libtorch.mjs --get include)"],

@@ -2,7 +2,10 @@
 // batches, zooclip's Loader (native TurboJPEG decode in worker threads) against PIL + torchvision
 // through torch's DataLoader (bench/loader_torch.py), same JPEG files, workers and batch size, in
 // the same run. Both sides read the JPEGs from a folder (one file per sample); zooclip reading the
-// same images from WebDataset tar shards (src/data/shards) is reported too, without a peer.
+// same images from WebDataset tar shards (src/data/shards) is reported too, without a peer. The
+// RandAugment row adds torchvision's RandAugment(2, 9) after the flip on both sides (zooclip's
+// native ops on the resized crop; torchvision's on the PIL crop), and times RandAugment alone on
+// one thread (zooclip's native ops vs torchvision's on uint8 tensors, and on PIL images).
 // The JPEGs are generated here with zooclip's own TurboJPEG encoder (quality 90, 4:2:0).
 // Prints one JSON line last.
 import { execFileSync } from 'node:child_process';
@@ -10,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Loader, type SampleSource, Rng, decodeCropResize, decodeImage, encodeJpeg, filesSource, imageInfo, randomResizedCrop, shardSource } from '../src/data/loader/index.js';
+import { type AugmentConfig, Loader, type SampleSource, Rng, applyRandAugment, decodeCropResize, decodeImage, encodeJpeg, filesSource, imageInfo, randomResizedCrop, sampleRandAugment, shardSource } from '../src/data/loader/index.js';
 import { ShardWriter } from '../src/data/shards/index.js';
 
 const PYTHON = process.env.ZOOCLIP_PYTHON ?? '/usr/bin/python3';
@@ -70,8 +73,8 @@ async function makeShards(paths: string[]): Promise<string[]> {
   return shards;
 }
 
-async function zooclipRate(source: SampleSource, size: number, batch: number, workers: number, epochs: number): Promise<number> {
-  const loader = new Loader({ source, batchSize: batch, imageSize: size, workers, shuffle: 0, seed: 1, rankSplit: 'source' });
+async function zooclipRate(source: SampleSource, size: number, batch: number, workers: number, epochs: number, augment?: Partial<AugmentConfig>): Promise<number> {
+  const loader = new Loader({ source, batchSize: batch, imageSize: size, workers, shuffle: 0, seed: 1, rankSplit: 'source', augment });
   await loader.ready();
   for await (const b of loader) b.dispose();  // warm-up pass, as the peer's
   const t0 = performance.now();
@@ -106,7 +109,20 @@ function oneThread(paths: string[], size: number): { decode: number; decodeCrop:
   return { decode, decodeCrop, dctScale: scales / (bufs.length + 20) };
 }
 
-interface TorchResult { img_s: number; decode_img_s: number; decode_crop_img_s: number; torch: string; torchvision: string; pil: string }
+/** One-thread rate of RandAugment(2, 9) alone on size x size crops of the files (native ops, steps sampled per image). */
+function randAugmentOneThread(paths: string[], size: number): number {
+  const crops = paths.slice(0, 300).map((p, i) => {
+    const b = readFileSync(p), info = imageInfo(b);
+    return decodeCropResize(b, randomResizedCrop(info.width, info.height, new Rng(3, i)), size, size, false).data as Uint8Array;
+  });
+  const run = (img: Uint8Array, i: number) => applyRandAugment(img.slice(), size, size, sampleRandAugment(new Rng(5, i), size, size));
+  crops.slice(0, 20).forEach(run);
+  const t0 = performance.now();
+  crops.forEach(run);
+  return crops.length / ((performance.now() - t0) / 1000);
+}
+
+interface TorchResult { img_s: number; decode_img_s: number; decode_crop_img_s: number; torch: string; torchvision: string; pil: string; ra_tensor_img_s: number | null; ra_pil_img_s: number | null }
 
 /** Installs Debian's python3-torchvision and python3-pil when they are missing. */
 function ensureTorchvision(): void {
@@ -121,12 +137,34 @@ function ensureTorchvision(): void {
   }
 }
 
-function torchRate(paths: string[], size: number, batch: number, workers: number, epochs: number): TorchResult {
+function torchRate(paths: string[], size: number, batch: number, workers: number, epochs: number, randAugment = false): TorchResult {
   const list = join(tmpdir(), `zooclip-bench-loader-list-${process.pid}.txt`);
   writeFileSync(list, paths.join('\n') + '\n');
-  const out = execFileSync(PYTHON, [join(process.cwd(), 'bench', 'loader_torch.py'), list, String(size), String(batch), String(workers), String(epochs)],
+  const out = execFileSync(PYTHON, [join(process.cwd(), 'bench', 'loader_torch.py'), list, String(size), String(batch), String(workers), String(epochs), ...(randAugment ? ['--rand-augment'] : [])],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
+}
+
+/**
+ * The RandAugment rows: both loaders with RandAugment(2, 9) after the flip on the web set at 224
+ * (alternating rounds, best of each), and RandAugment alone on one thread.
+ */
+async function randAugmentRows(web: string[], batch: number, workers: number): Promise<Record<string, number>> {
+  const one = randAugmentOneThread(web, 224);
+  let zs = 0, ts = 0, peer: TorchResult | undefined;
+  for (let round = 0; round < 2; round++) {
+    zs = Math.max(zs, await zooclipRate(filesSource(web), 224, batch, workers, 2, { randAugment: { numOps: 2, magnitude: 9 } }));
+    const t = torchRate(web, 224, batch, workers, 2, true);
+    ts = Math.max(ts, t.img_s);
+    peer ??= t;
+  }
+  const tensor = peer!.ra_tensor_img_s!, pil = peer!.ra_pil_img_s!;
+  console.log(`RandAugment(2, 9) alone, one thread, 224 crops: zooclip native ${one.toFixed(0)} img/s, torchvision on uint8 tensors ${tensor.toFixed(0)} img/s (ratio ${(one / tensor).toFixed(2)}), on PIL images ${pil.toFixed(0)} img/s (ratio ${(one / pil).toFixed(2)})`);
+  console.log(`web (224) + RandAugment(2, 9): zooclip ${zs.toFixed(0)} img/s, torchvision ${ts.toFixed(0)} img/s, ratio ${(zs / ts).toFixed(2)} (best of 2 rounds each)`);
+  return {
+    rand_augment_zooclip_img_s: Math.round(zs), rand_augment_torch_img_s: Math.round(ts), rand_augment_ratio: +(zs / ts).toFixed(3),
+    rand_augment_one_thread_img_s: Math.round(one), rand_augment_one_thread_torch_tensor_img_s: Math.round(tensor), rand_augment_one_thread_torch_pil_img_s: Math.round(pil),
+  };
 }
 
 async function main(args: string[]): Promise<void> {
@@ -136,6 +174,10 @@ async function main(args: string[]): Promise<void> {
   const web = makeSet('web', (i, r) => (i % 2 ? [380 + r.int(41), 300 + r.int(41)] : [620 + r.int(41), 460 + r.int(41)]), 1000);
   const small = makeSet('small', () => [64, 64], 2000);
   const webBytes = web.reduce((s, p) => s + readFileSync(p).length, 0) / web.length;
+  if (args.includes('--rand-augment-only')) {
+    console.log(JSON.stringify({ bench: 'loader', ...(await randAugmentRows(web, batch, workers)), workers, batch }));
+    return;
+  }
   console.log(`loader bench: ${web.length} JPEGs ~400x320 and ~640x480 (mean ${(webBytes / 1024).toFixed(0)} KiB), ${small.length} of 64x64; ${workers} workers, batch ${batch}; files read from a folder`);
 
   const one = oneThread(web, 224);
@@ -159,11 +201,12 @@ async function main(args: string[]): Promise<void> {
   const st = smallTorch[0]!.img_s > smallTorch[1]!.img_s ? smallTorch[0]! : smallTorch[1]!;
   console.log(`small (64x64 -> RandomResizedCrop 64): zooclip ${sz.toFixed(0)} img/s, torchvision ${st.img_s.toFixed(0)} img/s, ratio ${(sz / st.img_s).toFixed(2)}`);
   console.log(`web (224): zooclip ${zs.toFixed(0)} img/s, torchvision ${ts.toFixed(0)} img/s, ratio ${(zs / ts).toFixed(2)} (best of 3 rounds each)`);
+  const ra = await randAugmentRows(web, batch, workers);
   console.log(JSON.stringify({
     bench: 'loader', zooclip_img_s: Math.round(zs), torch_img_s: Math.round(ts), ratio: +(zs / ts).toFixed(3),
     zooclip_shards_img_s: Math.round(fromShards), small_zooclip_img_s: Math.round(sz), small_torch_img_s: Math.round(st.img_s), small_ratio: +(sz / st.img_s).toFixed(3),
     decode_one_thread_img_s: Math.round(one.decode), decode_crop_one_thread_img_s: Math.round(one.decodeCrop),
-    pil_decode_one_thread_img_s: Math.round(t0.decode_img_s), pil_decode_crop_one_thread_img_s: Math.round(t0.decode_crop_img_s), workers, batch,
+    pil_decode_one_thread_img_s: Math.round(t0.decode_img_s), pil_decode_crop_one_thread_img_s: Math.round(t0.decode_crop_img_s), ...ra, workers, batch,
   }));
 }
 

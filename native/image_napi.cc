@@ -1,4 +1,4 @@
-// JS bindings of decoding, crop/resize and colour jitter. Re-entrant: no globals, no tensor
+// JS bindings of decoding, crop/resize, colour jitter and RandAugment. Re-entrant: no globals, no tensor
 // handles, results in fresh ArrayBuffers that a worker can transfer to the main thread.
 #include <cmath>
 #include <cstring>
@@ -188,6 +188,23 @@ napi_value color_jitter(napi_env env, napi_callback_info info) {
   });
 }
 
+// randAugment(rgbBytes, width, height, [op, magnitude, op, magnitude, ...]) -> undefined (in place)
+napi_value rand_augment(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  return guarded(env, "randAugment", [&] {
+    Bytes b = get_bytes(env, a[0], "randAugment");
+    int w = static_cast<int>(get_int(env, a[1], "width")), h = static_cast<int>(get_int(env, a[2], "height"));
+    if (w <= 0 || h <= 0 || b.len != static_cast<size_t>(w) * h * 3) throw JsError("randAugment: buffer must hold width * height * 3 bytes (RGB)");
+    if (!is_array(env, a[3]) || array_length(env, a[3]) % 2) throw JsError("randAugment: steps must be a flat [op, magnitude, ...] array");
+    thread_local std::vector<uint8_t> scratch;
+    for (uint32_t i = 0; i < array_length(env, a[3]); i += 2) {
+      img::rand_augment_op(b.data, w, h, static_cast<int>(get_int(env, array_get(env, a[3], i), "op")), get_double(env, array_get(env, a[3], i + 1), "magnitude"), scratch);
+    }
+    if (scratch.capacity() > (64u << 20)) std::vector<uint8_t>().swap(scratch);
+    return undefined(env);
+  });
+}
+
 napi_value to_node_buffer(napi_env env, const std::vector<uint8_t>& v) {
   napi_value buf;
   void* copy;
@@ -226,6 +243,7 @@ void register_image(napi_env env, napi_value exports) {
   export_fn(env, exports, "decodeImage", decode_image);
   export_fn(env, exports, "decodeCropResize", decode_crop_resize);
   export_fn(env, exports, "colorJitter", color_jitter);
+  export_fn(env, exports, "randAugment", rand_augment);
   export_fn(env, exports, "encodeJpeg", encode_jpeg);
   export_fn(env, exports, "encodePng", encode_png);
   register_image_batch(env, exports);

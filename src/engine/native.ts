@@ -66,6 +66,7 @@ export interface NativeAddon {
   decodeCropResize(buf: ArrayBufferView | ArrayBuffer, crop: { x: number; y: number; w: number; h: number }, outW: number, outH: number, flip: boolean,
     opts?: { filter?: 'bilinear' | 'bicubic' | 'nearest'; fill?: number; mode?: 'rgb' | 'native' | 'raw'; dctScale?: boolean; maxPixels?: number }): NativeImage;
   colorJitter(rgb: Uint8Array, width: number, height: number, ops: number[]): void;
+  randAugment(rgb: Uint8Array, width: number, height: number, steps: number[]): void;
   encodeJpeg(pixels: Uint8Array, width: number, height: number, channels: number, quality?: number): Buffer;
   encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: number, bits?: number): Buffer;
   imagesToTensor(images: ArrayBufferView[], height: number, width: number, mean: readonly number[], std: readonly number[]): number;

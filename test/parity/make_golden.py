@@ -235,7 +235,7 @@ def optimizers():
 
 
 def write_safetensors(path, tensors):
-    dt = {torch.float32: "F32", torch.int64: "I64", torch.bool: "BOOL", torch.float64: "F64"}
+    dt = {torch.float32: "F32", torch.int64: "I64", torch.bool: "BOOL", torch.float64: "F64", torch.uint8: "U8"}
     header, blobs, off = {}, [], 0
     for k, t in tensors.items():
         b = t.detach().contiguous().numpy().tobytes()

@@ -1,6 +1,7 @@
 // Augmentation parameters, sampled per sample from its own Rng: RandomResizedCrop as torchvision
-// samples it, horizontal flip, colour jitter; and the eval transform (resize + center crop).
+// samples it, horizontal flip, colour jitter, RandAugment; and the eval transform (resize + center crop).
 import { type CropBox, type Filter, JITTER_OP } from './decode.js';
+import { type RandAugmentConfig, type RandAugmentStep, sampleRandAugment } from './rand_augment.js';
 import type { Rng } from './rng.js';
 
 /** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels): the loader's default and every built-in model's (models/preprocess.ts). */
@@ -30,10 +31,15 @@ export interface AugmentConfig {
   interpolation: Exclude<Filter, 'nearest'>;
   /** Filter of the eval resize (default bicubic; a model's preprocess_cfg.interpolation). */
   evalInterpolation?: 'bicubic' | 'bilinear';
+  /**
+   * torchvision's RandAugment on the resized crop, after the flip and before the colour jitter
+   * (default null = off; `{}` = torchvision's RandAugment(2, 9) of 31 bins, DataCompDR's).
+   */
+  randAugment?: Partial<RandAugmentConfig> | null;
 }
 
 /** torchvision's RandomResizedCrop + RandomHorizontalFlip defaults. */
-export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.08, 1], ratio: [3 / 4, 4 / 3], hflip: 0.5, jitter: null, interpolation: 'bilinear' };
+export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.08, 1], ratio: [3 / 4, 4 / 3], hflip: 0.5, jitter: null, interpolation: 'bilinear', randAugment: null };
 
 /** Python's round(): halves go to the even neighbour. */
 function roundHalfEven(x: number): number {
@@ -102,14 +108,22 @@ export interface AugmentPlan {
   flip: boolean;
   jitter: number[];
   filter: Exclude<Filter, 'nearest'>;
+  /** RandAugment ops applied to the resized (flipped) crop, before the jitter; absent = none. */
+  randAugment?: RandAugmentStep[];
 }
 
-/** Samples one sample's plan: training crops + flip + jitter, or the deterministic eval crop. */
-export function planAugment(width: number, height: number, train: boolean, cfg: AugmentConfig, rng: Rng): AugmentPlan {
+/**
+ * Samples one sample's plan: training crops + flip + jitter (+ RandAugment for an outSize^2
+ * output, drawn last so the other draws do not depend on it), or the deterministic eval crop.
+ * @example planAugment(640, 480, true, { ...DEFAULT_AUGMENT, randAugment: {} }, new Rng(0, 0, 3), 224).randAugment // e.g. [[5, -9], [11, 178.5]]
+ */
+export function planAugment(width: number, height: number, train: boolean, cfg: AugmentConfig, rng: Rng, outSize: number): AugmentPlan {
   if (!train) return { crop: centerCropBox(width, height), flip: false, jitter: [], filter: cfg.evalInterpolation ?? 'bicubic' };
   const crop = randomResizedCrop(width, height, rng, cfg.scale, cfg.ratio);
   const flip = rng.chance(cfg.hflip);
-  return { crop, flip, jitter: sampleJitter(cfg.jitter, rng), filter: cfg.interpolation };
+  const plan: AugmentPlan = { crop, flip, jitter: sampleJitter(cfg.jitter, rng), filter: cfg.interpolation };
+  if (cfg.randAugment) plan.randAugment = sampleRandAugment(rng, outSize, outSize, cfg.randAugment);
+  return plan;
 }
 
 /**

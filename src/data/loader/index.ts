@@ -9,4 +9,5 @@ export { type DenseKind, SEG_IGNORE } from './transform.js';
 export { type AugmentConfig, type JitterConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD, randomResizedCrop, centerCropBox, denormalize } from './augment.js';
 export type { CaptionConfig, CaptionMode } from './captions.js';
 export { Rng, mixSeed } from './rng.js';
+export { RAND_AUGMENT_OPS, DEFAULT_RAND_AUGMENT, type RandAugmentConfig, type RandAugmentOp, type RandAugmentStep, applyRandAugment, magnitudeTable, resolveRandAugment, sampleRandAugment } from './rand_augment.js';
 export { decodeImage, decodeCropResize, imageInfo, colorJitter, encodeJpeg, encodePng, DEFAULT_MAX_PIXELS, type CropBox, type DecodedImage, type Filter } from './decode.js';

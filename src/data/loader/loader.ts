@@ -5,6 +5,7 @@ import { type AugmentConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD } from './
 import type { CaptionConfig } from './captions.js';
 import { type Batch, collate } from './collate.js';
 import { Pipeline } from './pipeline.js';
+import { resolveRandAugment } from './rand_augment.js';
 import { mixSeed } from './rng.js';
 import { DecodePool } from './pool.js';
 import type { RankSplit, SampleSource } from './stream.js';
@@ -56,7 +57,7 @@ export interface LoaderOptions {
   imageSize?: number;
   /** Training augmentation (default) or eval transform (resize short side + center crop, bicubic). */
   train?: boolean;
-  /** Training augmentation settings (default torchvision RandomResizedCrop + flip, no jitter). */
+  /** Training augmentation settings (default torchvision RandomResizedCrop + flip, no jitter, no RandAugment). */
   augment?: Partial<AugmentConfig>;
   /** Per-channel normalisation of [0, 1] pixels (default OpenAI CLIP's). */
   mean?: readonly number[];
@@ -100,6 +101,13 @@ export interface LoaderOptions {
   maxPixels?: number;
 }
 
+/** The full augment settings, checked here so a bad RandAugment setting fails at construction, not per sample in a worker. */
+function resolveAugment(a: Partial<AugmentConfig> | undefined): AugmentConfig {
+  const out = { ...DEFAULT_AUGMENT, ...a };
+  if (out.randAugment) out.randAugment = resolveRandAugment(out.randAugment, 'Loader: augment.randAugment');
+  return out;
+}
+
 /**
  * Batches from a sample source, decoded and augmented by worker threads, deterministic given the
  * seed (each sample's randomness comes from (seed, epoch, index)) and resumable.
@@ -134,7 +142,7 @@ export class Loader implements AsyncIterable<Batch> {
     this.consumed = r?.consumed ?? 0;
     const train = opts.train ?? true;
     this.cfg = {
-      imageSize: opts.imageSize ?? 224, train, augment: { ...DEFAULT_AUGMENT, ...opts.augment },
+      imageSize: opts.imageSize ?? 224, train, augment: resolveAugment(opts.augment),
       captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false,
       // Ranks number their samples from 0 each; without the rank in the seed they would share augmentations.
       seed: worldSize > 1 ? mixSeed(seed, 0x7a4c, rank) : seed, maxPixels: opts.maxPixels,

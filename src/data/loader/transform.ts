@@ -5,6 +5,7 @@ import { type CaptionConfig, selectCaptionIndexed } from './captions.js';
 import { mapBoxes, parseDetJson, type PackedBoxes } from './det_labels.js';
 import { teacherRows, type TeacherRows } from './teacher.js';
 import { type DecodedImage, type DecodeMode, colorJitter, decodeCropResize, imageInfo } from './decode.js';
+import { applyRandAugment } from './rand_augment.js';
 import { Rng } from './rng.js';
 import { imageErrorReason, type SkipReason } from '../shards/skips.js';
 
@@ -161,9 +162,10 @@ function failed(reason: SkipReason, error: string): SampleFailed {
 function transformImage(buf: Uint8Array, ext: string, cfg: TransformConfig, rng: Rng): { image: Uint8Array; plan: AugmentPlan; w: number; h: number } | SampleFailed {
   try {
     const info = imageInfo(buf);
-    const plan = planAugment(info.width, info.height, cfg.train, cfg.augment, rng);
     const s = cfg.imageSize;
+    const plan = planAugment(info.width, info.height, cfg.train, cfg.augment, rng, s);
     const image = decodeCropResize(buf, plan.crop, s, s, plan.flip, { filter: plan.filter, maxPixels: cfg.maxPixels }).data as Uint8Array;
+    if (plan.randAugment?.length) applyRandAugment(image, s, s, plan.randAugment);
     if (plan.jitter.length) colorJitter(image, s, s, plan.jitter);
     return { image, plan, w: info.width, h: info.height };
   } catch (e) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
 import { readJsonFile } from '../../config/json_file.js';
 import { DENSE_TASK_NAMES } from '../../tasks/names.js';
+import { resolveRandAugment } from '../../data/loader/rand_augment.js';
 
 /** Everything a run depends on; written to run.json and every checkpoint. */
 export interface TrainConfig {
@@ -49,6 +50,8 @@ export interface TrainConfig {
     shuffle: number;
     /** Smallest crop area fraction of RandomResizedCrop. */
     minCropScale: number;
+    /** torchvision's RandAugment on each training crop (after crop and flip): numOps ops (0 = off) at magnitude bin `magnitude` of `numBins` (DataCompDR: 2, 9, 31). */
+    randAugment: { numOps: number; magnitude: number; numBins: number };
     /** Stop the run when more than this share of the samples seen is skipped (corrupt, oversized, unreadable). */
     maxSkipRate: number;
     /** Pixel budget per image: larger images are skipped as image-too-large (Pillow's limit). */
@@ -155,7 +158,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   objective: 'clip',
   run: { out: 'runs/train', seed: 0, steps: 300, device: '', threads: 0, logEvery: 10 },
   model: { name: 'zooclip-tiny', gradCheckpointing: false },
-  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, maxSkipRate: 0.05, maxPixels: 89478485 },
+  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, randAugment: { numOps: 0, magnitude: 9, numBins: 31 }, maxSkipRate: 0.05, maxPixels: 89478485 },
   loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1, contrastive: 1, distill: 0, numTeachers: 1, teacherScale: 100 },
   heads: { seg: 0, depth: 0, normals: 0, det: 0, segClasses: 7, segHead: 'linear', detClasses: 7, level: -1 },
   supervised: { shape: 1, colour: 1, count: 1, labels: '' },
@@ -223,6 +226,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   checkInt(c.data.shuffle, 'data.shuffle', 0);
   if (!(c.data.realProb >= 0 && c.data.realProb <= 1)) throw new Error(`train config: data.realProb must be in [0, 1], got ${c.data.realProb}`);
   if (!(c.data.minCropScale > 0 && c.data.minCropScale <= 1)) throw new Error(`train config: data.minCropScale must be in (0, 1], got ${c.data.minCropScale}`);
+  resolveRandAugment(c.data.randAugment, 'train config: data.randAugment');
   for (const k of ['contrastive', 'distill', 'realWeight', 'syntheticWeight'] as const) {
     if (!(c.loss[k] >= 0)) throw new Error(`train config: loss.${k} must be >= 0, got ${c.loss[k]}`);
   }
