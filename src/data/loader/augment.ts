@@ -2,6 +2,7 @@
 // samples it, horizontal flip, colour jitter; and the eval transform (resize + center crop).
 import { type CropBox, type Filter, JITTER_OP } from './decode.js';
 import type { Rng } from './rng.js';
+import type { RandAugmentStep } from './rand_augment.js';
 
 /** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels): the loader's default and every built-in model's (models/preprocess.ts). */
 export const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -102,6 +103,8 @@ export interface AugmentPlan {
   flip: boolean;
   jitter: number[];
   filter: Exclude<Filter, 'nearest'>;
+  /** RandAugment ops applied after the crop-resize(-flip), before normalisation (DataCompDR's order). */
+  randAugment?: RandAugmentStep[];
 }
 
 /** Samples one sample's plan: training crops + flip + jitter, or the deterministic eval crop. */
