@@ -18,7 +18,7 @@ import type { RgbImage } from './types.js';
 export { inputShards, planJobs, resolveRank, type ShardJob } from './shard_map/inputs.js';
 export { donePath, readDone, type DoneRecord } from './shard_map/done.js';
 
-/** What every shard-mapping stage (caption, label) takes besides its own settings. */
+/** What every shard-mapping stage (caption, label, reinforce) takes besides its own settings. */
 export interface StageRunOptions {
   in: string | readonly string[];
   out: string;
@@ -76,6 +76,8 @@ export interface ShardMapOptions {
   /** Settings that shape the output; a finished shard made with other settings is an error, not a skip. */
   settings: unknown;
   map: MapBatch;
+  /** More for the progress line after each batch (e.g. the reinforce stage's teacher passes per second). */
+  progressNote?: () => string;
   log?: (line: string) => void;
   /** Progress line rewritten in place (default: stdout is a TTY). */
   tty?: boolean;
@@ -142,7 +144,7 @@ async function mapOneShard(job: ShardJob, o: ShardMapOptions, progress: RateProg
     if (added.length !== batch.length) throw new Error(`${o.stage}: shard ${job.input}: the stage returned ${added.length} results for ${batch.length} samples`);
     for (let i = 0; i < batch.length; i++) await Promise.all(outputMembers(batch[i]!, added[i]!, o).map((m) => sink.add(m.name, m.data)));
     counts.samples += batch.length;
-    progress.add(batch.length, `shard ${job.name}`);
+    progress.add(batch.length, `shard ${job.name}${o.progressNote ? `  ${o.progressNote()}` : ''}`);
     batch = [];
   };
   try {

@@ -12,6 +12,7 @@ import { evalCmd } from './eval.js';
 import { exportCmd } from './export.js';
 import { caption } from './caption.js';
 import { label } from './label.js';
+import { reinforce } from './reinforce.js';
 import { zooQuality } from './zoo_quality.js';
 import { info } from './info.js';
 import { serve } from './serve.js';
@@ -23,6 +24,6 @@ import { serve } from './serve.js';
 export function commands(version: string): Record<string, Command> {
   return {
     demo, toy, import: importCmd, synth, train, 'train-expert': trainExpert, 'train-captioner': trainCaptioner,
-    eval: evalCmd, export: exportCmd, caption, label, 'zoo-quality': zooQuality, serve, info: info(version),
+    eval: evalCmd, export: exportCmd, caption, label, reinforce, 'zoo-quality': zooQuality, serve, info: info(version),
   };
 }

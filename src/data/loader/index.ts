@@ -5,7 +5,8 @@ export { mapBoxes, parseDetJson, unpackBoxes, type PackedBoxes } from './det_lab
 export { teacherRows, type TeacherRows } from './teacher.js';
 export { memorySource, filesSource, shardSource } from './sources.js';
 export type { RawSample, SampleSource, SourceContext, RankSplit } from './stream.js';
-export { type DenseKind, SEG_IGNORE } from './transform.js';
+export { type DenseKind, type ReplayMode, SEG_IGNORE } from './transform.js';
+export { renderView, storedViewPlan } from './view.js';
 export { type AugmentConfig, type JitterConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD, randomResizedCrop, centerCropBox, denormalize } from './augment.js';
 export type { CaptionConfig, CaptionMode } from './captions.js';
 export { Rng, mixSeed } from './rng.js';

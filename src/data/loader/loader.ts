@@ -9,7 +9,7 @@ import { resolveRandAugment } from './rand_augment.js';
 import { mixSeed } from './rng.js';
 import { DecodePool } from './pool.js';
 import type { RankSplit, SampleSource } from './stream.js';
-import { type DenseKind, type SampleOk, type TransformConfig, neededFields } from './transform.js';
+import { type DenseKind, type ReplayMode, type SampleOk, type TransformConfig, neededFields } from './transform.js';
 import { checkSkipRate, DEFAULT_MAX_SKIP_RATE, SkipStats, type SkipInfo as ShardSkipInfo, type SkipReason, type SkipSummary } from '../shards/skips.js';
 
 /** Where a loader stands: enough to continue with exactly the batches an uninterrupted run gives. */
@@ -70,6 +70,12 @@ export interface LoaderOptions {
   dense?: DenseKind[];
   /** Load DataCompDR teacher embeddings from each sample's `npz` (default false). */
   teacher?: boolean;
+  /**
+   * With teacher: how a training sample with stored DataCompDR augmentations (`paug.json`) is shown:
+   * 'uniform' (default) replays stored view k drawn from the sample's Rng, 'sequential' view epoch
+   * mod n_aug, each with teacher image row k; 'off' crops at random (teacher row epoch mod n_aug).
+   */
+  replay?: ReplayMode;
   /** Decode worker threads (default 2; 0 decodes on the main thread). */
   workers?: number;
   /** Batches decoded ahead of the consumer (default 2). */
@@ -143,7 +149,7 @@ export class Loader implements AsyncIterable<Batch> {
     const train = opts.train ?? true;
     this.cfg = {
       imageSize: opts.imageSize ?? 224, train, augment: resolveAugment(opts.augment),
-      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false,
+      captions: opts.captions ?? { mode: 'txt' }, dense: opts.dense ?? [], teacher: opts.teacher ?? false, replay: opts.replay ?? 'uniform',
       // Ranks number their samples from 0 each; without the rank in the seed they would share augmentations.
       seed: worldSize > 1 ? mixSeed(seed, 0x7a4c, rank) : seed, maxPixels: opts.maxPixels,
     };

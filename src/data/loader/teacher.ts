@@ -13,14 +13,15 @@ function matrix(a: NpyArray | undefined, name: string): { rows: number; dim: num
 }
 
 /**
- * Reads a sample's teacher embeddings; the image row is augmentation `epoch mod n_aug` (zooclip does
- * not replay DataCompDR's stored augmentation parameters, so it cycles through the stored views).
- * @example const t = teacherRows(fields.npz, epoch); // t.image: Float32Array(1536), t.rows: 6
+ * Reads a sample's teacher embeddings with image row `row(n_aug)`, chosen by the caller: the stored
+ * view the loader replays (paug.json), or `epoch mod n_aug` for a sample without stored parameters.
+ * @example const t = teacherRows(fields.npz, (n) => epoch % n); // t.image: Float32Array(1536), t.rows: 6
  */
-export function teacherRows(bytes: Uint8Array, epoch: number): TeacherRows {
+export function teacherRows(bytes: Uint8Array, row: (nAug: number) => number): TeacherRows {
   const arrays = readNpz(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const img = matrix(arrays.get('image_emb'), 'image_emb'), txt = matrix(arrays.get('text_emb'), 'text_emb');
   if (img.dim !== txt.dim) throw new Error(`npz: image_emb width ${img.dim} differs from text_emb width ${txt.dim}`);
-  const row = epoch % img.rows;
-  return { image: img.data.slice(row * img.dim, (row + 1) * img.dim), text: Float32Array.from(txt.data), rows: txt.rows, dim: img.dim };
+  const k = row(img.rows);
+  if (!(Number.isInteger(k) && k >= 0 && k < img.rows)) throw new Error(`npz: image_emb row ${k} asked, it has ${img.rows}`);
+  return { image: img.data.slice(k * img.dim, (k + 1) * img.dim), text: Float32Array.from(txt.data), rows: txt.rows, dim: img.dim };
 }

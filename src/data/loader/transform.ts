@@ -4,16 +4,24 @@ import { type AugmentConfig, type AugmentPlan, planAugment } from './augment.js'
 import { type CaptionConfig, selectCaptionIndexed } from './captions.js';
 import { mapBoxes, parseDetJson, type PackedBoxes } from './det_labels.js';
 import { teacherRows, type TeacherRows } from './teacher.js';
-import { type DecodedImage, type DecodeMode, colorJitter, decodeCropResize, imageInfo } from './decode.js';
-import { applyRandAugment } from './rand_augment.js';
+import { type DecodedImage, type DecodeMode, decodeCropResize, imageInfo } from './decode.js';
 import { Rng } from './rng.js';
+import { renderView, storedViewPlan } from './view.js';
 import { imageErrorReason, type SkipReason } from '../shards/skips.js';
+import { parsePaug, type PaugEntry } from '../shards/paug.js';
 
 /** Labels a sample may carry: `seg.png`, `depth.png` (+ `json` depth_scale), `normal.png`, `det.json` boxes. */
 export type DenseKind = 'seg' | 'depth' | 'normal' | 'det';
 
 /** Segmentation value for pixels to ignore (also where a crop leaves the image). */
 export const SEG_IGNORE = 255;
+
+/**
+ * How a training sample with stored DataCompDR augmentations (`paug.json`) is shown when teacher
+ * embeddings are read: uniform: view k drawn from the sample's Rng; sequential: k = epoch mod n_aug;
+ * off: a fresh random crop and teacher row epoch mod n_aug, as for a sample without paug.json.
+ */
+export type ReplayMode = 'uniform' | 'sequential' | 'off';
 
 /** Everything a worker needs to turn a raw sample into arrays. */
 export interface TransformConfig {
@@ -24,6 +32,8 @@ export interface TransformConfig {
   dense: DenseKind[];
   /** Read DataCompDR teacher embeddings from `npz` (a sample without one is an error). */
   teacher?: boolean;
+  /** Replay of stored augmentations when `teacher` is on (default uniform; see ReplayMode). */
+  replay?: ReplayMode;
   seed: number;
   /** Pixel budget per image and label map (default DEFAULT_MAX_PIXELS, see decode.ts). */
   maxPixels?: number;
@@ -82,6 +92,7 @@ export function neededFields(cfg: TransformConfig): string[] {
   for (const d of cfg.dense) keys.push(d === 'det' ? 'det.json' : `${d}.png`);
   if (cfg.dense.includes('depth')) keys.push('json');
   if (cfg.teacher) keys.push('npz');
+  if (cfg.teacher && cfg.train && cfg.replay !== 'off') keys.push('paug.json');
   return keys;
 }
 
@@ -158,20 +169,47 @@ function failed(reason: SkipReason, error: string): SampleFailed {
   return { ok: false, reason, error };
 }
 
-/** The image decoded, cropped and augmented, or why it could not be. */
-function transformImage(buf: Uint8Array, ext: string, cfg: TransformConfig, rng: Rng): { image: Uint8Array; plan: AugmentPlan; w: number; h: number } | SampleFailed {
+/** A stored view to replay: its index k (the teacher row) and its parameters. */
+interface Replay { k: number; entries: PaugEntry[] }
+
+/** The stored view this sample shows, or null (no paug.json, no teacher, not training, or replay off). */
+function pickReplay(task: SampleTask, cfg: TransformConfig, rng: Rng): Replay | null {
+  const bytes = task.fields['paug.json'];
+  if (!cfg.teacher || !cfg.train || cfg.replay === 'off' || !bytes) return null;
+  const entries = parsePaug(bytes, `key ${task.key}`);
+  const k = cfg.replay === 'sequential' ? task.epoch % entries.length : rng.int(entries.length);
+  return { k, entries };
+}
+
+/** The image decoded, cropped and augmented (or replayed), or why it could not be. */
+function transformImage(task: SampleTask, ext: string, cfg: TransformConfig, rng: Rng, replay: Replay | null): { image: Uint8Array; plan: AugmentPlan; w: number; h: number } | SampleFailed {
+  const buf = task.fields[ext]!;
+  let info;
   try {
-    const info = imageInfo(buf);
-    const s = cfg.imageSize;
-    const plan = planAugment(info.width, info.height, cfg.train, cfg.augment, rng, s);
-    const image = decodeCropResize(buf, plan.crop, s, s, plan.flip, { filter: plan.filter, maxPixels: cfg.maxPixels }).data as Uint8Array;
-    if (plan.randAugment?.length) applyRandAugment(image, s, s, plan.randAugment);
-    if (plan.jitter.length) colorJitter(image, s, s, plan.jitter);
-    return { image, plan, w: info.width, h: info.height };
+    info = imageInfo(buf);
   } catch (e) {
     const message = (e as Error).message;
     return failed(imageErrorReason(message), `${ext}: ${message}`);
   }
+  let plan: AugmentPlan;
+  try {
+    plan = replay ? storedViewPlan(replay.entries[replay.k]!, info.width, info.height, `key ${task.key} param_aug[${replay.k}]`) : planAugment(info.width, info.height, cfg.train, cfg.augment, rng, cfg.imageSize);
+  } catch (e) {
+    return failed('bad-field', (e as Error).message);
+  }
+  try {
+    return { image: renderView(buf, plan, cfg.imageSize, cfg.maxPixels), plan, w: info.width, h: info.height };
+  } catch (e) {
+    const message = (e as Error).message;
+    return failed(imageErrorReason(message), `${ext}: ${message}`);
+  }
+}
+
+/** The teacher image row: the replayed view's (its paug.json and npz must agree on n_aug), else epoch mod n_aug. */
+function replayRow(replay: Replay | null, nAug: number, epoch: number): number {
+  if (!replay) return epoch % nAug;
+  if (replay.entries.length !== nAug) throw new Error(`paug.json has ${replay.entries.length} stored views but npz image_emb has ${nAug} rows`);
+  return replay.k;
 }
 
 /**
@@ -185,14 +223,20 @@ export function transformSample(task: SampleTask, cfg: TransformConfig): SampleR
   const key = IMAGE_KEYS.find((k) => task.fields[k] !== undefined);
   if (!key) return failed('missing-field', `no image field (${IMAGE_KEYS.join(', ')})`);
   const rng = new Rng(cfg.seed, task.epoch, task.index);
-  const img = transformImage(task.fields[key]!, key, cfg, rng);
+  let replay: Replay | null;
+  try {
+    replay = pickReplay(task, cfg, rng);
+  } catch (e) {
+    return failed('bad-field', (e as Error).message);
+  }
+  const img = transformImage(task, key, cfg, rng, replay);
   if ('ok' in img) return img;
   if (cfg.teacher && !task.fields.npz) return failed('missing-field', 'no npz field (teacher embeddings were asked for)');
   try {
     const chosen = selectCaptionIndexed(task.fields.txt, task.fields['syn.json'], cfg.captions, task.epoch, rng);
     const out: SampleOk = { ok: true, image: img.image, caption: chosen.text, captionIndex: chosen.index };
     if (cfg.dense.length) denseTargets(out, task, cfg, img.plan, img.w, img.h);
-    if (cfg.teacher) out.teacher = teacherRows(task.fields.npz!, task.epoch);
+    if (cfg.teacher) out.teacher = teacherRows(task.fields.npz!, (n) => replayRow(replay, n, task.epoch));
     return out;
   } catch (e) {
     const message = (e as Error).message;

@@ -8,3 +8,4 @@ export { SkipStats, type SkipInfo, type SkipReason } from './skips.js';
 export { ShardWriter, shardName, type ShardWriterOptions, type FieldValue } from './writer.js';
 export { readManifest, verifyShards, manifestPath, type ShardManifest, type ShardEntry, type VerifyReport } from './manifest.js';
 export { isSafeMemberName, splitMemberName } from './names.js';
+export { parsePaug, encodePaug, paugCropBox, PAUG_FILTER, type PaugEntry, type RrcParams } from './paug.js';

@@ -56,6 +56,8 @@ export interface TrainConfig {
     maxSkipRate: number;
     /** Pixel budget per image: larger images are skipped as image-too-large (Pillow's limit). */
     maxPixels: number;
+    /** When distilling, samples with stored augmentations (paug.json, `zooclip reinforce`) show stored view k with teacher row k: uniform (k drawn per sample), sequential (k = epoch mod n_aug), or off (random crops, row epoch mod n_aug). */
+    replay: 'uniform' | 'sequential' | 'off';
   };
   loss: {
     /** Contrastive loss: clip (InfoNCE) or siglip. */
@@ -158,7 +160,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   objective: 'clip',
   run: { out: 'runs/train', seed: 0, steps: 300, device: '', threads: 0, logEvery: 10 },
   model: { name: 'zooclip-tiny', gradCheckpointing: false },
-  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, randAugment: { numOps: 0, magnitude: 9, numBins: 31 }, maxSkipRate: 0.05, maxPixels: 89478485 },
+  data: { root: 'data/synth', split: 'web', captions: 'real', realProb: 0.5, batch: 64, accum: 1, workers: 2, shuffle: 1000, minCropScale: 0.5, randAugment: { numOps: 0, magnitude: 9, numBins: 31 }, maxSkipRate: 0.05, maxPixels: 89478485, replay: 'uniform' },
   loss: { kind: 'clip', realWeight: 1, syntheticWeight: 1, contrastive: 1, distill: 0, numTeachers: 1, teacherScale: 100 },
   heads: { seg: 0, depth: 0, normals: 0, det: 0, segClasses: 7, segHead: 'linear', detClasses: 7, level: -1 },
   supervised: { shape: 1, colour: 1, count: 1, labels: '' },
@@ -174,6 +176,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
 const ENUMS: Record<string, readonly string[]> = {
   objective: TRAIN_OBJECTIVES,
   'data.captions': ['real', 'synthetic', 'mixed', 'multi'],
+  'data.replay': ['uniform', 'sequential', 'off'],
   'loss.kind': ['clip', 'siglip'],
   'heads.segHead': ['linear', 'psp'],
   'precision.autocast': ['auto', 'fp32', 'bf16'],

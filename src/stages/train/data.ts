@@ -50,7 +50,7 @@ export function trainLoader(cfg: TrainConfig, imageSize: number, tokenize: (t: s
     source: byShard ? shardSource(shards) : (ctx) => readShards(shards, { onSkip: ctx.onSkip }), rankSplit: byShard ? 'source' : 'sample',
     batchSize: d.batch / d.accum / share.worldSize, imageSize, train: true, rank: share.rank, worldSize: share.worldSize,
     augment: { scale: [d.minCropScale, 1], randAugment: d.randAugment.numOps > 0 ? d.randAugment : null }, captions: captionConfig(d), tokenize, workers: d.workers, shuffle: d.shuffle,
-    seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume, dense: labelKinds(cfg), teacher: cfg.loss.distill > 0,
+    seed: cfg.run.seed, iteration: 'resampled', dropLast: true, resume, dense: labelKinds(cfg), teacher: cfg.loss.distill > 0, replay: d.replay,
     maxSkipRate: d.maxSkipRate, maxPixels: d.maxPixels, mean: norm?.mean, std: norm?.std,
   });
 }
