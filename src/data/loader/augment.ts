@@ -1,7 +1,7 @@
 // Augmentation parameters, sampled per sample from its own Rng: RandomResizedCrop as torchvision
 // samples it, horizontal flip, colour jitter, RandAugment; and the eval transform (resize + center crop).
 import { type CropBox, type Filter, JITTER_OP } from './decode.js';
-import { type RandAugmentConfig, type RandAugmentStep, sampleRandAugment } from './rand_augment.js';
+import { type RandAugmentConfig, type RandAugmentStep, sampleRandAugment } from './rand_augment_space.js';
 import type { Rng } from './rng.js';
 
 /** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels): the loader's default and every built-in model's (models/preprocess.ts). */

@@ -5,7 +5,7 @@ import { type AugmentConfig, DEFAULT_AUGMENT, OPENAI_MEAN, OPENAI_STD } from './
 import type { CaptionConfig } from './captions.js';
 import { type Batch, collate } from './collate.js';
 import { Pipeline } from './pipeline.js';
-import { resolveRandAugment } from './rand_augment.js';
+import { resolveRandAugment } from './rand_augment_space.js';
 import { mixSeed } from './rng.js';
 import { DecodePool } from './pool.js';
 import type { RankSplit, SampleSource } from './stream.js';

@@ -3,8 +3,8 @@
 // random_resized_crop [top, left, height, width], random_horizontal_flip (a bool, only when the
 // flip is configured), rand_augment ([[op, magnitude], ...] or null when skipped; only when
 // configured). Transforms without random parameters take no place.
-import type { RandAugmentStep } from '../loader/rand_augment.js';
-import { RAND_AUGMENT_OPS } from '../loader/rand_augment.js';
+import type { RandAugmentStep } from '../loader/rand_augment_space.js';
+import { RAND_AUGMENT_OPS } from '../loader/rand_augment_space.js';
 
 /** torchvision's RandomResizedCrop.get_params result: [top, left, height, width] in source pixels. */
 export type RrcParams = [top: number, left: number, height: number, width: number];

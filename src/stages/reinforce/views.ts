@@ -3,7 +3,7 @@
 // generator seeded by (seed, key, k), so a sample gets the same views however the run is batched,
 // split by rank, or resumed.
 import { randomResizedCrop } from '../../data/loader/augment.js';
-import { sampleRandAugment } from '../../data/loader/rand_augment.js';
+import { sampleRandAugment } from '../../data/loader/rand_augment_space.js';
 import { keyHash, Rng } from '../../data/loader/rng.js';
 import type { PaugEntry } from '../../data/shards/paug.js';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dottedLayer, mergeStrict, type JsonObject } from '../../config/strict.js';
 import { readJsonFile } from '../../config/json_file.js';
 import { DENSE_TASK_NAMES } from '../../tasks/names.js';
-import { resolveRandAugment } from '../../data/loader/rand_augment.js';
+import { resolveRandAugment } from '../../data/loader/rand_augment_space.js';
 
 /** Everything a run depends on; written to run.json and every checkpoint. */
 export interface TrainConfig {
