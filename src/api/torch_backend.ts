@@ -3,16 +3,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { noGrad, tidy, type Tensor } from '../engine/index.js';
-import { loadSafetensors } from '../io/safetensors.js';
 import type { CLIP } from '../models/clip.js';
-import { DENSE_PREFIX } from '../models/open_clip_folder.js';
 import { labelClasses, taskDecode, type DenseTaskName } from '../tasks/index.js';
-import { readStageState } from '../training/state.js';
 import { EXPERT_FILE, loadExpertModel } from '../dense/index.js';
 import { loadModelForEval, type LoadedModel } from '../eval/load_model.js';
 import { expertInput, ZooclipExpert } from '../zoo/expert_zooclip.js';
 import type { ExpertOutput, RgbImage } from '../zoo/types.js';
 import { attachTaskHeads } from '../stages/train/task_heads.js';
+import { attachCheckpointHeads } from '../stages/export/model.js';
 import type { TrainConfig } from '../stages/train/config.js';
 import type { Backend } from './backend.js';
 
@@ -29,28 +27,6 @@ export interface TorchBackendOptions {
 const IMAGES_PER_BATCH = 16;
 /** Default confidence thresholds of CLIPTeX heads: every pixel labelled; boxes scoring at least 0.1 (the dense ONNX export's defaults). */
 const HEAD_THRESHOLD: Record<DenseTaskName, number> = { seg: 0, depth: 0, normals: 0, det: 0.1 };
-
-/** Loads the checkpoint's `dense_heads.*` tensors into the heads attached as its config says; returns the tasks. */
-function attachCheckpointHeads(loaded: LoadedModel, device: string): { tasks: DenseTaskName[]; cfg?: TrainConfig } {
-  if (loaded.kind !== 'checkpoint' || !loaded.droppedKeys.some((k) => k.startsWith(DENSE_PREFIX))) return { tasks: [] };
-  const cfg = readStageState(loaded.path).config as unknown as TrainConfig;
-  if (!cfg.heads) throw new Error(`${join(loaded.path, 'state.json')}: the checkpoint has ${DENSE_PREFIX}* weights but its config has no 'heads' section`);
-  const tasks = attachTaskHeads(loaded.model, cfg);
-  const file = join(loaded.path, loaded.weights === 'ema' ? 'ema.safetensors' : 'model.safetensors');
-  const { tensors } = loadSafetensors(file);
-  try {
-    const sd = new Map([...tensors].filter(([k]) => k.startsWith(DENSE_PREFIX)).map(([k, t]) => [k.slice(DENSE_PREFIX.length), t] as [string, Tensor]));
-    noGrad(() => loaded.model.denseHeads!.loadStateDict(sd, { strict: true }));
-  } catch (e) {
-    throw new Error(`${file}: dense heads: ${(e as Error).message}`);
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
-  // the heads are made on the CPU; the tower is on `device` already
-  if (device !== 'cpu') loaded.model.denseHeads!.to(device);
-  loaded.model.eval();
-  return { tasks, cfg };
-}
 
 /** The class names of a run's labels: given, or its data's synth.json, or the ids as text. */
 function headClasses(cfg: TrainConfig | undefined, given: readonly string[] | undefined): string[] {
@@ -77,7 +53,9 @@ function predictHeads(model: CLIP, task: DenseTaskName, images: readonly RgbImag
 
 function clipBackend(loaded: LoadedModel, o: TorchBackendOptions): Backend {
   const model = loaded.model, device = o.device ?? 'cpu';
-  const { tasks, cfg } = attachCheckpointHeads(loaded, device);
+  const heads = attachCheckpointHeads(loaded, (m, c) => attachTaskHeads(m, c as unknown as TrainConfig));
+  const tasks = heads.tasks, cfg = heads.cfg as TrainConfig | undefined;
+  if (tasks.length && device !== 'cpu') model.denseHeads!.to(device);   // the heads are made on the CPU; the tower is on `device` already
   const classes = headClasses(cfg, o.classes);
   const run = (f: () => Tensor): Promise<Float32Array> => Promise.resolve(tidy(() => noGrad(() => Float32Array.from(f().to('cpu').data() as Float32Array))));
   return {

@@ -3,20 +3,19 @@
 // onnxruntime backends agreeing on one exported folder, dense outputs at the input image's size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
   loadTaskModel, readImage, embedImages, embedTexts, classify, segment, depth, normals, detect, createModel, saveOpenClip, encodeJpeg, encodePng,
-  manualSeed, noGrad, tidy, tokenize, preprocessImages, resolveTrainConfig, saveSafetensors,
+  manualSeed, noGrad, tidy, tokenize, preprocessImages,
   type TaskModel, type TaskModelInfo, type ImageFile, type LabelScore, type Segmentation, type DepthMap, type NormalMap, type Detection,
 } from '../../src/index.js';
 import { loadModelForEval } from '../../src/eval/load_model.js';
 import { classEmbeddings, rankClasses } from '../../src/eval/zero_shot.js';
 import { exportClipOnnx } from '../../src/export/index.js';
-import { attachTaskHeads } from '../../src/stages/train/task_heads.js';
-import { stageState } from '../../src/training/checkpoint.js';
+import { saveCheckpointWithHeads } from '../helpers/heads_export.js';
 
 /** Compile-time check that a value has exactly the type T. */
 function expectType<T>(value: T): T {
@@ -158,22 +157,9 @@ test('libtorch and onnx backends agree on zooclip-tiny exported with exportClipO
   }
 });
 
-/** A training checkpoint of zooclip-tiny with all four CLIPTeX heads (state.json + model.safetensors). */
+/** A training checkpoint of zooclip-tiny with all four CLIPTeX heads (3 classes, seed 7, no data folder). */
 function checkpointWithHeads(dir: string): void {
-  const cfg = resolveTrainConfig();
-  cfg.heads = { ...cfg.heads, seg: 1, depth: 1, normals: 1, det: 1, segClasses: 3, detClasses: 3 };
-  cfg.data = { ...cfg.data, root: join(dir, 'no-data') };
-  manualSeed(7);
-  const model = createModel('zooclip-tiny');
-  try {
-    attachTaskHeads(model, cfg);
-    mkdirSync(dir, { recursive: true });
-    saveSafetensors(join(dir, 'model.safetensors'), model.stateDict());
-    const loader = { version: 1, rank: 0, worldSize: 1, epoch: 0, consumed: 0, seed: 0 };
-    writeFileSync(join(dir, 'state.json'), JSON.stringify(stageState('final', { step: 1, skipped: 0 }, loader as never, cfg)));
-  } finally {
-    model.dispose();
-  }
+  saveCheckpointWithHeads(dir, ['0', '1', '2'], 7, join(dir, 'no-data')).dispose();
 }
 
 test('dense tasks from a checkpoint\'s CLIPTeX heads: outputs at the input image\'s size (non-square), typed, errors name the heads', { timeout: T }, async () => {

@@ -34,8 +34,13 @@ export interface ExportModel {
 /** Options of loadExportModel. */
 export interface ExportModelOptions { ema?: boolean; seed?: number; attachHeads?: AttachHeads }
 
-/** Loads the checkpoint's `dense_heads.*` into the heads its config asks for; returns the tasks and the config. */
-function attachCheckpointHeads(loaded: LoadedModel, attach: AttachHeads | undefined): { tasks: DenseTaskName[]; cfg?: Record<string, unknown> } {
+/**
+ * A training checkpoint's CLIPTeX heads: attached as its state.json config says (`attach`) and
+ * loaded strictly from its weights file's `dense_heads.*`; the model is left in eval mode. Returns
+ * the tasks and the run config (no tasks for anything but a checkpoint with head weights).
+ * @example const { tasks } = attachCheckpointHeads(loadModelForEval('runs/train'), (m, cfg) => attachTaskHeads(m, cfg as TrainConfig));
+ */
+export function attachCheckpointHeads(loaded: LoadedModel, attach: AttachHeads | undefined): { tasks: DenseTaskName[]; cfg?: Record<string, unknown> } {
   if (loaded.kind !== 'checkpoint' || !loaded.droppedKeys.some((k) => k.startsWith(DENSE_PREFIX))) return { tasks: [] };
   const cfg = readStageState(loaded.path).config as Record<string, unknown>;
   if (!attach) throw new Error(`${loaded.path}: the checkpoint has ${DENSE_PREFIX}* weights but no way to attach its heads was given`);
