@@ -1,9 +1,10 @@
 // The models in the browser, run by onnxruntime-web (WebGPU when the browser has it, else wasm,
 // single-threaded): zero-shot scores through onnx/model.onnx, dense maps through
 // onnx/image_features.onnx and onnx/<task>_head.onnx. The same computation as the server's
-// (src/stages/serve/runner.ts): logits averaged over templates, softmax over labels.
+// (src/stages/serve/zero_shot.ts, served compiled): template embeddings averaged, softmax over labels.
 import * as ort from '/lib/ort/ort.bundle.min.mjs';
 import { loadTokenizer, tokenBatch } from './tokenizer.js';
+import { softmax, templateEnsembleLogits } from '/lib/zooclip-serve/zero_shot.js';
 
 ort.env.wasm.wasmPaths = '/lib/ort/';
 ort.env.wasm.numThreads = 1;
@@ -70,14 +71,9 @@ export async function classify(m, pixels, labels, templates) {
     attention_mask: new ort.Tensor('int64', b.mask, [b.rows, b.width]),
     pixel_values: new ort.Tensor('float32', pixels, [1, 3, s, s]),
   });
-  const logits = out.logits_per_image.data;
-  const per = labels.map((_, i) => {
-    let sum = 0;
-    for (let j = 0; j < templates.length; j++) sum += logits[i * templates.length + j];
-    return sum / templates.length;
-  });
-  const max = Math.max(...per), e = per.map((v) => Math.exp(v - max)), z = e.reduce((a, v) => a + v, 0);
-  const scores = labels.map((label, i) => ({ label, score: e[i] / z })).sort((a, b2) => b2.score - a.score);
+  const per = templateEnsembleLogits(out.image_embeds.data, out.text_embeds.data, out.logits_per_image.data, labels.length);
+  const p = softmax(per);
+  const scores = labels.map((label, i) => ({ label, score: p[i] })).sort((a, b2) => b2.score - a.score);
   return { scores, ids: Array.from(b.ids, Number), width: b.width };
 }
 

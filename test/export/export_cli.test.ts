@@ -177,6 +177,14 @@ test('a run with CLIPTeX heads exports image_features and each head with its spe
   assert.match(missing.out, /--heads det: the model has no such head \(it has: seg, depth\)/);
 });
 
+test('--formats safetensors writes open_clip\'s files and no transformers.js metadata', { timeout: 120_000 }, () => {
+  const out = join(root, 'exportSafetensors');
+  const r = exportCli('--model', join(root, 'modelA'), '--out', out, '--formats', 'safetensors');
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(manifestOf(out).files.map((f) => f.path), ['open_clip_config.json', 'open_clip_model.safetensors']);
+  assert.deepEqual(manifestOf(out).transformers_js, { written: false, reason: 'no onnx format asked for' });
+});
+
 test('refusals: a folder that is not an export, dtypes without fp32 or unknown, a bad --external-data, a missing --out', { timeout: 120_000 }, () => {
   const foreign = join(root, 'foreign');
   mkdirSync(foreign);

@@ -16,7 +16,7 @@ import { normalizeRgb, readModelFolder, softmax, tokenBatch } from '../../src/st
 import { ClipTokenizer } from '../../src/tokenizer/index.js';
 import { decodeCropResize, encodePng, imageInfo } from '../../src/data/loader/decode.js';
 import { centerCropBox } from '../../src/data/loader/augment.js';
-import { depth, detect, loadTaskModel, normals, segment, type TaskModel } from '../../src/index.js';
+import { classify, depth, detect, loadTaskModel, normals, segment, type TaskModel } from '../../src/index.js';
 import { fixturePng, HEAD_CLASSES, LABELS, makeHeadsFolder, makeServeFolder, referenceScores, TEMPLATES } from './fixture.js';
 import { startServeChild, type ServeChild } from './spawn.js';
 
@@ -226,6 +226,14 @@ test('serve: /v1/segment, /v1/depth, /v1/normals, /v1/detect answer the real hea
     const boxes = Math.max(byDefault.worst, all.worst);
     console.log(`serve dense answers vs the public API (onnx backend): depth/normals max |d| ${maps.toExponential(2)}; boxes/scores ${boxes.toExponential(2)} (${byDefault.count} boxes at the spec's threshold, ${all.count} at 0)`);
     assert.ok(maps <= 1e-5 && boxes <= 1e-5, `maps ${maps}, boxes ${boxes}`);
+    // several templates: the server ensembles them as the public API's classify (averaged, renormalised text embeddings)
+    const templates = ['a photo of {}.', 'a rendering of {}.', '{} on the ground'];
+    const served = (await ask('v1/classify', { labels: LABELS, templates })).scores as unknown as { label: string; score: number }[];
+    const [mine] = await classify(api, [png], LABELS, { templates });
+    const byLabel = new Map(mine!.map((x) => [x.label, x.score]));
+    const zs = Math.max(...served.map((x) => Math.abs(x.score - byLabel.get(x.label)!)));
+    console.log(`serve classify with ${templates.length} templates vs the public API's classify: max |d score| ${zs.toExponential(2)}`);
+    assert.ok(zs <= 1e-5, `classify with templates differs from the public API by ${zs}`);
     const bad = await fetch(new URL('v1/detect', s.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image, threshold: 2 }) });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as Answer).error as string, /field 'threshold'/);

@@ -100,6 +100,7 @@ if (process.env.ZC_REINFORCE_CHILD) {
       assert.deepEqual([again.kept.length, again.written.length], [3, 0]);
       await assert.rejects(runReinforce(ts, { in: join(w.root, 'web'), out, ...OPTS, augs: 5, ...quiet }), /finished with other settings/);
       await assert.rejects(runReinforce(ts, { in: out, out: join(out, '..', 'twice'), ...OPTS, ...quiet }), /key web-0000000 already has paug\.json \(use --replace/);
+      await assert.rejects(runReinforce(ts, { in: join(w.root, 'web'), out: join(out, '..', 'vb'), ...OPTS, viewBatch: 0, ...quiet }), /--view-batch must be a positive integer, got 0/);
       const ranks = join(mkdtempSync(join(tmpdir(), 'zc-rf-rank-')), 'web');
       const [a, b] = await Promise.all([0, 1].map((rank) => runReinforce(ts, { in: join(w.root, 'web'), out: ranks, rank, worldSize: 2, ...OPTS, ...quiet })));
       assert.equal(a!.samples + b!.samples, 24);

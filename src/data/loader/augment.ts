@@ -2,7 +2,7 @@
 // samples it, horizontal flip, colour jitter, RandAugment; and the eval transform (resize + center crop).
 import { type CropBox, type Filter, JITTER_OP } from './decode.js';
 import { type RandAugmentConfig, type RandAugmentStep, sampleRandAugment } from './rand_augment_space.js';
-import type { Rng } from './rng.js';
+import { roundHalfEven, type Rng } from './rng.js';
 
 /** OpenAI CLIP's normalisation (RGB, on [0, 1] pixels): the loader's default and every built-in model's (models/preprocess.ts). */
 export const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -40,12 +40,6 @@ export interface AugmentConfig {
 
 /** torchvision's RandomResizedCrop + RandomHorizontalFlip defaults. */
 export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.08, 1], ratio: [3 / 4, 4 / 3], hflip: 0.5, jitter: null, interpolation: 'bilinear', randAugment: null };
-
-/** Python's round(): halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * A RandomResizedCrop box as torchvision samples it: up to 10 tries of (area fraction uniform in

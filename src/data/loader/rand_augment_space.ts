@@ -2,7 +2,7 @@
 // torchvision's _augmentation_space gives), settings and sampling from a sample's own Rng. Loads no
 // native code, so configs can check RandAugment settings (the CLI's help stays addon-free); the ops
 // themselves are in rand_augment.ts. paug.json stores the same steps: [op index, signed magnitude].
-import type { Rng } from './rng.js';
+import { roundHalfEven, type Rng } from './rng.js';
 
 /** torchvision's RandAugment op names, in the index order paug.json stores. */
 export const RAND_AUGMENT_OPS = ['Identity', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate', 'Brightness', 'Color', 'Contrast', 'Sharpness', 'Posterize', 'Solarize', 'AutoContrast', 'Equalize'] as const;
@@ -49,12 +49,6 @@ function linspace32(start: number, end: number, steps: number): number[] {
   if (steps === 1) return [s];
   const step = f(f(e - s) / (steps - 1)), half = Math.floor(steps / 2);
   return Array.from({ length: steps }, (_, i) => (i < half ? f(s + f(step * i)) : f(e - f(step * (steps - i - 1)))));
-}
-
-/** Round half to even (torch.round). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**

@@ -78,3 +78,12 @@ export class Rng {
     return this.next() < p;
   }
 }
+
+/**
+ * Python's round(): halves go to the even neighbour (torchvision's sampled sizes and magnitude tables use it).
+ * @example roundHalfEven(2.5) // 2; roundHalfEven(3.5) // 4
+ */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

@@ -3,7 +3,7 @@
 // report and the heads. It holds nothing time- or path-dependent, so the same model and options give
 // the same manifest.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MANIFEST_FILE = 'zooclip_export.json';
@@ -38,7 +38,14 @@ export interface ExportManifest {
  * @example fileSha256('out/onnx/model.onnx') // 'e3b0c442...'
  */
 export function fileSha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  // read in chunks: external-data side files exist for models past 2 GiB, which readFileSync cannot hold
+  const hash = createHash('sha256'), buf = Buffer.allocUnsafe(1 << 22), fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /**

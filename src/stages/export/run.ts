@@ -117,7 +117,8 @@ async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions,
     if (variants && !variants.pass) failed.push(`dtype variants (${options.dtypes.join(', ')})`);
     notes.push(...(variants?.lines ?? []));
   }
-  const tjs = writeMetadata(m, dir, graphs);
+  // the transformers.js metadata describes the ONNX graphs: a safetensors-only export is open_clip's files alone
+  const tjs: ExportManifest['transformers_js'] = options.formats.includes('onnx') ? writeMetadata(m, dir, graphs) : { written: false, reason: 'no onnx format asked for' };
   const manifest = manifestOf(m, dir, options, verification, tjs);
   writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return { manifest, failed, notes };

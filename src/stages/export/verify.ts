@@ -55,13 +55,13 @@ function fixedIds(ctx: number, vocab: number, rows = 2): { ids: Tensor; data: Bi
   return { ids: tensor(data, { shape: [rows, ctx], dtype: 'int64' }), data, mask };
 }
 
-const ortOf = (ort: Ort, t: Tensor): OrtTensor => new ort.Tensor('float32', Float32Array.from(t.contiguous().data() as Float32Array), [...t.shape]);
+const ortOf = (ort: Ort, t: Tensor): OrtTensor => new ort.Tensor('float32', t.data() as Float32Array, [...t.shape]);   // data(): a contiguous copy
 
 /** max |onnx - torch| of one output, after checking the shapes agree. */
 function diff(file: string, name: string, got: OrtTensor | undefined, want: Tensor, bound: number): OutputCheck {
   if (!got) throw new Error(`${file}: no output '${name}'`);
   if (got.dims.join(',') !== want.shape.join(',')) throw new Error(`${file}: output '${name}' has shape [${got.dims.join(', ')}], libtorch [${want.shape.join(', ')}]`);
-  const g = got.data as Float32Array, w = want.contiguous().data() as Float32Array;
+  const g = got.data as Float32Array, w = want.data() as Float32Array;
   let maxAbs = 0;
   for (let i = 0; i < w.length; i++) maxAbs = Math.max(maxAbs, Math.abs(g[i]! - w[i]!));
   if (Number.isNaN(g.reduce((a, b) => a + b, 0))) maxAbs = Infinity;
@@ -117,7 +117,7 @@ async function checkCombined(x: Inputs, pv: OrtTensor, ii: OrtTensor, imageN: Te
     const l = imageN.matmul(textN.transpose(0, 1)).mul(scale);
     return model.logit_bias ? l.add(model.logit_bias) : l;
   }));
-  const logitsT = noGrad(() => logits.transpose(0, 1).contiguous());
+  const logitsT = noGrad(() => tidy(() => logits.transpose(0, 1).contiguous()));
   try {
     return graphCheck('onnx/model.onnx', [
       diff('model.onnx', 'logits_per_image', r.logits_per_image, logits, tol * scale), diff('model.onnx', 'logits_per_text', r.logits_per_text, logitsT, tol * scale),

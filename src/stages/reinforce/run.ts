@@ -80,6 +80,7 @@ function sampleNpz(img: Float32Array, txt: Float32Array, dim: number, nImg: numb
 export async function runReinforce(teachers: readonly ReinforceTeacher[], o: ReinforceRunOptions): Promise<ReinforceResult> {
   const v = checkOptions(teachers, o);
   const dtype = o.dtype ?? 'f16', dim = ensembleDim(teachers), chunk = o.viewBatch ?? 64;
+  if (!(Number.isInteger(chunk) && chunk >= 1)) throw new Error(`reinforce: --view-batch must be a positive integer, got ${chunk}`);
   const settings = { teachers: teachers.map((t) => t.name), augs: v.augs, size: v.size, dtype, randAugment: v.randAugment, flip: v.flip, scale: v.scale, seed: v.seed };
   const t0 = performance.now();
   let passes = 0;

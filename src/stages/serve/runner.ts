@@ -7,6 +7,7 @@ import { ClipTokenizer } from '../../tokenizer/index.js';
 import { OnnxHeads } from '../../zoo/onnx/heads.js';
 import * as ortSessions from '../../zoo/onnx/session.js';
 import { folderVocab, tokenBatch } from './inputs.js';
+import { softmax, templateEnsembleLogits } from './zero_shot.js';
 import { type ModelFolder, SERVE_TASKS } from './model_folder.js';
 
 /** Open sessions of one folder; `release()` frees them all. */
@@ -34,6 +35,7 @@ async function open(file: string, threads: number): Promise<ort.InferenceSession
  * @example const m = await openServeModels(readModelFolder('out/tiny'), 1); await m.release();
  */
 export async function openServeModels(folder: ModelFolder, threads = 0): Promise<ServeModels> {
+  const tokenizer = new ClipTokenizer(folderVocab(folder.tokenizerJson));   // a bad tokenizer.json fails before any session is open
   const clip = await open(join(folder.dir, 'onnx', 'model.onnx'), threads);
   const heads = new OnnxHeads(join(folder.dir, 'onnx'), ortSessions, threads || undefined);
   try {
@@ -45,7 +47,7 @@ export async function openServeModels(folder: ModelFolder, threads = 0): Promise
     throw new Error(`serve: ${(e as Error).message}`);
   }
   return {
-    folder, tokenizer: new ClipTokenizer(folderVocab(folder.tokenizerJson)), clip, heads,
+    folder, tokenizer, clip, heads,
     release: async () => { heads.dispose(); await clip.release(); },
   };
 }
@@ -54,9 +56,10 @@ export async function openServeModels(folder: ModelFolder, threads = 0): Promise
 export interface LabelScore { label: string; score: number }
 
 /**
- * Zero-shot scores of one image (pixel_values of its S x S crop): every label under every template
- * through onnx/model.onnx, each label's logits averaged over its templates, then a softmax over the
- * labels; sorted by score, highest first.
+ * Zero-shot scores of one image (pixel_values of its S x S crop), as the public API's `classify`
+ * and evaluation score them (open_clip's zero-shot classifier): every label under every template
+ * through onnx/model.onnx; each label's normalised text embeddings averaged over its templates and
+ * renormalised; logits = logit scale x cosine to the image; a softmax over the labels; highest first.
  * @example await classifyPixels(m, px, ['cat', 'dog'], ['a photo of a {}.']) // [{ label: 'cat', score: 0.9 }, ...]
  */
 export async function classifyPixels(m: ServeModels, pixels: Float32Array, labels: readonly string[], templates: readonly string[]): Promise<LabelScore[]> {
@@ -68,22 +71,8 @@ export async function classifyPixels(m: ServeModels, pixels: Float32Array, label
     attention_mask: new ort.Tensor('int64', b.mask, [b.rows, b.width]),
     pixel_values: new ort.Tensor('float32', pixels, [1, 3, s, s]),
   });
-  const logits = out.logits_per_image!.data as Float32Array;
-  const perLabel = labels.map((_, i) => {
-    let sum = 0;
-    for (let j = 0; j < templates.length; j++) sum += logits[i * templates.length + j]!;
-    return sum / templates.length;
-  });
-  return softmax(perLabel).map((score, i) => ({ label: labels[i]!, score })).sort((a, b2) => b2.score - a.score);
+  const logits = templateEnsembleLogits(out.image_embeds!.data as Float32Array, out.text_embeds!.data as Float32Array,
+    out.logits_per_image!.data as Float32Array, labels.length);
+  return softmax(logits).map((score, i) => ({ label: labels[i]!, score })).sort((a, b2) => b2.score - a.score);
 }
 
-/**
- * The softmax of a list (max subtracted first).
- * @example softmax([0, 0]) // [0.5, 0.5]
- */
-export function softmax(x: readonly number[]): number[] {
-  const max = Math.max(...x);
-  const e = x.map((v) => Math.exp(v - max));
-  const z = e.reduce((a, v) => a + v, 0);
-  return e.map((v) => v / z);
-}

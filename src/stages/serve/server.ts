@@ -110,11 +110,12 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const folder = readModelFolder(o.model);
+  const roots = staticRoots(folder.dir);   // before the sessions open, so a missing web/ folder leaks nothing
   const models = await openServeModels(folder, o.threads ?? 0);
   let vocab: string | undefined;
   const info = infoOf(models);
   const ctx: Ctx = {
-    models, roots: staticRoots(folder.dir), info: JSON.stringify(info), maxBody: o.maxBody ?? 8 << 20, maxInflight: o.maxInflight ?? 4, inflight: 0,
+    models, roots, info: JSON.stringify(info), maxBody: o.maxBody ?? 8 << 20, maxInflight: o.maxInflight ?? 4, inflight: 0,
     vocab: () => (vocab ??= JSON.stringify(vocabJson(folderVocab(folder.tokenizerJson)))),
   };
   const log = o.log ?? ((l: string) => console.log(l));
@@ -125,7 +126,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   });
   server.requestTimeout = 60_000;
   const host = o.host ?? '127.0.0.1';
-  const port = await listen(server, o.port ?? 0, host);
+  let port: number;
+  try {
+    port = await listen(server, o.port ?? 0, host);
+  } catch (e) {
+    await models.release();   // e.g. the port is taken: the sessions are not left open
+    throw e;
+  }
   const close = async (): Promise<void> => {
     const done = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

@@ -3,6 +3,7 @@
 // A path is decoded once, must stay inside its root after normalisation and after symlinks are
 // resolved; '..' segments, NUL bytes and bad escapes are refused.
 import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, sep } from 'node:path';
@@ -11,6 +12,8 @@ import { HttpError } from './http_util.js';
 
 /** The tokenizer modules the page imports; pure JS, no Node or engine imports. */
 export const BROWSER_TOKENIZER_FILES = ['bpe.js', 'bytes.js', 'text_clean.js', 'fix_text.js', 'html_unescape.js', 'html_entities.js'];
+/** The compiled serve modules the page imports (plain functions, no imports of their own). */
+export const BROWSER_SERVE_FILES = ['zero_shot.js'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -34,15 +37,16 @@ export function webDir(): string {
 
 /**
  * The roots the server reads files from, for a model folder.
- * @example staticRoots('out/tiny').map((r) => r.prefix) // ['/model/', '/lib/ort/', '/lib/zooclip/', '/']
+ * @example staticRoots('out/tiny').map((r) => r.prefix) // ['/model/', '/lib/ort/', '/lib/zooclip/', '/lib/zooclip-serve/', '/']
  */
 export function staticRoots(modelDir: string): StaticRoot[] {
   const require = createRequire(import.meta.url);
   const ort = dirname(require.resolve('onnxruntime-web'));
-  const tokenizer = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tokenizer');
+  const here = dirname(fileURLToPath(import.meta.url)), tokenizer = join(here, '..', '..', 'tokenizer');
   return [
     { prefix: '/model/', dir: modelDir }, { prefix: '/lib/ort/', dir: ort },
-    { prefix: '/lib/zooclip/', dir: tokenizer, only: BROWSER_TOKENIZER_FILES }, { prefix: '/', dir: webDir() },
+    { prefix: '/lib/zooclip/', dir: tokenizer, only: BROWSER_TOKENIZER_FILES },
+    { prefix: '/lib/zooclip-serve/', dir: here, only: BROWSER_SERVE_FILES }, { prefix: '/', dir: webDir() },
   ];
 }
 
@@ -86,5 +90,6 @@ export function resolveStatic(roots: readonly StaticRoot[], url: string): string
 export function sendFile(res: ServerResponse, file: string, headOnly: boolean): void {
   res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
   if (headOnly) res.end();
-  else createReadStream(file).pipe(res);
+  // a file that cannot be read after the check (permissions, deleted) ends this answer, never the server
+  else pipeline(createReadStream(file), res, (e) => { if (e) res.destroy(e); });
 }
