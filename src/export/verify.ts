@@ -2,6 +2,7 @@
 // onnxruntime-node runs vision_model<suffix>.onnx and text_model<suffix>.onnx on a zero-shot test set
 // (images and one prompt per class); the report gives the embeddings' max abs difference and cosine
 // similarity to zooclip's, and the zero-shot top-1 agreement with zooclip's fp32 decisions.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tensor, noGrad, tensor, tidy } from '../engine/index.js';
 import type { CLIP } from '../models/clip.js';
@@ -43,6 +44,8 @@ export interface DtypeVerification {
   top1Agreement: number;
   /** The same over the decided images (null when there is none), and how many there are. */
   decidedAgreement: number | null; decided: number;
+  /** model<suffix>.onnx (the combined graph transformers.js's pipeline runs), when in the folder: its normalised embeddings against libtorch's. */
+  model?: { image: TowerCheck; text: TowerCheck };
   bounds: DtypeBounds; pass: boolean;
 }
 
@@ -85,6 +88,34 @@ function compare(file: string, got: Float32Array, want: Float32Array, d: number)
   return { file, maxAbs, minCosine: Math.min(...cos), meanCosine: cos.reduce((a, b) => a + b, 0) / cos.length };
 }
 
+/** Each row of `x` divided by its norm (a new array). */
+function normalizeRows(x: Float32Array, d: number): Float32Array {
+  const out = new Float32Array(x.length);
+  rowsOf(x, d).forEach((r, i) => { const n = Math.hypot(...r) || 1; for (let k = 0; k < d; k++) out[i * d + k] = r[k]! / n; });
+  return out;
+}
+
+/** The combined graph on every image chunk with all prompts (attention_mask all ones: the graph ignores it). */
+async function runCombined(ort: Ort, file: string, imageParts: { data: Float32Array; dims: number[] }[], prompts: Tensor, threads: number): Promise<{ image: Float32Array; text: Float32Array }> {
+  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads });
+  try {
+    const ids = new ort.Tensor('int64', prompts.data() as BigInt64Array, [...prompts.shape]);
+    const mask = new ort.Tensor('int64', new BigInt64Array(ids.data.length).fill(1n), [...prompts.shape]);
+    const images: Float32Array[] = [];
+    let text: Float32Array = new Float32Array(0);
+    for (const p of imageParts) {
+      const r = await session.run({ input_ids: ids, attention_mask: mask, pixel_values: new ort.Tensor('float32', p.data, p.dims) });
+      images.push(r.image_embeds!.data as Float32Array);
+      text = r.text_embeds!.data as Float32Array;
+    }
+    const image = new Float32Array(images.reduce((n, a) => n + a.length, 0));
+    images.reduce((off, a) => { image.set(a, off); return off + a.length; }, 0);
+    return { image, text };
+  } finally {
+    await session.release();
+  }
+}
+
 const rowsOf = (x: Float32Array, d: number) => Array.from({ length: x.length / d }, (_, r) => x.subarray(r * d, (r + 1) * d));
 function cosine(a: Float32Array, b: Float32Array): number {
   let ab = 0, aa = 0, bb = 0;
@@ -115,8 +146,8 @@ function reference(model: CLIP, set: ZeroShotSet, batch: number): { image: Float
 }
 
 /**
- * Runs each variant's vision_model / text_model from `dir` (onnxruntime-node, CPU) on the test set
- * and compares it with `model`'s libtorch forward; `pass` when every variant meets its bounds.
+ * Runs each variant's vision_model / text_model (and model, the combined graph, when it is there) from
+ * `dir` (onnxruntime-node, CPU) on the test set and compares it with `model`'s libtorch forward; `pass` when every variant meets its bounds.
  * @example const report = await verifyClipOnnx(model, 'out/onnx', { images, prompts }, { dtypes: ['fp32', 'fp16', 'q8'] });
  */
 export async function verifyClipOnnx(model: CLIP, dir: string, set: ZeroShotSet, o: VerifyOptions = {}): Promise<ClipVerification> {
@@ -135,9 +166,12 @@ export async function verifyClipOnnx(model: CLIP, dir: string, set: ZeroShotSet,
     const sure = same.filter((_, i) => decided[i]!.margin >= (bounds.decidedMargin ?? DECIDED_MARGIN));
     const agree = same.filter(Boolean).length / same.length, sureAgree = sure.length ? sure.filter(Boolean).length / sure.length : null;
     const [ic, tc] = [compare(vf, image, want.image, d), compare(tf, text, want.text, d)];
-    const pass = Math.min(ic.minCosine, tc.minCosine) >= bounds.minCosine && (sureAgree === null || sureAgree >= bounds.minAgreement)
-      && (bounds.maxAbs === undefined || Math.max(ic.maxAbs, tc.maxAbs) <= bounds.maxAbs);
-    dtypes.push({ dtype, image: ic, text: tc, top1Agreement: agree, decidedAgreement: sureAgree, decided: sure.length, bounds, pass });
+    const mf = join(dir, dtypeFile('model', dtype)), combined = existsSync(mf) ? await runCombined(ort, mf, imageParts, set.prompts, threads) : undefined;
+    const mc = combined && { image: compare(`${mf} image_embeds`, combined.image, normalizeRows(want.image, d), d), text: compare(`${mf} text_embeds`, combined.text, normalizeRows(want.text, d), d) };
+    const checks = [ic, tc, ...(mc ? [mc.image, mc.text] : [])];
+    const pass = Math.min(...checks.map((c) => c.minCosine)) >= bounds.minCosine && (sureAgree === null || sureAgree >= bounds.minAgreement)
+      && (bounds.maxAbs === undefined || Math.max(...checks.map((c) => c.maxAbs)) <= bounds.maxAbs);
+    dtypes.push({ dtype, image: ic, text: tc, top1Agreement: agree, decidedAgreement: sureAgree, decided: sure.length, ...(mc ? { model: mc } : {}), bounds, pass });
   }
   const margins = decided.map((z) => z.margin).sort((a, b) => a - b);
   return {
@@ -156,7 +190,8 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function formatVerification(r: ClipVerification): string[] {
   const head = `zero-shot test set: ${r.images} images, ${r.classes} classes, fp32 top-1 margin min ${r.referenceMargin.min.toFixed(3)} median ${r.referenceMargin.median.toFixed(3)}`;
   return [head, ...r.dtypes.map((v) => {
-    const cos = Math.min(v.image.minCosine, v.text.minCosine), abs = Math.max(v.image.maxAbs, v.text.maxAbs);
+    const checks = [v.image, v.text, ...(v.model ? [v.model.image, v.model.text] : [])];
+    const cos = Math.min(...checks.map((c) => c.minCosine)), abs = Math.max(...checks.map((c) => c.maxAbs));
     const absPart = v.bounds.maxAbs === undefined ? '' : ` (<= ${v.bounds.maxAbs})`;
     const margin = v.bounds.decidedMargin ?? DECIDED_MARGIN;
     const decided = v.decidedAgreement === null ? `no image decided (fp32 margin >= ${margin}): not judged`

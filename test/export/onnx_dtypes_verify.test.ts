@@ -59,10 +59,18 @@ for (const [name, bounds] of [['zooclip-tiny', TINY_BOUNDS], ['zooclip-mci-tiny'
       const other = createModel(name).eval();
       other.visual.reparameterize();
       exportClipOnnx(other, dir, ['vision_model'], { dtypes: ['q8'] });
-      other.dispose();
       const bad = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['q8'], bounds });
       t.diagnostic(`a wrong vision_model_quantized.onnx: cosine ${bad.dtypes[0]!.image.minCosine.toFixed(3)}, agreement ${bad.dtypes[0]!.top1Agreement}`);
       assert.ok(!bad.pass && bad.dtypes[0]!.top1Agreement < 0.5);
+      // The combined model_quantized.onnx (what transformers.js's pipeline runs) is checked too: right towers, wrong combined graph fails.
+      exportClipOnnx(world.model, dir, ['vision_model', 'model'], { dtypes: ['q8'] });
+      const good = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['q8'], bounds });
+      assert.ok(good.pass && good.dtypes[0]!.model!.image.minCosine >= bounds.q8.minCosine, JSON.stringify(good.dtypes[0]!.model));
+      exportClipOnnx(other, dir, ['model'], { dtypes: ['q8'] });
+      other.dispose();
+      const badModel = await verifyClipOnnx(world.model, dir, { images, prompts: world.prompts }, { dtypes: ['q8'], bounds });
+      t.diagnostic(`a wrong model_quantized.onnx: image cosine ${badModel.dtypes[0]!.model!.image.minCosine.toFixed(3)}`);
+      assert.ok(!badModel.pass && badModel.dtypes[0]!.image.minCosine >= bounds.q8.minCosine, 'only the combined graph is wrong, and it fails the check');
     } finally {
       rmSync(dir, { recursive: true, force: true });
       images.dispose();
