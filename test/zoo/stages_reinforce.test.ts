@@ -155,15 +155,16 @@ if (process.env.ZC_REINFORCE_CHILD) {
     return gap;
   }
 
-  test('reinforce: the loader replays the stored view, so each teacher re-run on the replayed batch gives the stored row (f32 within 1e-5, f16 within 2e-3)', { timeout: 240000 }, async () => {
+  test('reinforce: the loader replays the stored view, so each teacher re-run on the replayed batch gives the stored row (f32 within 1e-5, f16 within 2e-3; with RandAugment ops stored too)', { timeout: 300000 }, async () => {
     const w = await tinyWorld();
     const ts = teachers(w.model);
     try {
-      for (const [dtype, tol] of [['f32', 1e-5], ['f16', 2e-3]] as const) {
+      // the last case stores RandAugment ops too (the CLI's default), so replay must apply them exactly
+      for (const [dtype, tol, randAugment] of [['f32', 1e-5, false], ['f16', 2e-3, false], ['f32', 1e-5, true]] as const) {
         const out = join(mkdtempSync(join(tmpdir(), `zc-rf-replay-${dtype}-`)), 'web');
-        await runReinforce(ts, { in: join(w.root, 'web'), out, ...OPTS, dtype, ...quiet });
+        await runReinforce(ts, { in: join(w.root, 'web'), out, ...OPTS, dtype, randAugment, ...quiet });
         const gap = await replayGap(out, ts, 'uniform');
-        assert.ok(gap < tol, `${dtype}: replayed view vs stored row: max abs difference ${gap} (tolerance ${tol})`);
+        assert.ok(gap < tol, `${dtype}${randAugment ? ' + RandAugment' : ''}: replayed view vs stored row: max abs difference ${gap} (tolerance ${tol})`);
         const random = await replayGap(out, ts, 'off');
         assert.ok(random > 20 * tol, `${dtype}: random crops instead differ by ${random}`);
       }
