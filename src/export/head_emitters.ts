@@ -2,7 +2,7 @@
 // forward runs in eval mode, to the raw output its libtorch forward returns (seg logits, depth in
 // the head's units after its activation, unit normals, CenterNet heatmap logits / size / offset).
 // The sizes a head needs (its map's and the input image's) are fixed at export, as the towers'.
-import { ConvBnRelu } from '../models/heads/common.js';
+import { ConvBnRelu } from '../nn/layers.js';
 import { CenterNetHead } from '../models/heads/centernet.js';
 import { DepthHead } from '../models/heads/depth.js';
 import { LinearSegHead } from '../models/heads/linear_seg.js';

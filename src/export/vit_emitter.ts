@@ -1,7 +1,7 @@
-// The ViT image tower's emitter: patch embedding (conv1), class token, positional embedding,
+// The ViT image tower's emitter: the conv stem when there is one, patch embedding (conv1), class token, positional embedding,
 // ln_pre, the blocks, ln_post around the pool (class token or mean of the patch tokens, per
 // pool_type and final_ln_after_pool) and the projection, as VisionTransformer.forward.
-import { VisionTransformer } from '../models/vit.js';
+import { ConvStem, VisionTransformer } from '../models/vit.js';
 import { type EmitContext, childOf, emitChild, emitModule, keyOf, param, registerEmitter } from './emit.js';
 
 /** The class token [W] repeated over the batch of `like` ([B, ...]) -> [B, 1, W]. */
@@ -23,7 +23,7 @@ function pool(e: EmitContext, m: VisionTransformer, tokens: string): string {
 /** Patch embedding, class token, positional embedding and ln_pre: pixels -> tokens [B, 1 + grid^2, W]. */
 function embed(e: EmitContext, m: VisionTransformer, path: string, pixels: string): string {
   const g = e.g;
-  const grid = emitChild(e, m, path, 'conv1', pixels);
+  const grid = emitChild(e, m, path, 'conv1', m.stem ? emitChild(e, m, path, 'stem', pixels) : pixels);
   const patches = g.node('Transpose', [g.node('Reshape', [grid, g.constInt64([0, m.cfg.width, -1])])], { perm: { ints: [0, 2, 1] } }, 'patches');
   const tokens = g.node('Concat', [classTokens(e, m, path, pixels), patches], { axis: { int: 1 } });
   const x = g.node('Add', [tokens, param(e, m, path, 'positional_embedding')], {}, 'embedded');
@@ -50,6 +50,11 @@ export function emitVitMaps(e: EmitContext, m: VisionTransformer, path: string, 
   return levels.map((l) => maps.get(l)!);
 }
 
+/** The stem's layers one after the other (each conv + BN + ReLU). */
+function emitStem(e: EmitContext, m: ConvStem, path: string, x: string): string {
+  return m.items.reduce((h, _, i) => emitChild(e, m, path, String(i), h), x);
+}
+
 function emitVit(e: EmitContext, m: VisionTransformer, path: string, pixels: string): string {
   const g = e.g;
   const x = emitChild(e, m, path, 'transformer', embed(e, m, path, pixels));
@@ -58,9 +63,10 @@ function emitVit(e: EmitContext, m: VisionTransformer, path: string, pixels: str
 }
 
 /**
- * Registers the ViT image tower's emitter (idempotent).
+ * Registers the ViT image tower's emitters (the tower and its conv stem; idempotent).
  * @example registerVitEmitter(); const y = emitModule(e, model.visual, 'visual', 'pixel_values');
  */
 export function registerVitEmitter(): void {
   registerEmitter(VisionTransformer, emitVit);
+  registerEmitter(ConvStem, emitStem);
 }

@@ -14,6 +14,12 @@ export interface VisionCfg {
   head_width: number;
   mlp_ratio: number;
   patch_size: number;
+  /**
+   * zooclip extension (open_clip has no such key): channels of 3x3 stride-2 conv + BN + ReLU layers
+   * in front of the patch embedding (an early-convolution stem); conv1 then embeds patches of
+   * patch_size / 2^layers on the stem's map, so tokens still cover patch_size pixels. null: plain patchify.
+   */
+  conv_stem: number[] | null;
   ls_init_value: number | null;
   no_ln_pre: boolean;
   final_ln_after_pool: boolean;
@@ -54,7 +60,7 @@ export interface ClipCfg {
 
 type Spec<T> = { [K in keyof T]: T[K] } & Record<string, unknown>;
 const VISION_DEFAULTS: Spec<VisionCfg> = {
-  image_size: 224, layers: 12, width: 768, head_width: 64, mlp_ratio: 4, patch_size: 16, ls_init_value: null, no_ln_pre: false,
+  image_size: 224, layers: 12, width: 768, head_width: 64, mlp_ratio: 4, patch_size: 16, conv_stem: null, ls_init_value: null, no_ln_pre: false,
   final_ln_after_pool: false, pool_type: 'tok', timm_model_name: null, timm_model_pretrained: false, timm_pool: 'avg', timm_proj: 'linear',
   timm_proj_bias: false, timm_drop: 0, timm_drop_path: 0,
 };
@@ -92,6 +98,15 @@ function fill<T extends object>(raw: Record<string, unknown>, defaults: T & Reco
   return out as T;
 }
 
+function checkConvStem(v: VisionCfg, where: string): void {
+  const stem = v.conv_stem;
+  if (stem === null) return;
+  const at = `${where}: vision_cfg.conv_stem`;
+  if (v.timm_model_name) throw new Error(`${at} is for the ViT tower; a timm tower ('${v.timm_model_name}') has its own stem`);
+  if (!Array.isArray(stem) || !stem.length || !stem.every((c) => Number.isInteger(c) && c > 0)) throw new Error(`${at} must be a non-empty list of positive channel counts, got ${JSON.stringify(stem)}`);
+  if (v.patch_size % 2 ** stem.length !== 0) throw new Error(`${at}: ${stem.length} stride-2 layers do not divide patch_size ${v.patch_size}`);
+}
+
 /**
  * Validates a raw config object (`where` names its source in errors).
  * @example const cfg = parseClipConfig(JSON.parse(readFileSync('my-model.json', 'utf8')), 'my-model.json');
@@ -110,6 +125,7 @@ export function parseClipConfig(raw: unknown, where = 'config'): ClipCfg {
   const text = fill((r.text_cfg ?? {}) as Record<string, unknown>, TEXT_DEFAULTS, TEXT_UNSUPPORTED, `${where}: text_cfg`);
   if (!vision.timm_model_name && vision.width % vision.head_width !== 0) throw new Error(`${where}: vision_cfg.width ${vision.width} is not a multiple of head_width ${vision.head_width}`);
   if (!vision.timm_model_name && vision.image_size % vision.patch_size !== 0) throw new Error(`${where}: vision_cfg.image_size ${vision.image_size} is not a multiple of patch_size ${vision.patch_size}`);
+  checkConvStem(vision, where);
   if (text.width % text.heads !== 0) throw new Error(`${where}: text_cfg.width ${text.width} is not a multiple of heads ${text.heads}`);
   if (vision.timm_model_name && !/^(fastvit_mci[012]|zooclip_mci_tiny)$/.test(vision.timm_model_name)) {
     throw new Error(`${where}: vision_cfg.timm_model_name '${vision.timm_model_name}' is not built in (fastvit_mci0/1/2 and zooclip_mci_tiny are)`);

@@ -1,14 +1,29 @@
 // Vision transformer image tower with open_clip's keys and layouts (visual.conv1,
-// class_embedding, positional_embedding, ln_pre, transformer, ln_post, proj used as x @ proj).
+// class_embedding, positional_embedding, ln_pre, transformer, ln_post, proj used as x @ proj),
+// optionally behind an early-convolution stem (visual.stem.N.conv / .bn, vision_cfg.conv_stem).
 import { cat, empty, normal_, randn, type Tensor } from '../engine/index.js';
-import { Module } from '../nn/module.js';
-import { Conv2d, LayerNorm } from '../nn/layers.js';
+import { Module, ModuleList } from '../nn/module.js';
+import { Conv2d, ConvBnRelu, LayerNorm } from '../nn/layers.js';
 import type { Activation } from '../nn/attention.js';
 import { Transformer } from './transformer.js';
 import type { VisionCfg } from './config.js';
 import { type FeatureInfo, type ImageTower, type Intermediates, type IntermediatesOptions, resolveIndices } from './tower.js';
 
+/**
+ * 3x3 stride-2 conv + BN + ReLU layers, 3 -> channels[0] -> ... (each halves the map).
+ * @example const stem = new ConvStem([32, 64]); stem.forward(randn([2, 3, 64, 64])).shape // [2, 64, 16, 16]
+ */
+export class ConvStem extends ModuleList<ConvBnRelu> {
+  constructor(readonly channels: readonly number[]) {
+    super(channels.map((c, i) => new ConvBnRelu(i ? channels[i - 1]! : 3, c, 3, { stride: 2 })));
+  }
+  forward(x: Tensor): Tensor {
+    return this.items.reduce((y, layer) => layer.forward(y), x);
+  }
+}
+
 export class VisionTransformer extends Module implements ImageTower {
+  readonly stem: ConvStem | null;
   readonly conv1: Conv2d;
   readonly class_embedding: Tensor;
   readonly positional_embedding: Tensor;
@@ -24,7 +39,10 @@ export class VisionTransformer extends Module implements ImageTower {
     this.imageSize = imageSize;
     this.grid = imageSize / patch;
     const scale = width ** -0.5;
-    this.conv1 = this.child('conv1', new Conv2d(3, width, patch, { stride: patch, bias: false }));
+    const stem = cfg.conv_stem ?? [];
+    this.stem = stem.length ? this.child('stem', new ConvStem(stem)) : null;
+    const kernel = patch / 2 ** stem.length;
+    this.conv1 = this.child('conv1', new Conv2d(stem.at(-1) ?? 3, width, kernel, { stride: kernel, bias: false }));
     this.class_embedding = this.param('class_embedding', randn([width]).mul_(scale));
     this.positional_embedding = this.param('positional_embedding', randn([this.grid * this.grid + 1, width]).mul_(scale));
     this.ln_pre = cfg.no_ln_pre ? null : this.child('ln_pre', new LayerNorm(width));
@@ -39,10 +57,16 @@ export class VisionTransformer extends Module implements ImageTower {
     }
   }
 
+  /** Images -> patch tokens [B, grid^2, width] (stem, then conv1). */
+  private patchTokens(images: Tensor): Tensor {
+    const x = this.stem ? this.stem.forward(images) : images;
+    return this.conv1.forward(x).reshape([images.size(0), this.cfg.width, -1]).permute([0, 2, 1]);
+  }
+
   private embed(images: Tensor): Tensor {
     const b = images.size(0), w = this.cfg.width;
     this.checkImages(images);
-    const patches = this.conv1.forward(images).reshape([b, w, -1]).permute([0, 2, 1]);
+    const patches = this.patchTokens(images);
     const cls = this.class_embedding.view([1, 1, w]).expand([b, 1, w]);
     const x = cat([cls, patches], 1).add(this.positional_embedding);
     return this.ln_pre ? this.ln_pre.forward(x) : x;
@@ -58,7 +82,7 @@ export class VisionTransformer extends Module implements ImageTower {
     const b = images.size(0), w = this.cfg.width;
     if (idsKeep.ndim !== 2 || idsKeep.size(0) !== b) throw new Error(`VisionTransformer: idsKeep must be [${b}, K], got [${idsKeep.shape}]`);
     const pos = this.positional_embedding;
-    const patches = this.conv1.forward(images).reshape([b, w, -1]).permute([0, 2, 1]).add(pos.slice(0, 1, null));
+    const patches = this.patchTokens(images).add(pos.slice(0, 1, null));
     const visible = patches.gather(1, idsKeep.unsqueeze(-1).expand([b, idsKeep.size(1), w]));
     const cls = this.class_embedding.add(pos.select(0, 0)).view([1, 1, w]).expand([b, 1, w]);
     const x = cat([cls, visible], 1);

@@ -118,3 +118,21 @@ export class DropPath extends Module {
     return x.mul(mask);
   }
 }
+
+/**
+ * conv (no bias, 'same' padding: kernel/2) -> BatchNorm2d -> ReLU, with keys conv.weight and bn.*;
+ * `stride` 2 halves the map (a conv stem's layer).
+ * @example const block = new ConvBnRelu(768, 256, 3); const y = block.forward(x);
+ */
+export class ConvBnRelu extends Module {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+  constructor(inChannels: number, outChannels: number, kernel: number, o: { stride?: number } = {}) {
+    super();
+    this.conv = this.child('conv', new Conv2d(inChannels, outChannels, kernel, { stride: o.stride ?? 1, padding: (kernel - 1) >> 1, bias: false }));
+    this.bn = this.child('bn', new BatchNorm2d(outChannels));
+  }
+  forward(x: Tensor): Tensor {
+    return this.bn.forward(this.conv.forward(x)).relu();
+  }
+}

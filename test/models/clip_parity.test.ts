@@ -23,11 +23,12 @@ function keySeed(key: string): number {
 function seededWeights(model: CLIP): void {
   noGrad(() => {
     for (const [k, p] of model.stateDict()) {
-      if (k === 'logit_scale') continue;
+      if (k === 'logit_scale' || k.endsWith('num_batches_tracked')) continue;
       tidy(() => {
         manualSeed(keySeed(k));
         const w = randn(p.shape).mul(0.02);
-        p.copy_(/(ln_|ln_final).*\.weight$/.test(k) ? w.add(1) : w);
+        if (/\.bn\.(weight|running_var)$/.test(k)) p.copy_(w.abs().add(1));
+        else p.copy_(/(ln_|ln_final).*\.weight$/.test(k) ? w.add(1) : w);
       });
     }
   });
@@ -52,6 +53,13 @@ test('tiny CLIP loads the safetensors written by the PyTorch reference and match
   compare('zooclip-tiny-test', model);
   model.dispose();
   assert.equal(liveTensors(), before);
+});
+
+test('a ViT with a conv stem (zooclip-quick-conv) matches the PyTorch reference in eval mode (seeded weights, BN running statistics)', () => {
+  const model = createModel('zooclip-quick-conv');
+  seededWeights(model);
+  compare('zooclip-quick-conv', model);
+  model.dispose();
 });
 
 test('ViT-B-16 CLIP matches the PyTorch reference (seeded weights)', () => {

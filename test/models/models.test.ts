@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { liveTensors, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { createModel } from '../../src/models/clip.js';
-import { getModelConfig, listModels, parseClipConfig } from '../../src/models/config.js';
+import { getModelConfig, listModels, parseClipConfig, toOpenClipJson } from '../../src/models/config.js';
+import { layerDecayScales } from '../../src/dense/optim.js';
 import { loadOpenClip, loadWeightsInto, saveOpenClip } from '../../src/models/open_clip_folder.js';
 import { saveSafetensors } from '../../src/io/safetensors.js';
 
@@ -25,6 +26,24 @@ test('config validation names the unknown or unsupported key and the file', () =
   assert.throws(() => parseClipConfig({ embed_dim: 8, colour: 1 }, 'z.json'), /unknown key 'colour'/);
   assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { width: 100, head_width: 64 } }), /not a multiple of head_width/);
   assert.throws(() => getModelConfig('ViT-Q-99'), /unknown model 'ViT-Q-99'/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { patch_size: 8, conv_stem: [16, 16, 16, 16] } }, 's.json'), /s\.json: vision_cfg\.conv_stem: 4 stride-2 layers do not divide patch_size 8/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { conv_stem: [16, 0] } }, 's.json'), /conv_stem must be a non-empty list of positive channel counts, got \[16,0\]/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { conv_stem: [] } }, 's.json'), /conv_stem must be a non-empty list/);
+  assert.throws(() => parseClipConfig({ embed_dim: 8, vision_cfg: { timm_model_name: 'zooclip_mci_tiny', conv_stem: [16] } }, 's.json'), /conv_stem is for the ViT tower/);
+});
+
+test('a conv stem: stem.N.conv / stem.N.bn keys before conv1, conv1 embeds patch_size / 2^layers cells, layer decay counts it early', () => {
+  const model = createModel('zooclip-quick-conv');
+  const keys = [...model.visual.stateDict().keys()];
+  const stem = ['stem.0.conv.weight', 'stem.0.bn.weight', 'stem.0.bn.bias', 'stem.0.bn.running_mean', 'stem.0.bn.running_var', 'stem.0.bn.num_batches_tracked',
+    'stem.1.conv.weight', 'stem.1.bn.weight', 'stem.1.bn.bias', 'stem.1.bn.running_mean', 'stem.1.bn.running_var', 'stem.1.bn.num_batches_tracked'];
+  assert.deepEqual(keys.slice(keys.indexOf(stem[0]!), keys.indexOf(stem[0]!) + 13), [...stem, 'conv1.weight']);
+  const scales = layerDecayScales(['visual.stem.0.conv.weight', 'visual.conv1.weight', 'visual.transformer.resblocks.0.attn.in_proj_weight', 'visual.proj'], 0.5);
+  assert.equal(scales[0], scales[1], 'the stem decays as much as the patch embedding');
+  assert.deepEqual(model.visual.stateDict().get('conv1.weight')!.shape, [128, 64, 2, 2]);
+  assert.deepEqual(model.visual.stateDict().get('stem.0.conv.weight')!.shape, [32, 3, 3, 3]);
+  assert.deepEqual(toOpenClipJson(model.cfg).vision_cfg, { image_size: 64, layers: 3, width: 128, head_width: 32, patch_size: 8, conv_stem: [32, 64], pool_type: 'avg' });
+  model.dispose();
 });
 
 test('ViT parameter counts match open_clip (ViT-B-16 image tower 86.2M)', () => {

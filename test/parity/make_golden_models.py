@@ -42,11 +42,26 @@ class Transformer(nn.Module):
         return x
 
 
+class ConvBnRelu(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, 2, 1, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
 class Visual(nn.Module):
-    def __init__(self, image, patch, width, layers, head_width, embed):
+    def __init__(self, image, patch, width, layers, head_width, embed, stem=None, pool="tok"):
         super().__init__()
         g = image // patch
-        self.conv1 = nn.Conv2d(3, width, patch, patch, bias=False)
+        stem = stem or []
+        if stem:
+            self.stem = nn.Sequential(*[ConvBnRelu(stem[i - 1] if i else 3, c) for i, c in enumerate(stem)])
+        k = patch // 2 ** len(stem)
+        self.conv1 = nn.Conv2d(stem[-1] if stem else 3, width, k, k, bias=False)
+        self.pool = pool
         self.class_embedding = nn.Parameter(torch.zeros(width))
         self.positional_embedding = nn.Parameter(torch.zeros(g * g + 1, width))
         self.ln_pre = nn.LayerNorm(width)
@@ -55,10 +70,12 @@ class Visual(nn.Module):
         self.proj = nn.Parameter(torch.zeros(width, embed))
 
     def forward(self, x):
+        if hasattr(self, "stem"):
+            x = self.stem(x)
         x = self.conv1(x).flatten(2).transpose(1, 2)
         x = torch.cat([self.class_embedding.expand(x.shape[0], 1, -1), x], 1) + self.positional_embedding
         x = self.ln_post(self.transformer(self.ln_pre(x)))
-        return x[:, 0] @ self.proj
+        return (x[:, 1:].mean(1) if self.pool == "avg" else x[:, 0]) @ self.proj
 
 
 class CLIPRef(nn.Module):
@@ -68,7 +85,8 @@ class CLIPRef(nn.Module):
         self.positional_embedding = nn.Parameter(torch.zeros(t["context_length"], t["width"]))
         self.text_projection = nn.Parameter(torch.zeros(t["width"], e))
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
-        self.visual = Visual(v["image_size"], v["patch_size"], v["width"], v["layers"], v.get("head_width", 64), e)
+        self.visual = Visual(v["image_size"], v["patch_size"], v["width"], v["layers"], v.get("head_width", 64), e,
+                             v.get("conv_stem"), v.get("pool_type", "tok"))
         self.transformer = Transformer(t["width"], t["layers"], t["heads"])
         self.token_embedding = nn.Embedding(t["vocab_size"], t["width"])
         self.ln_final = nn.LayerNorm(t["width"])
@@ -94,14 +112,17 @@ def key_seed(key):
 
 
 def seeded_weights(model):
-    """Every tensor: randn * 0.02 from a per-key seed; LayerNorm weights 1 + that; logit_scale log(1/0.07)."""
+    """Every tensor: randn * 0.02 from a per-key seed; LayerNorm weights 1 + that; BatchNorm weights
+    and running variances 1 + |that|; logit_scale log(1/0.07); num_batches_tracked left alone."""
     with torch.no_grad():
         for k, p in model.state_dict().items():
-            if k == "logit_scale":
+            if k == "logit_scale" or k.endswith("num_batches_tracked"):
                 continue
             torch.manual_seed(key_seed(k))
             w = torch.randn(p.shape) * 0.02
-            if ("ln_" in k or "ln_final" in k) and k.endswith(".weight"):
+            if ".bn." in k and (k.endswith(".weight") or k.endswith("running_var")):
+                w = w.abs() + 1
+            elif ("ln_" in k or "ln_final" in k) and k.endswith(".weight"):
                 w += 1
             p.copy_(w)
 
@@ -129,6 +150,7 @@ def main():
     out = {}
     run("zooclip-tiny-test", out, save_weights=os.path.join(HERE, "models_tiny.safetensors"))
     run("ViT-B-16", out)
+    run("zooclip-quick-conv", out)
     write_safetensors(os.path.join(HERE, "models_golden.safetensors"), out)
     print(f"wrote {len(out)} tensors (torch {torch.__version__})")
 

@@ -2,8 +2,10 @@
 // checking it against the FeatureInfo the head was built for, and resizing maps to the input.
 import { interpolate, type Tensor } from '../../engine/index.js';
 import { Module } from '../../nn/module.js';
-import { BatchNorm2d, Conv2d } from '../../nn/layers.js';
+import { ConvBnRelu } from '../../nn/layers.js';
 import type { FeatureInfo } from '../tower.js';
+
+export { ConvBnRelu };
 
 /**
  * [height, width] of the network input in pixels; heads predict at this size.
@@ -20,22 +22,6 @@ export interface DenseMapHead extends Module {
   forward(features: readonly Tensor[], imageSize: ImageSize): Tensor;
 }
 
-/**
- * conv (no bias, 'same' padding) -> BatchNorm2d -> ReLU, with keys conv.weight and bn.*.
- * @example const block = new ConvBnRelu(768, 256, 3); const y = block.forward(x);
- */
-export class ConvBnRelu extends Module {
-  readonly conv: Conv2d;
-  readonly bn: BatchNorm2d;
-  constructor(inChannels: number, outChannels: number, kernel: number) {
-    super();
-    this.conv = this.child('conv', new Conv2d(inChannels, outChannels, kernel, { padding: (kernel - 1) >> 1, bias: false }));
-    this.bn = this.child('bn', new BatchNorm2d(outChannels));
-  }
-  forward(x: Tensor): Tensor {
-    return this.bn.forward(this.conv.forward(x)).relu();
-  }
-}
 
 /**
  * Resolves a level (negative counts from the end) against a FeatureInfo list.
