@@ -75,6 +75,8 @@ export class VisionTransformer extends Module implements ImageTower {
   /**
    * MAE's encoder pass: only the patches `idsKeep` [B, K] (int64) plus the class token, each with
    * its position embedding, through ln_pre, the blocks and ln_post -> tokens [B, 1 + K, width].
+   * A conv stem runs over the whole image first, so a kept token's receptive field reaches 3 px
+   * into the (masked) patches above and to its left.
    * @example const latent = vit.forwardVisible(images, randomMasking(noise, 0.75).idsKeep);
    */
   forwardVisible(images: Tensor, idsKeep: Tensor): Tensor {
