@@ -96,6 +96,12 @@ test('export writes the folder and its manifest; a rerun is up to date; --force 
   assert.equal(again.status, 0, again.out);
   assert.match(again.out, /up to date/);
   assert.deepEqual(snapshot(out), before, 'nothing rewritten');
+  const looser = exportCli('--model', join(root, 'modelA'), '--out', out, '--formats', 'onnx,safetensors', '--tolerance', '1e-3');
+  assert.match(looser.out, /up to date/, 'verified at 1e-4, so within 1e-3 too');
+  const stricter = exportCli('--model', join(root, 'modelA'), '--out', out, '--formats', 'onnx,safetensors', '--tolerance', '1e-12');
+  assert.equal(stricter.status, 1, 'a tighter bound than the folder was verified at is checked again, and fails');
+  assert.match(stricter.out, /verification failed for onnx\/vision_model\.onnx \(onnxruntime differs from libtorch by \d\.\de-\d+, beyond 1e-12\)/);
+  assert.deepEqual(snapshot(out), before, 'the failed run left the folder as it was');
 
   const forced = exportCli('--model', join(root, 'modelA'), '--out', out, '--formats', 'onnx,safetensors', '--force');
   assert.equal(forced.status, 0, forced.out);
@@ -119,6 +125,10 @@ test('--dtypes fp32,fp16,q8 writes the _fp16 / _quantized siblings, verifies the
   assert.deepEqual(v.variants.dtypes.map((d) => [d.dtype, d.pass]), [['fp32', true], ['fp16', true], ['q8', true]]);
   const vision = (suffix: string) => statSync(join(out, 'onnx', `vision_model${suffix}.onnx`)).size;
   assert.ok(vision('_fp16') < 0.55 * vision('') && vision('_quantized') < 0.35 * vision(''), 'fp16 about half, q8 about a quarter');
+  const strict = exportCli('--model', join(root, 'modelA'), '--out', join(root, 'exportDtypesStrict'), '--dtypes', 'fp32,q8', '--tolerance', '1e-12');
+  assert.equal(strict.status, 1);
+  assert.match(strict.out, /fp32 cosine min \S+ \(>= \S+\), max abs \S+ \(<= 1e-12\).*: FAILED/, 'the variants\' fp32 reference row is held to --tolerance');
+  assert.match(strict.out, /verification failed for .*; fp32 cosine min .*FAILED; .* left as it was/, 'the failing variant is named with its measures');
 });
 
 test('another model is refused without --force and replaces the folder with it; a failed verification changes nothing', { timeout: 600_000 }, () => {

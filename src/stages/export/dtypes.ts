@@ -1,7 +1,7 @@
 // The dtype variants `zooclip export --dtypes` writes (fp32, fp16, q8 = transformers.js's
 // '_quantized') and their verification against libtorch: cosine, max abs difference and zero-shot
 // top-1 agreement on a fixed set (src/export/verify.ts).
-import { CLIP_GRAPHS, exportClipOnnx, formatVerification, verifyClipOnnx, type ExportedGraph } from '../../export/index.js';
+import { CLIP_GRAPHS, DEFAULT_BOUNDS, exportClipOnnx, formatVerification, verifyClipOnnx, type ExportedGraph } from '../../export/index.js';
 import type { CLIP } from '../../models/clip.js';
 import { verificationSet } from './verify.js';
 
@@ -33,16 +33,20 @@ export function writeClipGraphs(model: CLIP, onnxDir: string, dtypes: readonly E
 }
 
 /**
- * The verification of the non-fp32 variants (verifyClipOnnx's report and its lines for a terminal),
- * or undefined when only fp32 was written (fp32 is verified graph by graph in verify.ts).
+ * The verification of the non-fp32 variants (verifyClipOnnx's report, its lines for a terminal and
+ * the lines of the variants that failed), or undefined when only fp32 was written (fp32 is verified
+ * graph by graph in verify.ts; here it is the reference row, held to the same `tolerance`).
  * @example const extra = await verifyDtypeVariants(model, 'tmp/onnx', ['fp32', 'q8']); extra?.pass
  */
-export async function verifyDtypeVariants(model: CLIP, onnxDir: string, dtypes: readonly ExportDtype[]): Promise<{ pass: boolean; report: unknown; lines: string[] } | undefined> {
+export async function verifyDtypeVariants(model: CLIP, onnxDir: string, dtypes: readonly ExportDtype[], tolerance = DEFAULT_BOUNDS.fp32.maxAbs!): Promise<{ pass: boolean; report: unknown; lines: string[]; failed: string[] } | undefined> {
   if (dtypes.every((d) => d === 'fp32')) return undefined;
   const set = verificationSet(model);
   try {
-    const report = await verifyClipOnnx(model, onnxDir, { images: set.images, prompts: set.prompts }, { dtypes });
-    return { pass: report.pass, report, lines: formatVerification(report) };
+    // fp32 stays in the report as the reference row, held to the export's --tolerance like the graph checks
+    const bounds = { fp32: { ...DEFAULT_BOUNDS.fp32, maxAbs: tolerance } };
+    const report = await verifyClipOnnx(model, onnxDir, { images: set.images, prompts: set.prompts }, { dtypes, bounds });
+    const lines = formatVerification(report);
+    return { pass: report.pass, report, lines, failed: report.dtypes.flatMap((d, i) => (d.pass ? [] : [lines[i + 1]!.trim()])) };
   } finally {
     set.images.dispose(); set.prompts.dispose();
   }

@@ -39,12 +39,15 @@ export interface ExportOptions {
   attachHeads?: AttachHeads;
 }
 
+/** The default bound on onnxruntime vs libtorch (max abs difference of embeddings and dense maps). */
+export const DEFAULT_TOLERANCE = 1e-4;
+
 /** What runExport did. */
 export interface ExportResult {
   status: 'written' | 'up-to-date' | 'failed';
   out: string;
   manifest: ExportManifest;
-  /** Verification failed: the graphs over their bound (the target is left as it was). */
+  /** Verification failed: each graph or dtype variant over its bound, with the measure that failed (the target is left as it was). */
   failed: string[];
   /** Lines of the dtype variants' verification to print (empty for fp32 only or when up to date). */
   notes: string[];
@@ -111,10 +114,10 @@ async function fillFolder(m: ExportModel, dir: string, options: ManifestOptions,
     graphs.push(...writeClipGraphs(m.model, onnx, dtypes, options.external_data));
     if (heads.length) exportDenseOnnx(m.model.visual, heads, onnx, m.model.cfg.preprocess_cfg);
     const fp32 = await verifyExportGraphs(m.model, onnx, heads, tolerance);
-    const variants = await verifyDtypeVariants(m.model, onnx, dtypes);
+    const variants = await verifyDtypeVariants(m.model, onnx, dtypes, tolerance);
     verification = { fp32, ...(variants ? { variants: variants.report } : {}) };
-    failed.push(...fp32.graphs.filter((g) => !g.pass).map((g) => g.file));
-    if (variants && !variants.pass) failed.push(`dtype variants (${options.dtypes.join(', ')})`);
+    failed.push(...fp32.graphs.filter((g) => !g.pass).map((g) => `${g.file} (onnxruntime differs from libtorch by ${g.maxAbs.toExponential(1)}, beyond ${tolerance})`));
+    failed.push(...(variants?.failed ?? []));
     notes.push(...(variants?.lines ?? []));
   }
   // the transformers.js metadata describes the ONNX graphs: a safetensors-only export is open_clip's files alone
@@ -151,12 +154,19 @@ function removeKilledExports(out: string): void {
 }
 
 /** Refuses another model's export without force; true when the folder is already this export. */
-function upToDate(out: string, old: ExportManifest | undefined, m: ExportModel, options: ManifestOptions, force: boolean): boolean {
+function upToDate(out: string, old: ExportManifest | undefined, m: ExportModel, options: ManifestOptions, force: boolean, tolerance: number): boolean {
   if (!old) return false;
   if (old.model.sha256 !== m.sha256 && !force) {
     throw new Error(`export: ${out} holds an export of a different model (${old.model.name}, sha256 ${old.model.sha256.slice(0, 12)}; this one ${m.sha256.slice(0, 12)}); pass --force to replace it`);
   }
-  return !force && old.model.sha256 === m.sha256 && sameOptions(options, old.options) && changedFiles(out, old).length === 0;
+  return !force && old.model.sha256 === m.sha256 && sameOptions(options, old.options) && verifiedWithin(old, options, tolerance) && changedFiles(out, old).length === 0;
+}
+
+/** Whether the old export's graphs were verified to `tolerance` or tighter (a safetensors-only export has none to verify). */
+function verifiedWithin(old: ExportManifest, options: ManifestOptions, tolerance: number): boolean {
+  if (!options.formats.includes('onnx')) return true;
+  const verifiedAt = (old.verification as { fp32?: { tolerance?: unknown } } | null)?.fp32?.tolerance;
+  return typeof verifiedAt === 'number' && verifiedAt <= tolerance;
 }
 
 /**
@@ -173,14 +183,15 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
   try {
     const tasks = formats.includes('onnx') ? chooseHeads(m, o.heads) : [];
     const options: ManifestOptions = { formats, dtypes, heads: tasks, ...(o.externalData && o.externalData !== 'auto' ? { external_data: o.externalData } : {}) };
-    if (upToDate(out, old, m, options, o.force ?? false)) return { status: 'up-to-date', out, manifest: old!, failed: [], notes: [] };
+    const tolerance = o.tolerance ?? DEFAULT_TOLERANCE;
+    if (upToDate(out, old, m, options, o.force ?? false, tolerance)) return { status: 'up-to-date', out, manifest: old!, failed: [], notes: [] };
     const heads = tasks.length ? clipHeadSources(m.model, { seg: m.classes, det: m.classes }).filter((h) => tasks.includes(h.task)) : [];
     mkdirSync(dirname(out), { recursive: true });
     removeKilledExports(out);
     const staging = tempPathFor(out);
     mkdirSync(staging);
     try {
-      const { manifest, failed, notes } = await fillFolder(m, staging, options, heads, o.tolerance ?? 1e-4);
+      const { manifest, failed, notes } = await fillFolder(m, staging, options, heads, tolerance);
       if (failed.length) return { status: 'failed', out, manifest, failed, notes };
       commit(staging, out);
       return { status: 'written', out, manifest, failed, notes };
