@@ -2,9 +2,9 @@
 // box sizes and sub-pixel center offsets on one grid, optionally upsampled to a finer stride.
 import { noGrad, type Tensor } from '../../engine/index.js';
 import { Module, ModuleList } from '../../nn/module.js';
-import { Conv2d } from '../../nn/layers.js';
+import { Conv2d, ConvBnRelu } from '../../nn/layers.js';
 import type { FeatureInfo } from '../tower.js';
-import { checkPositiveInt, ConvBnRelu, pickLevel, resizeTo, resolveLevel, type ImageSize } from './common.js';
+import { checkPositiveInt, pickLevel, resizeTo, resolveLevel, type ImageSize } from './common.js';
 import { decodeCenterNet, type DecodeOptions, type Detection } from './centernet_decode.js';
 
 export interface CenterNetOptions {

@@ -1,11 +1,9 @@
-// Pieces every dense head shares: conv + BN + ReLU blocks, picking a level from a feature list and
-// checking it against the FeatureInfo the head was built for, and resizing maps to the input.
+// Pieces every dense head shares: picking a level from a feature list and checking it against the
+// FeatureInfo the head was built for, and resizing maps to the input (their conv + BN + ReLU
+// blocks are nn/layers.ts's ConvBnRelu).
 import { interpolate, type Tensor } from '../../engine/index.js';
 import { Module } from '../../nn/module.js';
-import { ConvBnRelu } from '../../nn/layers.js';
 import type { FeatureInfo } from '../tower.js';
-
-export { ConvBnRelu };
 
 /**
  * [height, width] of the network input in pixels; heads predict at this size.
@@ -21,7 +19,6 @@ export type ImageSize = readonly [number, number];
 export interface DenseMapHead extends Module {
   forward(features: readonly Tensor[], imageSize: ImageSize): Tensor;
 }
-
 
 /**
  * Resolves a level (negative counts from the end) against a FeatureInfo list.

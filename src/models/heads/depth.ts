@@ -2,9 +2,9 @@
 // resized to the input, then made positive (softplus or exp) or squashed into [min, max].
 import { softplus, type Tensor } from '../../engine/index.js';
 import { Module } from '../../nn/module.js';
-import { Conv2d } from '../../nn/layers.js';
+import { Conv2d, ConvBnRelu } from '../../nn/layers.js';
 import type { FeatureInfo } from '../tower.js';
-import { checkPositiveInt, ConvBnRelu, pickLevel, resizeTo, resolveLevel, type DenseMapHead, type ImageSize } from './common.js';
+import { checkPositiveInt, pickLevel, resizeTo, resolveLevel, type DenseMapHead, type ImageSize } from './common.js';
 
 export interface DepthHeadOptions {
   /** Which feature level to read (negative from the end). Default -1, the last. */

@@ -1,5 +1,6 @@
 // Dense-prediction heads that read an image tower's forwardIntermediates maps.
-export { ConvBnRelu, resolveLevel, pickLevel, resizeTo, type DenseMapHead, type ImageSize } from './common.js';
+export { resolveLevel, pickLevel, resizeTo, type DenseMapHead, type ImageSize } from './common.js';
+export { ConvBnRelu } from '../../nn/layers.js';
 export { LinearSegHead, type LinearSegOptions } from './linear_seg.js';
 export { PyramidSegHead, type PyramidSegOptions } from './psp_seg.js';
 export { DepthHead, type DepthHeadOptions } from './depth.js';

@@ -2,9 +2,9 @@
 // feature map, fused with the map itself by a 3x3 conv, then a 1x1 classifier.
 import { adaptiveAvgPool2d, cat, type Tensor } from '../../engine/index.js';
 import { Module, ModuleList } from '../../nn/module.js';
-import { Conv2d, Dropout } from '../../nn/layers.js';
+import { Conv2d, ConvBnRelu, Dropout } from '../../nn/layers.js';
 import type { FeatureInfo } from '../tower.js';
-import { checkPositiveInt, ConvBnRelu, pickLevel, resizeTo, resolveLevel, type DenseMapHead, type ImageSize } from './common.js';
+import { checkPositiveInt, pickLevel, resizeTo, resolveLevel, type DenseMapHead, type ImageSize } from './common.js';
 
 export interface PyramidSegOptions {
   /** Number of classes (output channels). */

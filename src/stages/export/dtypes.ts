@@ -3,7 +3,7 @@
 // top-1 agreement on a fixed set (src/export/verify.ts).
 import { CLIP_GRAPHS, DEFAULT_BOUNDS, exportClipOnnx, formatVerification, verifyClipOnnx, type ExportedGraph } from '../../export/index.js';
 import type { CLIP } from '../../models/clip.js';
-import { verificationSet } from './verify.js';
+import { DEFAULT_TOLERANCE, verificationSet } from './verify.js';
 
 /** Every dtype name `--dtypes` knows (transformers.js suffixes: fp32 '', fp16 '_fp16', q8 '_quantized'). */
 export const EXPORT_DTYPES = ['fp32', 'fp16', 'q8'] as const;
@@ -38,7 +38,7 @@ export function writeClipGraphs(model: CLIP, onnxDir: string, dtypes: readonly E
  * graph by graph in verify.ts; here it is the reference row, held to the same `tolerance`).
  * @example const extra = await verifyDtypeVariants(model, 'tmp/onnx', ['fp32', 'q8']); extra?.pass
  */
-export async function verifyDtypeVariants(model: CLIP, onnxDir: string, dtypes: readonly ExportDtype[], tolerance = DEFAULT_BOUNDS.fp32.maxAbs!): Promise<{ pass: boolean; report: unknown; lines: string[]; failed: string[] } | undefined> {
+export async function verifyDtypeVariants(model: CLIP, onnxDir: string, dtypes: readonly ExportDtype[], tolerance = DEFAULT_TOLERANCE): Promise<{ pass: boolean; report: unknown; lines: string[]; failed: string[] } | undefined> {
   if (dtypes.every((d) => d === 'fp32')) return undefined;
   const set = verificationSet(model);
   try {
@@ -46,7 +46,8 @@ export async function verifyDtypeVariants(model: CLIP, onnxDir: string, dtypes: 
     const bounds = { fp32: { ...DEFAULT_BOUNDS.fp32, maxAbs: tolerance } };
     const report = await verifyClipOnnx(model, onnxDir, { images: set.images, prompts: set.prompts }, { dtypes, bounds });
     const lines = formatVerification(report);
-    return { pass: report.pass, report, lines, failed: report.dtypes.flatMap((d, i) => (d.pass ? [] : [lines[i + 1]!.trim()])) };
+    const failed = lines.slice(1).filter((_, i) => !report.dtypes[i]!.pass).map((l) => l.trim());  // lines: a header, then one per dtype
+    return { pass: report.pass, report, lines, failed };
   } finally {
     set.images.dispose(); set.prompts.dispose();
   }

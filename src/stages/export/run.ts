@@ -13,7 +13,7 @@ import { parseTaskName, type DenseTaskName } from '../../tasks/index.js';
 import { type ExportDtype, parseExportDtypes, verifyDtypeVariants, writeClipGraphs } from './dtypes.js';
 import { type ExportManifest, type ManifestOptions, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, changedFiles, listFiles, readExportManifest, sameOptions } from './manifest.js';
 import { type AttachHeads, type ExportModel, loadExportModel } from './model.js';
-import { type ExportVerification, verifyExportGraphs } from './verify.js';
+import { DEFAULT_TOLERANCE, type ExportVerification, verifyExportGraphs } from './verify.js';
 
 /** What `--formats` accepts. */
 export const EXPORT_FORMATS = ['onnx', 'safetensors'] as const;
@@ -38,9 +38,6 @@ export interface ExportOptions {
   seed?: number;
   attachHeads?: AttachHeads;
 }
-
-/** The default bound on onnxruntime vs libtorch (max abs difference of embeddings and dense maps). */
-export const DEFAULT_TOLERANCE = 1e-4;
 
 /** What runExport did. */
 export interface ExportResult {

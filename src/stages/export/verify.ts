@@ -9,7 +9,7 @@ import type { CLIP } from '../../models/clip.js';
 import { resolveLevel, type CenterNetOutput } from '../../models/heads/index.js';
 import type { TaskHead } from '../../tasks/index.js';
 import { towerFeatures } from '../../dense/model.js';
-import { featuresName, type DenseHeadSource } from '../../export/index.js';
+import { DEFAULT_BOUNDS, featuresName, type DenseHeadSource } from '../../export/index.js';
 
 type Ort = typeof import('onnxruntime-node');
 type OrtTensor = import('onnxruntime-node').Tensor;
@@ -170,12 +170,15 @@ export function verificationSet(model: CLIP, images = 32, texts = 8): { images: 
   return { images: fixedPixels(images, model.visual.imageSize), prompts: fixedIds(t.context_length, t.vocab_size, texts).ids };
 }
 
+/** The default bound on onnxruntime vs libtorch (max abs difference of embeddings and dense maps): verifyClipOnnx's fp32 bound. */
+export const DEFAULT_TOLERANCE = DEFAULT_BOUNDS.fp32.maxAbs!;
+
 /**
  * Verifies the fp32 graphs in `onnxDir` (vision_model, text_model, model when present; image_features
  * and each head of `heads`) against `model`'s libtorch forward (eval mode, tower folded as exported).
  * @example const v = await verifyExportGraphs(model, 'out/.tmp/onnx', heads); if (!v.pass) console.log(v.graphs.filter((g) => !g.pass));
  */
-export async function verifyExportGraphs(model: CLIP, onnxDir: string, heads: readonly DenseHeadSource[], tolerance = 1e-4): Promise<ExportVerification> {
+export async function verifyExportGraphs(model: CLIP, onnxDir: string, heads: readonly DenseHeadSource[], tolerance = DEFAULT_TOLERANCE): Promise<ExportVerification> {
   const ort: Ort = await import('onnxruntime-node');
   const cfg = model.cfg.text_cfg;
   const pixels = fixedPixels(2, model.visual.imageSize), ids = fixedIds(cfg.context_length, cfg.vocab_size);
